@@ -1,0 +1,33 @@
+"""Typed errors of the library; the CLI maps each to one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+
+class BaotinhError(Exception):
+    """Base class: something the user can act on. ``str(exc)`` is the one-line message."""
+
+    exit_code: int = 1
+
+
+class InputError(BaotinhError):
+    """Bad input: a missing or unreadable file, a page that is not HTML, a bad flag value."""
+
+    exit_code = 2
+
+
+class ConfigError(BaotinhError):
+    """Bad configuration: unknown site id, unusable database URL, unwritable archive."""
+
+    exit_code = 78  # EX_CONFIG
+
+
+class ExtractionError(BaotinhError):
+    """A page from which no article could be extracted."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+class ArchiveError(BaotinhError):
+    """The archive cannot be opened or written."""
+
+    exit_code = 74  # EX_IOERR
