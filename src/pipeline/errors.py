@@ -31,3 +31,17 @@ class ArchiveError(BaotinhError):
     """The archive cannot be opened or written."""
 
     exit_code = 74  # EX_IOERR
+
+
+class ExitCode:
+    """Exit codes of ``baotinh`` (documented in the README), stable for cron and monitoring."""
+
+    OK = 0  # success
+    FAILED = 1  # nothing could be done (site unreachable, every page failed)
+    USAGE = 2  # bad flag, bad query, bad input file
+    PARTIAL = 3  # some pages or sites failed, the rest was archived
+    NOTHING_TO_DO = 4  # nothing was due (incremental run found no work)
+    DATA = 65  # a page without an article
+    IO = 74  # the archive cannot be written
+    LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try later)
+    CONFIG = 78  # configuration error (unknown site, bad database URL)

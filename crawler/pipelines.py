@@ -1,0 +1,190 @@
+"""Item pipelines: hand pages to the library's extraction pool, write records in batches.
+
+Neither blocks the reactor: extraction runs in worker processes (:class:`ExtractionPool`),
+archive writes run in one writer thread, a batch per transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from pipeline import db, store
+from pipeline.config import load_settings
+from pipeline.record import ArticleRecord
+from pipeline.workers import ExtractionPool, FetchedPage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _SharedPool:
+    """One extraction pool per crawler process, shared by the crawlers running in it."""
+
+    pool: ExtractionPool | None = None
+    users: int = 0
+
+
+_POOL = _SharedPool()
+
+
+def acquire_pool(workers: int | None) -> ExtractionPool:
+    if _POOL.pool is None:
+        _POOL.pool = ExtractionPool(workers)
+    _POOL.users += 1
+    return _POOL.pool
+
+
+def release_pool() -> None:
+    _POOL.users -= 1
+    if _POOL.users <= 0 and _POOL.pool is not None:
+        _POOL.pool.close()
+        _POOL.pool = None
+
+
+class ExtractPipeline:
+    """FetchedPage → ArticleRecord, off the reactor; pages without an article are dropped."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.workers = crawler.settings.get("BAOTINH_EXTRACT_WORKERS")
+        self.pool: ExtractionPool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.pool = acquire_pool(None if self.workers is None else int(self.workers))
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.pool is not None:
+            release_pool()
+            self.pool = None
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        assert self.pool is not None
+        result = await asyncio.wrap_future(self.pool.submit(item))
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("baotinh/extract_cpu_ms", int(result.cpu_seconds * 1000))
+        if result.record is None:
+            stats.inc_value("baotinh/extract_failed")
+            raise DropItem(f"no article at {item.url}: {result.error}")
+        spider = self.crawler.spider
+        since = getattr(spider, "since", None)
+        published = result.record.published_at
+        if since is not None and published is not None and published < since:
+            stats.inc_value("baotinh/skipped/before_since")
+            raise DropItem(f"published {published:%Y-%m-%d}, before --since")
+        return result.record
+
+
+@dataclass(slots=True)
+class _Batch:
+    records: list[ArticleRecord] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+
+class StorePipeline:
+    """Upserts records into the archive in batches, from one writer thread."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.batch_size = crawler.settings.getint("BAOTINH_STORE_BATCH", 50)
+        self.interval = crawler.settings.getfloat("BAOTINH_STORE_INTERVAL", 2.0)
+        self.settings = load_settings()
+        self.batch = _Batch()
+        self.counts = store.UpsertCounts()
+        self.run_id: int | None = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        pipe = cls(crawler)
+        crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
+        return pipe
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        engine = db.make_engine(self.settings.database_url)
+        db.upgrade(engine)
+        self.sessions = db.make_sessionmaker(engine)
+        self.engine = engine
+        site = spider.site  # type: ignore[union-attr]
+        args = {k: v for k, v in {
+            "site": site.id, "origin": site.start_urls[0] if site.start_urls else None,
+            "max_pages": getattr(spider, "max_pages", None),
+            "since": spider.since.date().isoformat() if getattr(spider, "since", None) else None,
+            "generic": getattr(spider, "generic", False),
+        }.items() if v is not None}
+        with self.sessions.begin() as session:
+            store.sync_source(session, site)
+            self.run_id = store.start_run(session, site.id, args=args)
+        spider.run_id = self.run_id  # type: ignore[union-attr]
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleRecord):
+            return item
+        self.batch.records.append(item)
+        if len(self.batch.records) >= self.batch_size or (
+            time.monotonic() - self.batch.started >= self.interval
+        ):
+            await asyncio.wrap_future(self.writer.submit(self._write, self._take()))
+        return item
+
+    def _take(self) -> list[ArticleRecord]:
+        records, self.batch = self.batch.records, _Batch()
+        return records
+
+    def _write(self, records: list[ArticleRecord]) -> None:
+        if not records:
+            return
+        with self.sessions.begin() as session:
+            counts = store.upsert_articles(session, records, run_id=self.run_id)
+        self.counts += counts
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self.writer.submit(self._write, self._take()).result()
+        self.writer.shutdown(wait=True)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the crawl run once the reason is known (after every pipeline closed)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        fetched = int(stats.get_value("baotinh/article_pages", 0))
+        failed = int(stats.get_value("baotinh/failed", 0)) + int(stats.get_value("baotinh/extract_failed", 0))
+        if reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+            status = "interrupted"
+        elif failed and fetched == 0:
+            status = "failed"
+        elif failed:
+            status = "partial"
+        else:
+            status = "ok"
+        failures = getattr(spider, "failures", [])
+        message = "; ".join(f"{u}: {r}" for u, r in failures[:3]) or None
+        counts = store.RunCounts(
+            pages_fetched=fetched, articles_new=self.counts.new,
+            articles_updated=self.counts.updated, articles_unchanged=self.counts.unchanged,
+            errors=failed,
+        )
+        if self.run_id is not None:
+            with self.sessions.begin() as session:
+                store.finish_run(session, self.run_id, status=status, counts=counts, message=message)
+        stats.set_value("baotinh/run_id", self.run_id)
+        stats.set_value("baotinh/status", status)
+        stats.set_value("baotinh/new", self.counts.new)
+        stats.set_value("baotinh/updated", self.counts.updated)
+        stats.set_value("baotinh/unchanged", self.counts.unchanged)
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""One config-driven spider: :class:`crawler.spiders.news.NewsSpider`."""

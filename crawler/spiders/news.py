@@ -1,0 +1,265 @@
+"""The one news spider: discovery from sitemaps, feeds and section listings, driven by data.
+
+A registered site brings its URL patterns from the registry; a site that is not registered
+(``-a url=…``) is discovered generically (feeds and sitemaps from the page and robots.txt, links
+classified by URL shape, pages by their markup). Either way the spider only fetches and
+discovers: every article response goes to :mod:`pipeline` as a :class:`FetchedPage`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import date, datetime, timezone
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from pipeline import discover
+from pipeline.config import load_settings
+from pipeline.dates import VN_TZ
+from pipeline.registry import Site, host_of, load_registry
+from pipeline.workers import FetchedPage
+
+# Listing pages read per run at most (sections × pagination); articles are bounded by max_pages.
+MAX_LISTING_PAGES = 400
+ARTICLE_PRIORITY = 10
+FEED_PRIORITY = 20
+
+
+def localise_site(site: Site, origin: str) -> Site:
+    """The site served from ``origin`` (a mirror or a local fixture server).
+
+    URLs move to the origin, and the origin's host becomes an alias, so that records are still
+    archived under the site's own domain.
+    """
+    o = urlsplit(origin)
+
+    def move(url: str) -> str:
+        u = urlsplit(url)
+        return urlunsplit((o.scheme, o.netloc, u.path, u.query, u.fragment))
+
+    host = o.hostname or ""
+    return dataclasses.replace(
+        site,
+        start_urls=tuple(move(u) for u in site.start_urls),
+        feeds=tuple(move(u) for u in site.feeds),
+        sitemaps=tuple(move(u) for u in site.sitemaps),
+        aliases=site.aliases + ((host,) if host and not site.owns_host(host) else ()),
+    )
+
+
+def generic_site(url: str) -> Site:
+    """An ad-hoc site for a domain the registry does not know."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    bare = host[4:] if host.startswith("www.") else host
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return Site(
+        id=bare, name=bare, domains=(bare,), scheme=parts.scheme or "https",
+        start_urls=(url,),
+        feeds=tuple(origin + p for p in discover.COMMON_FEED_PATHS),
+        sitemaps=tuple(origin + p for p in discover.COMMON_SITEMAP_PATHS),
+        notes="discovered generically (not in the registry)",
+    )
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    d = date.fromisoformat(value)
+    return datetime(d.year, d.month, d.day, tzinfo=VN_TZ)
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one site: ``-a site=ID`` (registry) or ``-a url=URL`` (generic discovery).
+
+    Other arguments: ``origin`` (serve the registered site from another origin, e.g. a local
+    mirror), ``max_pages`` (article pages per run), ``since`` (YYYY-MM-DD: skip older items).
+    """
+
+    name = "news"
+
+    def __init__(self, site: str | None = None, url: str | None = None,
+                 origin: str | None = None, max_pages: str | int | None = None,
+                 since: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        settings = load_settings()
+        if site:
+            registry = load_registry(*settings.registry_paths)
+            resolved = registry.get(site)
+            self.generic = False
+        elif url:
+            resolved = generic_site(url)
+            self.generic = True
+        else:
+            raise ValueError("NewsSpider needs -a site=ID or -a url=URL")
+        self.site: Site = localise_site(resolved, origin) if origin else resolved
+        self.site_id = self.site.id
+        self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
+        self.since = _parse_since(since)
+        self.allowed_hosts = {h for h in self.site.all_hosts}
+        if origin:
+            self.allowed_hosts.add(urlsplit(origin).hostname or "")
+        self.seen: set[str] = set()
+        self.article_requests = 0
+        self.listing_requests = 0
+        self.failures: list[tuple[str, str]] = []
+
+    # -- start ------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for req in self._start_requests():
+            yield req
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        first = self.site.start_urls[0]
+        robots = urljoin(first, "/robots.txt")
+        yield scrapy.Request(robots, callback=self.parse_robots, errback=self.on_error,
+                             priority=FEED_PRIORITY, dont_filter=True,
+                             meta={"dont_obey_robotstxt": True, "optional": True})
+        for url in self.site.sitemaps:
+            yield self._sitemap_request(url, optional=True)
+        for url in self.site.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                 priority=FEED_PRIORITY, meta={"optional": self.generic})
+        for url in self.site.start_urls:
+            self.seen.add(self._key(url))
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                                 dont_filter=True)
+
+    def _sitemap_request(self, url: str, *, optional: bool = False) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                              priority=FEED_PRIORITY, meta={"optional": optional})
+
+    # -- discovery --------------------------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        for url in discover.parse_robots_sitemaps(text):
+            if self._allowed(url) and url not in self.site.sitemaps:
+                yield self._sitemap_request(url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        sitemap = discover.parse_sitemap(response.body)
+        for loc, lastmod in sitemap.entries:
+            if self.since and lastmod and lastmod < self.since:
+                continue
+            if sitemap.is_index:
+                if self._allowed(loc):
+                    yield self._sitemap_request(loc)
+            else:
+                yield from self._follow_article(loc)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        for entry in discover.parse_feed(response.body):
+            if self.since and entry.published and entry.published < self.since:
+                continue
+            yield from self._follow_article(entry.url)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        if self.generic and response.url == self.site.start_urls[0]:
+            for feed in discover.find_feed_links(response.text, response.url):
+                if self._allowed(feed) and self._first_time(feed):
+                    yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error,
+                                         priority=FEED_PRIORITY, meta={"optional": True})
+        for href in response.xpath("//a/@href").getall():
+            url = self._absolute(response.url, href)
+            if url is None:
+                continue
+            kind = self._classify(url)
+            if kind == "article":
+                yield from self._follow_article(url)
+            elif kind == "listing" and self.listing_requests < MAX_LISTING_PAGES:
+                if self._first_time(url):
+                    self.listing_requests += 1
+                    yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+
+    def _classify(self, url: str) -> str:
+        if self.generic:
+            return discover.classify_url(url)
+        if self.site.is_article_url(url):
+            return "article"
+        if self.site.is_listing_url(url) and not any(
+            re.search(p, url) for p in self.site.exclude_patterns
+        ):
+            return "listing"
+        return "other"
+
+    def _follow_article(self, url: str) -> Iterator[scrapy.Request]:
+        if not self._allowed(url) or self._classify(url) != "article":
+            return
+        if self.max_pages is not None and self.article_requests >= self.max_pages:
+            return
+        if not self._first_time(url):
+            return
+        self.article_requests += 1
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                             priority=ARTICLE_PRIORITY)
+
+    # -- articles ---------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterable[FetchedPage]:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if ctype and "html" not in ctype:
+            self.crawler.stats.inc_value("baotinh/skipped/not_html")
+            return []
+        if self.generic and isinstance(response, TextResponse):
+            kind = discover.classify_page(response.text, response.url)
+            if kind.kind != "article":
+                self.crawler.stats.inc_value("baotinh/skipped/not_article")
+                return []
+        self.crawler.stats.inc_value("baotinh/article_pages")
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                   for k, v in response.headers.items()}
+        redirected = response.request.meta.get("redirect_urls") if response.request else None
+        return [FetchedPage(
+            url=response.url, body=response.body, status=response.status, headers=headers,
+            fetched_at=datetime.now(timezone.utc), site=self.site,
+            request_url=redirected[0] if redirected else None,
+        )]
+
+    # -- helpers ----------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        optional = bool(request.meta.get("optional")) if request is not None else False
+        reason = failure.getErrorMessage() or failure.type.__name__
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            reason = f"HTTP {response.status}"
+        if optional or url.endswith("/robots.txt"):
+            self.logger.debug("optional %s unavailable: %s", url, reason)
+            return
+        self.crawler.stats.inc_value("baotinh/failed")
+        if len(self.failures) < 100:
+            self.failures.append((url, reason))
+        self.logger.warning("failed %s: %s", url, reason)
+
+    def _absolute(self, base: str, href: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+            return None
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+    def _allowed(self, url: str) -> bool:
+        host = host_of(url)
+        return host in self.allowed_hosts or self.site.owns_host(host)
+
+    def _key(self, url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit(("", parts.netloc.lower(), parts.path.rstrip("/") or "/", parts.query, ""))
+
+    def _first_time(self, url: str) -> bool:
+        key = self._key(url)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True

@@ -1,0 +1,80 @@
+"""The one module that reads the environment.
+
+Every other module receives a :class:`Settings` (or plain arguments); none reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+
+PROJECT_URL = "https://github.com/baotinh/baotinh"
+DEFAULT_USER_AGENT = f"baotinh/{__version__} (+{PROJECT_URL}; archive of Vietnam's provincial press)"
+DB_FILENAME = "baotinh.sqlite"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Where the archive lives and how to reach it.
+
+    >>> s = Settings(archive_dir=Path("archive"))
+    >>> s.database_url
+    'sqlite:///archive/baotinh.sqlite'
+    """
+
+    archive_dir: Path
+    db_url: str | None = None
+    registry_paths: tuple[Path, ...] = ()
+    user_agent: str = DEFAULT_USER_AGENT
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: ``--db``/``BAOTINH_DB`` or the SQLite file in the archive."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{self.archive_dir / DB_FILENAME}"
+
+    @property
+    def captures_dir(self) -> Path:
+        return self.archive_dir / "captures"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.archive_dir / "exports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.archive_dir / "logs"
+
+    def as_env(self) -> dict[str, str]:
+        """Environment variables that reproduce these settings in a child process."""
+        env = {"BAOTINH_ARCHIVE": str(self.archive_dir), "BAOTINH_USER_AGENT": self.user_agent}
+        if self.db_url:
+            env["BAOTINH_DB"] = self.db_url
+        if self.registry_paths:
+            env["BAOTINH_REGISTRY"] = os.pathsep.join(str(p) for p in self.registry_paths)
+        return env
+
+
+def load_settings(
+    *,
+    archive: str | Path | None = None,
+    db: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from explicit values first, then ``BAOTINH_*`` variables, then defaults."""
+    env = os.environ if environ is None else environ
+    archive_dir = Path(archive or env.get("BAOTINH_ARCHIVE") or "archive")
+    registry = tuple(Path(p) for p in env.get("BAOTINH_REGISTRY", "").split(os.pathsep) if p)
+    return Settings(
+        archive_dir=archive_dir,
+        db_url=db or env.get("BAOTINH_DB") or None,
+        registry_paths=registry,
+        user_agent=env.get("BAOTINH_USER_AGENT") or DEFAULT_USER_AGENT,
+        extra={k: v for k, v in env.items() if k.startswith("BAOTINH_")},
+    )
