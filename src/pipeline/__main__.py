@@ -1,0 +1,5 @@
+"""``python -m pipeline`` is ``baotinh``."""
+
+from pipeline.cli import main
+
+main()

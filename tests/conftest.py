@@ -1,0 +1,139 @@
+"""Shared fixtures: archives in tmp folders, the demo paper served for real, the CLI in a
+subprocess, and real PostgreSQL when it is there (required under CI=true)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BAOTINH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, archive: Path | None = None, db: str | None = None,
+            env: dict[str, str] | None = None, input: bytes | None = None,
+            timeout: float = 300) -> CliResult:
+    """Run ``baotinh`` in a subprocess, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
+    full_env.update(env or {})
+    if archive is not None:
+        full_env["BAOTINH_ARCHIVE"] = str(archive)
+    if db is not None:
+        full_env["BAOTINH_DB"] = db
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], env=full_env, input=input,
+        capture_output=True, timeout=timeout, check=False, cwd=ROOT,
+    )
+    return CliResult(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                     proc.stderr.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    path = tmp_path / "archive"
+    path.mkdir()
+    return path
+
+
+@dataclass
+class ServedSite:
+    base_url: str
+    articles_dir: Path
+    access_log: Path
+    process: subprocess.Popen[bytes]
+
+    def requests(self) -> list[dict[str, object]]:
+        if not self.access_log.exists():
+            return []
+        return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
+
+
+def start_demo_server(articles_dir: Path, access_log: Path) -> ServedSite:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.demo", "--port", "0", "--articles", str(articles_dir),
+         "--access-log", str(access_log)],
+        stdout=subprocess.PIPE, cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    base_url = proc.stdout.readline().decode().strip()
+    assert base_url.startswith("http://127.0.0.1:"), base_url
+    return ServedSite(base_url, articles_dir, access_log, proc)
+
+
+@pytest.fixture
+def demo_articles(tmp_path: Path) -> Path:
+    """A private copy of the demo paper's articles, which a test may change."""
+    from pipeline.demo import site as demo_site
+
+    src = Path(demo_site.__file__).parent / "articles"
+    dst = tmp_path / "articles"
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.fixture
+def demo_server(demo_articles: Path, tmp_path: Path) -> Iterator[ServedSite]:
+    """The demo paper served for real by a subprocess on 127.0.0.1, ephemeral port."""
+    served = start_demo_server(demo_articles, tmp_path / "access.jsonl")
+    try:
+        yield served
+    finally:
+        served.process.terminate()
+        served.process.wait(timeout=10)
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg  # noqa: F401
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure means: no usable server
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    reason = _pg_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    from sqlalchemy import create_engine, text
+
+    name = f"baotinh_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

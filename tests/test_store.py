@@ -1,0 +1,96 @@
+"""The archive's schema and upserts, the same behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, inspect, select
+
+from pipeline import db, store
+from pipeline.dates import VN_TZ
+from pipeline.models import Article, CrawlRun
+from pipeline.record import ArticleRecord, Image
+from pipeline.registry import load_registry
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'a' / 'baotinh.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    eng = db.make_engine(url)
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _record(n: int, **changes: object) -> ArticleRecord:
+    base = ArticleRecord(
+        url=f"http://127.0.0.1:9/xa-hoi/bai-{n}-1000{n}.html",
+        canonical_url=f"http://demo.baotinh.test/xa-hoi/bai-{n}-1000{n}.html",
+        site="demo", title=f"Bài số {n}", description="Sapo", author="HV",
+        published_at=datetime(2019, 8, 6, 19, 5, 1, tzinfo=VN_TZ), section="Xã hội",
+        tags=("Kim Thành",), language="vi", text=f"Nội dung bài {n}.", captions=("Ảnh",),
+        images=(Image(url="http://demo.baotinh.test/a.jpg", caption="Ảnh"),),
+        word_count=4, content_sha256="0" * 64, fetched_at=datetime.now(timezone.utc),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_upgrade_creates_schema(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert {"sources", "articles", "crawl_runs", "alembic_version"} <= tables
+    assert db.current_revision(engine) == db.head_revision()
+    db.upgrade(engine)  # idempotent
+
+
+def test_upsert_is_keyed_on_canonical_url(engine: Engine) -> None:
+    sessions = db.make_sessionmaker(engine)
+    site = load_registry().get("demo")
+    with sessions.begin() as s:
+        store.sync_source(s, site)
+        run = store.start_run(s, "demo")
+        counts = store.upsert_articles(s, [_record(1), _record(2), _record(2)], run_id=run)
+    assert counts == store.UpsertCounts(new=2)
+    with sessions.begin() as s:
+        counts = store.upsert_articles(s, [_record(1), _record(2, title="Bài số 2 (sửa)")])
+    assert counts == store.UpsertCounts(updated=1, unchanged=1)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 2
+        a = store.get_article(s, "http://demo.baotinh.test/xa-hoi/bai-2-10002.html")
+        assert a is not None and a.title == "Bài số 2 (sửa)"
+        # Aware datetimes come back with Vietnam's offset on both backends.
+        assert a.published_at is not None
+        assert a.published_at.isoformat() == "2019-08-06T19:05:01+07:00"
+        rec = store.article_to_record(a)
+        assert rec.images[0].caption == "Ảnh" and rec.tags == ("Kim Thành",)
+
+
+def test_runs_and_stats(engine: Engine) -> None:
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        run = store.start_run(s, "demo", args={"max_pages": 3})
+        store.upsert_articles(s, [_record(1), _record(3, published_at=datetime(2024, 1, 2, tzinfo=VN_TZ))], run_id=run)
+        store.finish_run(s, run, status="ok", counts=store.RunCounts(pages_fetched=2, articles_new=2))
+    with sessions() as s:
+        r = s.get(CrawlRun, run)
+        assert r is not None and r.status == "ok" and r.finished_at is not None
+        assert r.finished_at - r.started_at < timedelta(minutes=1)
+        (row,) = store.site_stats(s)
+        assert row.site == "demo" and row.articles == 2 and row.last_run_status == "ok"
+        assert row.first_published is not None and row.first_published.year == 2019
+        assert row.last_published is not None and row.last_published.year == 2024
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    sessions = db.make_sessionmaker(engine)
+    with pytest.raises(Exception, match="naive datetime"):
+        with sessions.begin() as s:
+            store.sync_source(s, load_registry().get("demo"))
+            store.upsert_articles(s, [_record(9, published_at=datetime(2020, 1, 1))])
