@@ -253,6 +253,27 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     click.echo(f"schema at revision {dbmod.current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})")
 
 
+# Commands of other concerns live in their own modules, each exposing ``COMMANDS``.
+_COMMAND_MODULES = ("cli_search", "cli_web", "cli_archival", "cli_runs", "cli_export", "cli_quality")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{name}":
+                continue
+            raise
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="baotinh")

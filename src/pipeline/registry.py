@@ -347,7 +347,7 @@ def load_registry(*paths: Path | str) -> Registry:
     """
     files = [default_registry_path(), *(Path(p) for p in paths)]
     merged: dict[str, Any] = {"families": {}, "sites": []}
-    by_id: dict[str, int] = {}
+    by_id: dict[str | None, int] = {}
     for f in files:
         try:
             data = tomllib.loads(f.read_text(encoding="utf-8"))

@@ -1,0 +1,23 @@
+"""full-text search: FTS5 / tsvector (issue 4)
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-25
+
+In development: the engineer who owns this revision fills in upgrade/downgrade and renames the file.
+"""
+
+from __future__ import annotations
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
