@@ -125,7 +125,7 @@ class StorePipeline:
         args = {k: v for k, v in {
             "site": site.id, "origin": site.start_urls[0] if site.start_urls else None,
             "max_pages": getattr(spider, "max_pages", None),
-            "since": spider.since.date().isoformat() if getattr(spider, "since", None) else None,
+            "since": since.date().isoformat() if (since := getattr(spider, "since", None)) else None,
             "generic": getattr(spider, "generic", False),
         }.items() if v is not None}
         with self.sessions.begin() as session:

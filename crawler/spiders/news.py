@@ -203,7 +203,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles ---------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterable[FetchedPage]:
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if ctype and "html" not in ctype:
             self.crawler.stats.inc_value("baotinh/skipped/not_html")
             return []
@@ -227,7 +227,7 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         optional = bool(request.meta.get("optional")) if request is not None else False
-        reason = failure.getErrorMessage() or failure.type.__name__
+        reason = failure.getErrorMessage() or getattr(failure.type, "__name__", "error")
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"

@@ -66,7 +66,7 @@ class DemoSummary:
 def run_demo(settings: Settings, *, workers: int | None = None) -> DemoSummary:
     """Serve the demo paper on 127.0.0.1 (ephemeral port), crawl it, summarise the archive."""
     site = DemoSite()
-    served = len(site.articles)
+    served = len(site.articles())
     with serve_site(site) as server:
         request = CrawlRequest(sites=(DEMO_SITE_ID,), origin=server.base_url, workers=workers,
                                scrapy_settings=LOCAL_SERVER_SETTINGS)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -199,7 +199,7 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> 
     elif dialect == "postgresql":
         stmt = pg_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
     else:
-        stmt = Article.__table__.insert()
+        stmt = insert(Article)
     session.execute(stmt, rows)
 
 
@@ -248,8 +248,8 @@ def site_stats(session: Session) -> list[SiteStats]:
     by_site = {row[0]: row for row in counts}
     names = {s.id: s.name for s in session.scalars(select(Source))}
     last_runs: dict[str | None, CrawlRun] = {}
-    for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id)):
-        last_runs[run.site_id] = run
+    for crawl_run in session.scalars(select(CrawlRun).order_by(CrawlRun.id)):
+        last_runs[crawl_run.site_id] = crawl_run
     sites = sorted(set(by_site) | set(last_runs) | set(names), key=lambda s: s or "")
     out = []
     for s in sites:
