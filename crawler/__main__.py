@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 from typing import Any
 
@@ -69,6 +70,8 @@ def summarise(crawler: Crawler) -> dict[str, Any]:
         "failures": [list(f) for f in getattr(spider, "failures", [])[:5]],
         "responses": stats.get("response_received_count", 0),
         "elapsed_seconds": stats.get("elapsed_time_seconds"),
+        "extract_cpu_ms": stats.get("baotinh/extract_cpu_ms", 0),
+        "store_ms": stats.get("baotinh/store_ms", 0),
     }
 
 
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --origin works with exactly one --site", file=sys.stderr)
         return ExitCode.USAGE
     settings = make_settings(args)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     common = {"max_pages": args.max_pages, "since": args.since}
     for site in args.site:
@@ -103,7 +106,14 @@ def main(argv: list[str] | None = None) -> int:
         process.crawl(crawler, url=url, **common)
     process.start()
     summaries = [summarise(c) for c in crawlers]
-    print(json.dumps({"sites": summaries}, ensure_ascii=False), flush=True)
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    usage = {  # for the benchmarks' stage breakdown
+        "cpu_crawler_seconds": round(own.ru_utime + own.ru_stime, 3),
+        "cpu_workers_seconds": round(workers.ru_utime + workers.ru_stime, 3),
+        "maxrss_crawler_mb": round(own.ru_maxrss / 1024, 1),
+        "maxrss_worker_mb": round(workers.ru_maxrss / 1024, 1),
+    }
+    print(json.dumps({"sites": summaries, "usage": usage}, ensure_ascii=False), flush=True)
     return exit_code(summaries)
 
 

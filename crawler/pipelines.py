@@ -7,6 +7,7 @@ archive writes run in one writer thread, a batch per transaction.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +18,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from pipeline import db, store
+from pipeline import db, frontier, ledger, store
 from pipeline.config import load_settings
+from pipeline.frontier import FetchOutcome
 from pipeline.record import ArticleRecord
 from pipeline.workers import ExtractionPool, FetchedPage
 
@@ -94,6 +96,9 @@ class ExtractPipeline:
 class _Batch:
     records: list[ArticleRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    # frontier rows and ledger counts ride in the records' transaction (issue 6: resumable)
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    ledger: dict[ledger.LedgerKey, int] = field(default_factory=dict)
 
 
 class StorePipeline:
@@ -113,6 +118,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         pipe = cls(crawler)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         return pipe
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -122,10 +128,11 @@ class StorePipeline:
         self.sessions = db.make_sessionmaker(engine)
         self.engine = engine
         site = spider.site  # type: ignore[union-attr]
+        since = getattr(spider, "since", None)
         args = {k: v for k, v in {
             "site": site.id, "origin": site.start_urls[0] if site.start_urls else None,
             "max_pages": getattr(spider, "max_pages", None),
-            "since": since.date().isoformat() if (since := getattr(spider, "since", None)) else None,
+            "since": since.date().isoformat() if since else None,
             "generic": getattr(spider, "generic", False),
         }.items() if v is not None}
         with self.sessions.begin() as session:
@@ -134,25 +141,64 @@ class StorePipeline:
         spider.run_id = self.run_id  # type: ignore[union-attr]
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, FetchOutcome):
+            self.batch.outcomes.append(item)
+            return item
         if not isinstance(item, ArticleRecord):
             return item
         self.batch.records.append(item)
+        note = getattr(self.crawler.spider, "fetch_notes", {}).pop(item.url, None)
+        if note is not None:
+            self.batch.outcomes.append(dataclasses.replace(
+                note, canonical_url=item.canonical_url, published_at=item.published_at))
         if len(self.batch.records) >= self.batch_size or (
             time.monotonic() - self.batch.started >= self.interval
         ):
             await asyncio.wrap_future(self.writer.submit(self._write, self._take()))
         return item
 
-    def _take(self) -> list[ArticleRecord]:
-        records, self.batch = self.batch.records, _Batch()
-        return records
-
-    def _write(self, records: list[ArticleRecord]) -> None:
-        if not records:
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
+        """A fetched page without an article is done too: the frontier must not fetch it again."""
+        if not isinstance(item, FetchedPage):
             return
+        note = getattr(spider, "fetch_notes", {}).pop(item.url, None)
+        reason = skip_reason(str(exception))
+        tally = getattr(spider, "tally", None)
+        if tally is not None:
+            tally.add("skipped", reason, url=item.url)
+        if note is not None:
+            self.batch.outcomes.append(dataclasses.replace(note, outcome=reason))
+
+    def _take(self) -> _Batch:
+        taken, self.batch = self.batch, _Batch()
+        tally = getattr(self.crawler.spider, "tally", None)
+        if tally is not None:
+            taken.ledger = tally.take()
+        return taken
+
+    def _write(self, batch: _Batch) -> None:
+        records = batch.records
+        if not records and not batch.outcomes and not batch.ledger:
+            return
+        started = time.perf_counter()
+        deltas = dict(batch.ledger)
         with self.sessions.begin() as session:
-            counts = store.upsert_articles(session, records, run_id=self.run_id)
+            counts = store.UpsertCounts()
+            # one upsert per section, so the ledger can say new/updated/unchanged per section
+            for section, group in _by_section(records).items():
+                part = store.upsert_articles(session, group, run_id=self.run_id)
+                counts += part
+                site_id = group[0].site or ""
+                for metric, n in (("new", part.new), ("updated", part.updated), ("unchanged", part.unchanged)):
+                    if n:
+                        key = ledger.LedgerKey(site_id, section, metric)
+                        deltas[key] = deltas.get(key, 0) + n
+            frontier.mark_fetched(session, batch.outcomes, run_id=self.run_id)
+            if self.run_id is not None:
+                ledger.add_counts(session, self.run_id, deltas)
         self.counts += counts
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("baotinh/store_ms", int((time.perf_counter() - started) * 1000))
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.writer.submit(self._write, self._take()).result()
@@ -188,3 +234,22 @@ class StorePipeline:
         stats.set_value("baotinh/updated", self.counts.updated)
         stats.set_value("baotinh/unchanged", self.counts.unchanged)
         self.engine.dispose()
+
+
+def _by_section(records: list[ArticleRecord]) -> dict[str, list[ArticleRecord]]:
+    groups: dict[str, list[ArticleRecord]] = {}
+    for r in records:
+        groups.setdefault(ledger.section_of(r.canonical_url), []).append(r)
+    return groups
+
+
+def skip_reason(message: str) -> str:
+    """The ledger reason of a dropped page, from the DropItem message."""
+    lowered = message.lower()
+    if "before --since" in lowered:
+        return "before_since"
+    if "too short" in lowered:
+        return "too_short"
+    if "duplicate" in lowered:
+        return "duplicate"
+    return "not_article"

@@ -39,6 +39,21 @@ DNS_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
+# Politeness and incremental fetching (issue 6): pause a host on 429/503 for its Retry-After,
+# send conditional GETs for known pages.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 545,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    # Raw captures (issue 5): next to the downloader, so it sees the bytes as received.
+    "crawler.capture.CaptureMiddleware": 950,
+}
+# WARC captures of every response (issue 5), in <archive>/captures, rotated at this size.
+BAOTINH_CAPTURES = True
+BAOTINH_CAPTURES_MAX_BYTES = 1024 ** 3
+# Back-off when a 429/503 gives no Retry-After: base × 2^retries seconds; never wait longer than max.
+BAOTINH_BACKOFF_BASE = 1.0
+BAOTINH_RETRY_AFTER_MAX = 300.0
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,

@@ -103,6 +103,7 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
         self.since = _parse_since(since)
         self.allowed_hosts = {h for h in self.site.all_hosts}
+        self.origin = urlsplit(origin) if origin else None
         if origin:
             self.allowed_hosts.add(urlsplit(origin).hostname or "")
         self.seen: set[str] = set()
@@ -140,7 +141,7 @@ class NewsSpider(scrapy.Spider):
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in discover.parse_robots_sitemaps(text):
             if self._allowed(url) and url not in self.site.sitemaps:
-                yield self._sitemap_request(url)
+                yield self._sitemap_request(self._route(url))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = discover.parse_sitemap(response.body)
@@ -149,7 +150,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if sitemap.is_index:
                 if self._allowed(loc):
-                    yield self._sitemap_request(loc)
+                    yield self._sitemap_request(self._route(loc))
             else:
                 yield from self._follow_article(loc)
 
@@ -169,8 +170,9 @@ class NewsSpider(scrapy.Spider):
                                          priority=FEED_PRIORITY, meta={"optional": True})
         for href in response.xpath("//a/@href").getall():
             url = self._absolute(response.url, href)
-            if url is None:
+            if url is None or not self._allowed(url):
                 continue
+            url = self._route(url)
             kind = self._classify(url)
             if kind == "article":
                 yield from self._follow_article(url)
@@ -191,7 +193,10 @@ class NewsSpider(scrapy.Spider):
         return "other"
 
     def _follow_article(self, url: str) -> Iterator[scrapy.Request]:
-        if not self._allowed(url) or self._classify(url) != "article":
+        if not self._allowed(url):
+            return
+        url = self._route(url)
+        if self._classify(url) != "article":
             return
         if self.max_pages is not None and self.article_requests >= self.max_pages:
             return
@@ -248,6 +253,15 @@ class NewsSpider(scrapy.Spider):
         if parts.scheme not in ("http", "https"):
             return None
         return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+    def _route(self, url: str) -> str:
+        """A URL of the site's own domain, fetched from the mirror origin when one is set."""
+        if self.origin is None:
+            return url
+        parts = urlsplit(url)
+        if parts.netloc == self.origin.netloc or not self.site.owns_host(parts.hostname or ""):
+            return url
+        return urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query, ""))
 
     def _allowed(self, url: str) -> bool:
         host = host_of(url)

@@ -1,0 +1,122 @@
+"""Whole crawls of the generated site: fetch only, and end to end into a fresh archive.
+
+Each crawl is ``python -m crawler`` in a child process, as ``baotinh crawl`` runs it. Peak RSS is
+the largest sum over the crawler and its extraction workers, sampled every 100 ms; CPU comes
+from the crawler's own summary (its process and its reaped workers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# No politeness delay towards our own loopback server; per-domain concurrency high enough to
+# keep the reactor busy (the real-site defaults live in crawler/settings.py).
+FAST_LOCAL = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "RANDOMIZE_DOWNLOAD_DELAY": "False",
+    "LOGSTATS_INTERVAL": "0",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlMeasure:
+    pages: int
+    wall_seconds: float
+    spider_seconds: float
+    cpu_seconds: float
+    cpu_crawler: float
+    cpu_workers: float
+    peak_rss_mb: float
+    extract_cpu_ms: float
+    store_ms: float
+    summary: dict[str, Any]
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.spider_seconds if self.spider_seconds else 0.0
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return self.cpu_seconds * 1000 / self.pages if self.pages else 0.0
+
+
+def _tree_rss(pid: int) -> float:
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / (1024 * 1024)
+
+
+def run_crawl(origin: str, registry: Path, *, fetch_only: bool = False, max_pages: int | None = None,
+              workers: int | None = None, extra: dict[str, str] | None = None) -> CrawlMeasure:
+    """One crawl of the bench site into a new archive."""
+    with tempfile.TemporaryDirectory(prefix="baotinh-bench-") as tmp:
+        env = {**os.environ, "BAOTINH_ARCHIVE": tmp, "BAOTINH_REGISTRY": str(registry)}
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent / "src"),
+                                             str(Path(__file__).resolve().parent.parent),
+                                             env.get("PYTHONPATH", "")])
+        cmd = [sys.executable, "-m", "crawler", "--site", "benchpaper", "--origin", origin,
+               "--log-file", str(Path(tmp) / "crawl.log"), "--log-level", "WARNING"]
+        if max_pages:
+            cmd += ["--max-pages", str(max_pages)]
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
+        settings = dict(FAST_LOCAL, **(extra or {}))
+        if fetch_only:
+            settings["ITEM_PIPELINES"] = "{}"
+        for k, v in settings.items():
+            cmd += ["-s", f"{k}={v}"]
+        peak = 0.0
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                done.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        out, _ = proc.communicate()
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        summary = json.loads(out.strip().splitlines()[-1])
+        site = summary["sites"][0]
+        usage = summary.get("usage", {})
+        pages = int(site["responses"] if fetch_only else site["article_pages"])
+        if fetch_only:
+            pages = int(site.get("article_pages") or site["responses"])
+        cpu_c = float(usage.get("cpu_crawler_seconds", 0))
+        cpu_w = float(usage.get("cpu_workers_seconds", 0))
+        return CrawlMeasure(
+            pages=pages, wall_seconds=wall, spider_seconds=float(site.get("elapsed_seconds") or wall),
+            cpu_seconds=cpu_c + cpu_w, cpu_crawler=cpu_c, cpu_workers=cpu_w, peak_rss_mb=peak,
+            extract_cpu_ms=float(site.get("extract_cpu_ms") or 0), store_ms=float(site.get("store_ms") or 0),
+            summary=summary,
+        )

@@ -1,0 +1,142 @@
+"""Downloader middlewares for politeness and incremental fetching.
+
+- :class:`RetryAfterMiddleware`: a 429 or 503 pauses the whole download slot (host) for the time
+  the server asks (``Retry-After``, seconds or an HTTP date) or an exponential back-off, before
+  Scrapy's RetryMiddleware sends the retry; so no request reaches that host in the meantime.
+- :class:`ConditionalGetMiddleware`: adds ``If-None-Match`` / ``If-Modified-Since`` from the
+  validators the spider put in ``request.meta["baotinh_validators"]`` and lets a 304 through to
+  the callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+log = logging.getLogger(__name__)
+
+BACKOFF_CODES = frozenset({429, 503})
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    >>> parse_retry_after("2")
+    2.0
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=datetime(2015, 10, 21, 7, 27, 50, tzinfo=timezone.utc))
+    10.0
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Pause a host's download slot on 429/503 for ``Retry-After`` (or a back-off) seconds.
+
+    The pause is set from the ``response_downloaded`` signal, which Scrapy sends before it frees
+    the slot and dispatches the next queued request; setting it later (in ``process_response``)
+    would let one more request through.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.base = settings.getfloat("BAOTINH_BACKOFF_BASE", 1.0)
+        self.max_wait = settings.getfloat("BAOTINH_RETRY_AFTER_MAX", 300.0)
+        self.paused_until: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        mw = cls(crawler)
+        crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
+        return mw
+
+    def wait_for(self, response: Response, request: Request) -> float:
+        """How long to leave the host alone after this response."""
+        asked = parse_retry_after(response.headers.get(b"Retry-After", b"").decode("latin-1"))
+        if asked is None:
+            asked = self.base * (2 ** int(request.meta.get("retry_times", 0)))
+        return min(asked, self.max_wait)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider | None = None) -> None:
+        if response.status not in BACKOFF_CODES:
+            return
+        wait = self.wait_for(response, request)
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value(f"baotinh/backoff/{response.status}")
+        self._pause_slot(request, wait)
+        log.info("%s answered %d: leaving the host alone for %.1f s", request.url, response.status, wait)
+
+    def _pause_slot(self, request: Request, wait: float) -> None:
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        downloader = engine.downloader
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:
+            return
+        until = time.monotonic() + wait
+        if until <= self.paused_until.get(key, 0.0):
+            return
+        self.paused_until[key] = until
+        from twisted.internet import reactor
+
+        if slot.latercall is not None and hasattr(slot.latercall, "cancel"):
+            try:
+                slot.latercall.cancel()
+            except Exception:  # already fired or cancelled
+                pass
+
+        def resume() -> None:
+            slot.latercall = None
+            downloader._process_queue(slot)  # Scrapy's own resumption path (private in 2.19)
+
+        # While latercall is set, Scrapy's Downloader dispatches nothing from this slot.
+        slot.latercall = reactor.callLater(wait, resume)  # type: ignore[attr-defined]
+
+
+class ConditionalGetMiddleware:
+    """Conditional GET for known pages: send the validators, accept a 304 in the callback."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        validators: dict[str, str] | None = request.meta.get("baotinh_validators")
+        if not validators:
+            return None
+        for name, value in validators.items():
+            if value and name.encode() not in request.headers:
+                request.headers[name] = value
+        allowed = list(request.meta.get("handle_httpstatus_list", ()))
+        if 304 not in allowed:
+            request.meta["handle_httpstatus_list"] = [*allowed, 304]
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        if response.status == 304 and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("baotinh/not_modified")
+        return response
