@@ -1,0 +1,1 @@
+"""baotinh benchmark suite (`make bench`); see benchmarks/__main__.py."""

@@ -1,0 +1,74 @@
+"""Archive writes: rows/s of ``store.upsert_articles`` in the crawler's batch size."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pipeline import db, store
+from pipeline.normalise import count_words, sha256_text
+from pipeline.record import ArticleRecord
+from pipeline.registry import load_registry
+
+from .sitegen import generate_articles
+
+BATCH = 50  # the crawler's BAOTINH_STORE_BATCH
+
+
+def make_records(n: int) -> list[ArticleRecord]:
+    now = datetime.now(timezone.utc)
+    out = []
+    for a in generate_articles(n, seed=7):
+        text = "\n".join((a.lead,) + a.paragraphs)
+        out.append(ArticleRecord(
+            url=f"http://demo.baotinh.test{a.path}", canonical_url=f"http://demo.baotinh.test{a.path}",
+            site="demo", title=a.title, description=a.lead, author=a.byline,
+            published_at=a.published, section=a.section, tags=("Hải Dương",), language="vi",
+            text=text, word_count=count_words(text), content_sha256=sha256_text(text),
+            fetched_at=now - timedelta(seconds=1), extractor_version="bench",
+        ))
+    return out
+
+
+def measure_upserts(url: str, records: list[ArticleRecord]) -> float:
+    """Rows per second inserting ``records`` in batches, one transaction a batch."""
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+    start = time.perf_counter()
+    for i in range(0, len(records), BATCH):
+        with sessions.begin() as s:
+            store.upsert_articles(s, records[i:i + BATCH])
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return len(records) / elapsed
+
+
+def sqlite_rate(records: list[ArticleRecord]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        return measure_upserts(f"sqlite:///{Path(tmp) / 'b.sqlite'}", records)
+
+
+def postgres_rate(records: list[ArticleRecord], admin_url: str) -> float | None:
+    """Rows/s on a throwaway PostgreSQL database, or None when the server is absent."""
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        name = f"baotinh_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        return None
+    try:
+        return measure_upserts(admin_url.rsplit("/", 1)[0] + f"/{name}", records)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+

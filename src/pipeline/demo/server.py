@@ -1,0 +1,170 @@
+"""A real HTTP server for the demo paper: ThreadingHTTPServer in a daemon thread, on port 0."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from pipeline.demo.site import DemoSite
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRecord:
+    """One request as the server saw it."""
+
+    method: str
+    path: str  # path + query, as requested
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict."""
+        return {"method": self.method, "path": self.path, "status": self.status, "headers": self.headers}
+
+
+class AccessLog:
+    """A thread-safe, append-only list of ``AccessRecord`` (handlers run on many threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[AccessRecord] = []
+
+    def append(self, record: AccessRecord) -> None:
+        """Add one record."""
+        with self._lock:
+            self._records.append(record)
+
+    def records(self) -> list[AccessRecord]:
+        """A snapshot copy of the records so far."""
+        with self._lock:
+            return list(self._records)
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._records.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def __iter__(self) -> Iterator[AccessRecord]:
+        return iter(self.records())
+
+    def __getitem__(self, index: int) -> AccessRecord:
+        with self._lock:
+            return self._records[index]
+
+
+@dataclass(frozen=True, slots=True)
+class RunningServer:
+    """A started demo server: where it listens and what it has served."""
+
+    base_url: str
+    access_log: AccessLog
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+def make_handler(
+    site: DemoSite, log: AccessLog, on_request: Callable[[AccessRecord], None] | None
+) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``site`` and ``log``."""
+
+    class DemoHandler(BaseHTTPRequestHandler):
+        server_version = "BaoTinhDemo/1.0"
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+            self.answer(send_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.answer(send_body=False)
+
+        def do_POST(self) -> None:  # noqa: N802
+            # Comments are not accepted on the demo; drain the body so keep-alive stays sane.
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            self.record(405)
+            self.send_response(405)
+            self.send_header("Allow", "GET, HEAD")
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def answer(self, *, send_body: bool) -> None:
+            headers = {k: v for k, v in self.headers.items()}
+            page = site.render(self.path, host=self.headers.get("Host"), request_headers=headers)
+            # Logged before answering, so a client that has its response always finds the record.
+            self.record(page.status)
+            self.send_response(page.status)
+            self.send_header("Content-Type", page.content_type)
+            for name, value in page.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(page.body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(page.body)
+
+        def record(self, status: int) -> None:
+            entry = AccessRecord(self.command, self.path, status, {k: v for k, v in self.headers.items()})
+            log.append(entry)
+            if on_request is not None:
+                on_request(entry)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Quiet: requests go to the access log, not to stderr."""
+
+    return DemoHandler
+
+
+def start_server(
+    site: DemoSite,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    on_request: Callable[[AccessRecord], None] | None = None,
+) -> RunningServer:
+    """Start serving ``site`` in a daemon thread; the caller must ``stop()`` it."""
+    log = AccessLog()
+    server = ThreadingHTTPServer((host, port), make_handler(site, log, on_request))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
+    thread.start()
+    address = server.server_address
+    bound_host = address[0].decode() if isinstance(address[0], bytes) else str(address[0])
+    bound_port = int(address[1])
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return RunningServer(f"http://{shown}:{bound_port}", log, server, thread)
+
+
+@contextmanager
+def serve_site(
+    site: DemoSite,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    on_request: Callable[[AccessRecord], None] | None = None,
+) -> Iterator[RunningServer]:
+    """Serve ``site`` for the duration of a ``with`` block.
+
+    >>> with serve_site(DemoSite()) as server:
+    ...     server.base_url.startswith("http://127.0.0.1:")
+    True
+    """
+    running = start_server(site, host, port, on_request=on_request)
+    try:
+        yield running
+    finally:
+        running.stop()
