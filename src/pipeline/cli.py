@@ -7,6 +7,7 @@ errors (:class:`~pipeline.errors.BaotinhError`) become one line on stderr and an
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -97,6 +98,7 @@ Examples:
   baotinh crawl baohaiduong baohaiphong --max-pages 100
   baotinh crawl --all --since 2025-07-01
   baotinh crawl --url https://baothainguyen.vn/ --max-pages 20
+  baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
 """)
 @click.argument("site_ids", nargs=-1)
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every site of the registry.")
@@ -105,12 +107,13 @@ Examples:
 @click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
 @click.option("--origin", metavar="URL", help="Fetch the (single) site from this origin, e.g. a local mirror.")
 @click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (0: a thread).")
+@click.option("--refresh", is_flag=True, help="Re-check known articles even when not due (conditional GET).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
 @click.pass_context
 def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: tuple[str, ...],
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
-          quiet: bool, verbose: bool) -> None:
+          refresh: bool, quiet: bool, verbose: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
     from .crawl import CrawlRequest, run_crawl
     from .registry import load_registry
@@ -121,8 +124,12 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
-                           since=since, workers=workers, verbose=verbose)
-    result = run_crawl(settings, request, registry=registry)
+                           since=since, workers=workers, verbose=verbose, refresh=refresh)
+    # a refreshed status line on a terminal only: never in cron mail or a log file
+    show = not quiet and not verbose and sys.stderr.isatty()
+    result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)
+    if show:
+        click.echo("\r\033[K", nl=False, err=True)
     if not quiet or result.exit_code:
         for s in result.sites:
             click.echo(f"{s.site}: {s.status}, {s.article_pages} article pages, {s.new} new, "
@@ -131,6 +138,11 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
     if line:
         click.echo(f"error: {line}", err=True)
     ctx.exit(result.exit_code)
+
+
+def _show_progress(line: str) -> None:
+    width = shutil.get_terminal_size((100, 20)).columns - 1
+    click.echo("\r\033[K" + line[:width], nl=False, err=True)
 
 
 # -- extract ---------------------------------------------------------------------------------
@@ -201,6 +213,25 @@ def sites_check(ctx: click.Context) -> None:
         click.echo(f"error: {len(problems)} problem(s) in the registry", err=True)
         ctx.exit(ExitCode.CONFIG)
     click.echo(f"ok: {len(registry)} sites, {len(registry.families)} families")
+
+
+@sites.command("suggest", epilog="""\b
+Examples:
+  baotinh sites suggest https://baothainguyen.vn/ > thainguyen.toml
+  BAOTINH_REGISTRY=thainguyen.toml baotinh sites check
+""")
+@click.argument("url")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds per request.")
+@click.pass_context
+def sites_suggest(ctx: click.Context, url: str, timeout: float) -> None:
+    """Draft a registry entry for a paper the registry does not know (a few polite requests)."""
+    from .suggest import suggest_site
+
+    suggestion = suggest_site(url, user_agent=_settings(ctx).user_agent, timeout=timeout)
+    click.echo(f"# drafted from {suggestion.base_url}: {len(suggestion.feeds)} feed(s), "
+               f"{len(suggestion.sitemaps)} sitemap(s), {len(suggestion.article_urls)} article URLs, "
+               f"{len(suggestion.listing_urls)} listing URLs seen")
+    click.echo(suggestion.entry)
 
 
 # -- stats -----------------------------------------------------------------------------------

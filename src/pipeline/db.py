@@ -70,6 +70,10 @@ def make_engine(url: str, *, check_writable: bool = True) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _on_sqlite_connect)
+            # The search index's triggers fold text with a Python function (đ→d, tones).
+            from .search import install_sqlite_functions
+
+            install_sqlite_functions(engine)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except NoSuchModuleError:

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import ConfigError
+
 __all__ = [
     "ExtractionHints",
     "Family",
@@ -34,11 +36,11 @@ __all__ = [
 ]
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigError, ValueError):
     """The registry file is malformed."""
 
 
-class UnknownSiteError(LookupError):
+class UnknownSiteError(ConfigError, LookupError):
     """No site with that id (or for that URL) in the registry."""
 
 

@@ -1,0 +1,505 @@
+"""Full-text search of the archive: one behaviour on SQLite (FTS5) and PostgreSQL (tsvector).
+
+Both engines index a folded copy of title, description, text and author (``pipeline.fold``:
+lower case, no tone marks, đ→d), so "kim thanh", "KIM THÀNH" and "Kim Thành" meet. The folded
+text lives only in the index (a contentless FTS5 table; a generated ``tsvector`` on
+PostgreSQL), both maintained by the database itself (triggers, generated column).
+
+Ranking every hit of a very common word is what makes naive full-text search slow; here the
+relevance ranking runs over at most ``CANDIDATE_CAP`` candidates (the newest matches) and the
+total is exact up to that cap, reported as an estimate beyond it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (Engine, Select, and_, bindparam, column, event, func, literal_column, or_,
+                        select, table, text)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Boolean
+
+from .dates import VN_TZ
+from .fold import fold, fold_aligned
+from .models import Article, Source
+from .query import ParsedQuery, QueryError, Term, parse_query
+
+__all__ = [
+    "CANDIDATE_CAP", "QueryError", "SearchHit", "SearchQuery", "SearchResult", "Snippet",
+    "filtered_articles", "install_sqlite_functions", "parse_query", "rebuild_index", "search",
+]
+
+SORTS = ("relevance", "newest", "oldest")
+# Relevance is ranked among at most this many matches (the newest); totals are exact up to it.
+CANDIDATE_CAP = 5000
+# With diacritics typed, this many top candidates are re-ranked by exact-diacritic matches.
+RERANK_WINDOW = 200
+MAX_LIMIT = 500
+SNIPPET_WORDS = 30
+# FTS5 column weights (title, description, text, author) and PostgreSQL's {D, C, B, A}.
+FTS5_WEIGHTS = (10.0, 4.0, 1.0, 2.0)
+PG_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
+FTS_TABLE = "articles_fts"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchQuery:
+    """What the user asks: the query text, filters, sort and page."""
+
+    text: str = ""
+    sites: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    author: str | None = None
+    section: str | None = None
+    language: str | None = None
+    exclude_duplicates: bool = False
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    facets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A window of the original text; ``is_match`` marks the pieces to highlight."""
+
+    segments: tuple[tuple[str, bool], ...] = ()
+
+    def as_text(self, left: str = "«", right: str = "»") -> str:
+        return "".join(f"{left}{s}{right}" if m else s for s, m in self.segments)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    id: int
+    url: str
+    canonical_url: str
+    site: str | None
+    site_name: str | None
+    province: str | None
+    title: str | None
+    description: str | None
+    author: str | None
+    section: str | None
+    published_at: datetime | None
+    score: float | None
+    snippet: Snippet
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "url": self.url, "canonical_url": self.canonical_url, "site": self.site,
+            "site_name": self.site_name, "province": self.province, "title": self.title,
+            "description": self.description, "author": self.author, "section": self.section,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "score": self.score, "snippet": self.snippet.as_text(),
+            "snippet_segments": [[s, m] for s, m in self.snippet.segments],
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchResult:
+    query: SearchQuery
+    total: int
+    hits: tuple[SearchHit, ...]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # True when ``total`` is a lower bound ("≥ total"): the match set exceeded the cap.
+    total_is_estimate: bool = False
+
+
+# -- SQLite functions ------------------------------------------------------------------------
+def sqlite_fold(value: str | None) -> str | None:
+    """``baotinh_fold`` as SQLite calls it (NULL stays NULL)."""
+    return None if value is None else fold(value)
+
+
+def register_sqlite_functions(dbapi_conn: Any, _record: Any = None) -> None:
+    """Register ``baotinh_fold`` on one raw sqlite3 connection (the FTS triggers call it)."""
+    dbapi_conn.create_function("baotinh_fold", 1, sqlite_fold, deterministic=True)
+
+
+def install_sqlite_functions(engine: Engine) -> None:
+    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``.
+
+    ``db.make_engine`` calls this; writing an article without it fails in the FTS trigger.
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", register_sqlite_functions):
+        event.listen(engine, "connect", register_sqlite_functions)
+
+
+# -- the text match as a dialect-neutral SQL element -----------------------------------------
+class TextMatch(ColumnElement[bool]):
+    """``articles.id`` matches a parsed query; compiled per dialect."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.parsed = parsed
+
+
+@compiles(TextMatch, "sqlite")
+def compile_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    param = compiler.process(bindparam(None, element.parsed.to_fts5(), unique=True), **kw)
+    return f"articles.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {param})"
+
+
+@compiles(TextMatch, "postgresql")
+def compile_match_pg(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    param = compiler.process(bindparam(None, element.parsed.to_tsquery(), unique=True), **kw)
+    return f"articles.search_vector @@ to_tsquery('simple', {param})"
+
+
+@compiles(TextMatch)
+def compile_match_other(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    raise QueryError("full-text search needs SQLite (FTS5) or PostgreSQL")
+
+
+# -- filters ---------------------------------------------------------------------------------
+def check_query(query: SearchQuery) -> ParsedQuery:
+    """Validate the options and parse the text; raise :class:`QueryError` with a fix."""
+    if query.sort not in SORTS:
+        raise QueryError(f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if query.offset < 0:
+        raise QueryError("offset cannot be negative")
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise QueryError(f"the date range is empty: {query.date_from} is after {query.date_to}")
+    parsed = parse_query(query.text)
+    if parsed.is_empty and query.text.strip():
+        raise QueryError(f"the query {query.text!r} has no word to search for; type letters or digits")
+    return parsed
+
+
+def local_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=VN_TZ)
+
+
+def escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of every filter (not the text match)."""
+    conds: list[ColumnElement[bool]] = []
+    if query.sites:
+        conds.append(Article.site.in_(query.sites))
+    if query.provinces:
+        names = [fold(p).strip() for p in query.provinces]
+        in_province = select(Source.id).where(or_(
+            func.baotinh_fold(Source.province_before).in_(names),
+            func.baotinh_fold(Source.province_after).in_(names)))
+        conds.append(Article.site.in_(in_province))
+    if query.date_from:
+        conds.append(Article.published_at >= local_day_start(query.date_from))
+    if query.date_to:
+        conds.append(Article.published_at < local_day_start(query.date_to + timedelta(days=1)))
+    if query.author:
+        pattern = "%" + escape_like(fold(query.author).strip()) + "%"
+        conds.append(func.baotinh_fold(Article.author).like(pattern, escape="\\"))
+    if query.section:
+        conds.append(func.baotinh_fold(Article.section) == fold(query.section).strip())
+    if query.language:
+        conds.append(Article.language == query.language)
+    duplicate_of = getattr(Article, "duplicate_of", None)
+    if query.exclude_duplicates and duplicate_of is not None:
+        conds.append(duplicate_of.is_(None))
+    return conds
+
+
+def filtered_articles(query: SearchQuery) -> Select[int]:
+    """``SELECT articles.id`` with every filter and the text match; no order, no paging.
+
+    Works on both backends (the match compiles per dialect); the export reuses it.
+    """
+    parsed = check_query(query)
+    stmt = select(Article.id).where(*filter_conditions(query))
+    if not parsed.is_empty:
+        stmt = stmt.where(TextMatch(parsed))
+    return stmt
+
+
+# -- ranked candidates -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Page:
+    ids: tuple[int, ...]
+    scores: dict[int, float]
+    total: int
+    is_estimate: bool
+    # Lowest id of the bounded candidate set, when the cap was hit (facets reuse it).
+    floor: int | None = None
+
+
+def fts_table() -> Any:
+    return table(FTS_TABLE, column("rowid"))
+
+
+def sqlite_matches(fts: Any, parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
+    """FTS5 matches joined to the filtered articles, driven by the FTS index."""
+    stmt = (select(fts.c.rowid.label("id"))
+            .select_from(fts.join(Article.__table__, Article.id == fts.c.rowid))
+            .where(literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5()))
+            .where(*filter_conditions(query)))
+    return stmt
+
+
+def pg_matches(parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
+    stmt = select(Article.id.label("id")).where(*filter_conditions(query))
+    return stmt.where(TextMatch(parsed))
+
+
+def count_capped(session: Session, matches: Select[Any], cap: int) -> int:
+    """How many rows ``matches`` yields, counting no further than ``cap + 1``."""
+    sub = matches.limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def find_floor(session: Session, matches: Select[Any], id_col: Any, cap: int) -> int | None:
+    """The id of the ``cap``-th newest match, or None when there are no more than ``cap``."""
+    stmt = matches.order_by(id_col.desc()).limit(1).offset(cap - 1)
+    found = session.scalar(stmt)
+    if found is None:
+        return None
+    beyond = session.scalar(matches.where(id_col < found).order_by(id_col.desc()).limit(1))
+    return None if beyond is None else int(found)
+
+
+def rank_sqlite(session: Session, parsed: ParsedQuery, query: SearchQuery,
+                window: tuple[int, int]) -> Page:
+    fts = fts_table()
+    matches = sqlite_matches(fts, parsed, query)
+    floor = find_floor(session, matches, fts.c.rowid, CANDIDATE_CAP)
+    if floor is not None:
+        matches = matches.where(fts.c.rowid >= floor)
+    total = count_capped(session, matches, CANDIDATE_CAP) if floor is None else CANDIDATE_CAP
+    score = func.bm25(literal_column(FTS_TABLE), *FTS5_WEIGHTS)
+    stmt = (matches.add_columns(score.label("score")).order_by(score, fts.c.rowid)
+            .limit(window[1]).offset(window[0]))
+    rows = session.execute(stmt).all()
+    return Page(tuple(r.id for r in rows), {r.id: -float(r.score) for r in rows}, total,
+                floor is not None, floor)
+
+
+def rank_pg(session: Session, parsed: ParsedQuery, query: SearchQuery,
+            window: tuple[int, int]) -> Page:
+    matches = pg_matches(parsed, query)
+    floor = find_floor(session, matches, Article.id, CANDIDATE_CAP)
+    if floor is not None:
+        matches = matches.where(Article.id >= floor)
+    total = count_capped(session, matches, CANDIDATE_CAP) if floor is None else CANDIDATE_CAP
+    score = func.ts_rank_cd(text(f"'{PG_WEIGHTS}'::float4[]"), literal_column("articles.search_vector"),
+                            func.to_tsquery("simple", parsed.to_tsquery()))
+    stmt = (matches.add_columns(score.label("score")).order_by(score.desc(), Article.id)
+            .limit(window[1]).offset(window[0]))
+    rows = session.execute(stmt).all()
+    return Page(tuple(r.id for r in rows), {r.id: float(r.score) for r in rows}, total,
+                floor is not None, floor)
+
+
+def sort_by_date(session: Session, parsed: ParsedQuery, query: SearchQuery) -> Page:
+    """Matches ordered by publication date (undated last), then id; exact totals up to the cap."""
+    stmt = select(Article.id).where(*filter_conditions(query))
+    if not parsed.is_empty:
+        stmt = stmt.where(TextMatch(parsed))
+    total = count_capped(session, stmt, CANDIDATE_CAP)
+    order: tuple[Any, ...]
+    if query.sort == "oldest":
+        order = (Article.published_at.is_(None), Article.published_at, Article.id)
+    else:
+        order = (Article.published_at.is_(None), Article.published_at.desc(), Article.id.desc())
+    ids = tuple(session.scalars(stmt.order_by(*order).limit(query.limit).offset(query.offset)))
+    return Page(ids, {}, min(total, CANDIDATE_CAP), total > CANDIDATE_CAP)
+
+
+# -- exact-diacritic re-ranking ---------------------------------------------------------------
+def exact_hits(parsed: ParsedQuery, texts: str) -> int:
+    """How many of the typed (with diacritics) words occur as typed in ``texts``."""
+    words = {w for t in parsed.terms for w in t.exact}
+    lowered = unicodedata.normalize("NFC", texts).lower()
+    found = set(re.findall(r"[^\W_]+", lowered))
+    return len(words & found)
+
+
+def rerank_exact(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]:
+    """Candidates re-ordered: more words matched with their exact diacritics first."""
+    rows = session.execute(select(Article.id, Article.title, Article.description, Article.text)
+                           .where(Article.id.in_(page.ids))).all()
+    exact = {r.id: exact_hits(parsed, " ".join(x or "" for x in (r.title, r.description, r.text)))
+             for r in rows}
+    return tuple(sorted(page.ids, key=lambda i: (-exact.get(i, 0), -page.scores.get(i, 0.0), i)))
+
+
+def rank_page(session: Session, parsed: ParsedQuery, query: SearchQuery) -> Page:
+    rank = rank_sqlite if session.get_bind().dialect.name == "sqlite" else rank_pg
+    end = query.offset + query.limit
+    if not parsed.has_diacritics or end > RERANK_WINDOW:
+        return rank(session, parsed, query, (query.offset, query.limit))
+    page = rank(session, parsed, query, (0, RERANK_WINDOW))
+    ordered = rerank_exact(session, parsed, page)
+    return Page(ordered[query.offset:end], page.scores, page.total, page.is_estimate, page.floor)
+
+
+# -- snippets --------------------------------------------------------------------------------
+def term_pattern(terms: tuple[Term, ...]) -> re.Pattern[str] | None:
+    """A regex over folded text matching any word of the terms (whole syllables, or prefixes)."""
+    alts = set()
+    for t in terms:
+        for i, w in enumerate(t.words):
+            last = i == len(t.words) - 1
+            alts.add(re.escape(w) + (r"[^\W_]*" if t.prefix and last else ""))
+    if not alts:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?![^\W_])")
+
+
+def make_snippet(original: str, terms: tuple[Term, ...], words: int = SNIPPET_WORDS) -> Snippet:
+    """The ~``words``-word window of ``original`` holding the most matches, matches marked.
+
+    Matching runs on a length-preserving fold of the NFC text, so spans cut the original.
+    """
+    nfc = unicodedata.normalize("NFC", original)
+    folded = fold_aligned(nfc)
+    pattern = term_pattern(terms)
+    spans = [m.span() for m in pattern.finditer(folded)] if pattern else []
+    tokens = [m.span() for m in re.finditer(r"\S+", nfc)]
+    if not tokens:
+        return Snippet(())
+    start_tok = best_window(tokens, spans, words)
+    lo = tokens[start_tok][0]
+    hi = tokens[min(start_tok + words, len(tokens)) - 1][1]
+    segments: list[tuple[str, bool]] = []
+    if start_tok > 0:
+        segments.append(("… ", False))
+    pos = lo
+    for s, e in spans:
+        if s < lo or e > hi:
+            continue
+        if s > pos:
+            segments.append((nfc[pos:s], False))
+        segments.append((nfc[s:e], True))
+        pos = e
+    if pos < hi:
+        segments.append((nfc[pos:hi], False))
+    if hi < len(nfc.rstrip()):
+        segments.append((" …", False))
+    return Snippet(tuple(segments))
+
+
+def best_window(tokens: list[tuple[int, int]], spans: list[tuple[int, int]], words: int) -> int:
+    """Index of the first token of the window with the most match spans (earliest on ties)."""
+    if not spans or len(tokens) <= words:
+        return 0
+    starts = [t[0] for t in tokens]
+    token_of = [bisect.bisect_right(starts, s) - 1 for s, _ in spans]
+    counts = Counter(token_of)
+    best, best_count = 0, -1
+    for first in sorted(set(token_of)):
+        begin = max(0, first - words // 4)
+        n = sum(c for t, c in counts.items() if begin <= t < begin + words)
+        if n > best_count:
+            best, best_count = begin, n
+    return min(best, max(0, len(tokens) - words))
+
+
+def snippet_source(article: Any, terms: tuple[Term, ...]) -> str:
+    """The text to cut the snippet from: the body when it matches, else description/title."""
+    pattern = term_pattern(terms)
+    for candidate in (article.text, article.description, article.title):
+        if candidate and (pattern is None or pattern.search(fold_aligned(unicodedata.normalize("NFC", candidate)))):
+            return str(candidate)
+    return str(article.text or article.description or article.title or "")
+
+
+# -- facets ----------------------------------------------------------------------------------
+def year_expr(dialect: str) -> Any:
+    if dialect == "sqlite":
+        return func.strftime("%Y", Article.published_at, "+7 hours")
+    return func.to_char(func.timezone("Asia/Ho_Chi_Minh", Article.published_at), "YYYY")
+
+
+def compute_facets(session: Session, parsed: ParsedQuery, query: SearchQuery,
+                   floor: int | None) -> dict[str, list[tuple[str, int]]]:
+    """Counts by site, province and year over the matches (the bounded candidates past the cap)."""
+    dialect = session.get_bind().dialect.name
+    ids = filtered_articles(query)
+    if floor is not None:
+        ids = ids.where(Article.id >= floor)
+    sub = ids.subquery()
+    province = func.coalesce(Source.province_after, Source.province_before)
+    exprs = {"site": Article.site, "province": province, "year": year_expr(dialect)}
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, expr in exprs.items():
+        stmt = (select(expr.label("k"), func.count().label("n"))
+                .select_from(Article.__table__.join(sub, sub.c.id == Article.id)
+                             .outerjoin(Source.__table__, Source.id == Article.site))
+                .group_by(expr).order_by(func.count().desc(), expr))
+        out[name] = [(str(k), int(n)) for k, n in session.execute(stmt) if k is not None]
+    return out
+
+
+# -- the entry point -------------------------------------------------------------------------
+def load_hits(session: Session, ids: tuple[int, ...], scores: dict[int, float],
+              parsed: ParsedQuery) -> tuple[SearchHit, ...]:
+    rows = session.execute(
+        select(Article, Source.name, func.coalesce(Source.province_after, Source.province_before))
+        .outerjoin(Source, Source.id == Article.site).where(Article.id.in_(ids))).all()
+    by_id = {a.id: (a, name, prov) for a, name, prov in rows}
+    hits = []
+    for i in ids:
+        a, name, prov = by_id[i]
+        snippet = make_snippet(snippet_source(a, parsed.terms), parsed.terms)
+        hits.append(SearchHit(
+            id=a.id, url=a.url, canonical_url=a.canonical_url, site=a.site, site_name=name,
+            province=prov, title=a.title, description=a.description, author=a.author,
+            section=a.section, published_at=a.published_at, score=scores.get(i), snippet=snippet))
+    return tuple(hits)
+
+
+def search(session: Session, query: SearchQuery) -> SearchResult:
+    """Run ``query``: the page of hits with snippets, the total, and facets when asked.
+
+    An empty query text lists the filtered articles, newest first.
+
+    >>> search(session, SearchQuery(text="kim thanh", sites=("baohaiduong",)))  # doctest: +SKIP
+    """
+    parsed = check_query(query)
+    if query.sort == "relevance" and not parsed.is_empty:
+        page = rank_page(session, parsed, query)
+    else:
+        # Without words there is no relevance: list the filtered articles newest first.
+        by_date = replace(query, sort="newest") if query.sort == "relevance" else query
+        page = sort_by_date(session, parsed, by_date)
+    facets = compute_facets(session, parsed, query, page.floor) if query.facets else {}
+    hits = load_hits(session, page.ids, page.scores, parsed)
+    return SearchResult(query=query, total=page.total, hits=hits, facets=facets,
+                        total_is_estimate=page.is_estimate)
+
+
+def rebuild_index(session: Session) -> int:
+    """Re-fold every article into the search index; returns how many were indexed.
+
+    Needed after the fold changes or a bulk load that bypassed the triggers.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
+        session.execute(text(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, description, text, author) "
+            "SELECT id, baotinh_fold(title), baotinh_fold(description), baotinh_fold(text), "
+            "baotinh_fold(author) FROM articles"))
+    elif dialect == "postgresql":
+        # The tsvector is a generated column: rewriting a source column recomputes it.
+        session.execute(text("UPDATE articles SET title = title"))
+    else:
+        raise QueryError("full-text search needs SQLite (FTS5) or PostgreSQL")
+    return int(session.scalar(select(func.count()).select_from(Article)) or 0)

@@ -1,0 +1,308 @@
+"""The WSGI application: routing, responses, and a threaded ``wsgiref`` server.
+
+Read-only and small by design: GET and HEAD only, no framework, no cookies. HTML pages and the
+JSON API share the parameter parsing of :mod:`pipeline.web.api`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socketserver
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import make_server as wsgiref_make_server
+
+from ..errors import InputError
+from ..search import QueryError, search
+from . import api, pages
+from .archive import (
+    ReadOnlyArchive,
+    fetch_article,
+    list_sources,
+    list_versions,
+    read_article_capture,
+)
+from .i18n import pick_language
+from .render import Html, Templates, load_templates
+
+__all__ = ["Request", "Response", "WebApp", "make_app", "make_server"]
+
+log = logging.getLogger("pipeline.web")
+
+StartResponse = Callable[..., Any]
+
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".svg": "image/svg+xml"}
+_ARTICLE = re.compile(r"/articles/([1-9][0-9]{0,17})")
+_ARTICLE_CAPTURE = re.compile(r"/articles/([1-9][0-9]{0,17})/capture")
+_API_ARTICLE = re.compile(r"/api/articles/([^/]*)")
+_STATIC = re.compile(r"/static/([a-z0-9_-]+\.(?:css|js|svg))")
+# Defence in depth: even if markup slipped through, inline scripts and remote loads are refused.
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The parts of a WSGI request the application reads."""
+
+    method: str
+    path: str
+    query_string: str
+    accept_language: str | None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, Any]) -> Request:
+        # PEP 3333 gives PATH_INFO as latin-1-decoded bytes; undo that to read UTF-8 paths.
+        raw_path = environ.get("PATH_INFO", "") or "/"
+        try:
+            path = raw_path.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            path = raw_path
+        return cls(method=environ.get("REQUEST_METHOD", "GET").upper(), path=path,
+                   query_string=environ.get("QUERY_STRING", ""),
+                   accept_language=environ.get("HTTP_ACCEPT_LANGUAGE"))
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.query_string, keep_blank_values=False)
+
+    @property
+    def query_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(parse_qsl(self.query_string))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A status, headers and a body (bytes, or an iterable streamed to the client)."""
+
+    status: int
+    body: bytes | Iterable[bytes]
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+def json_response(status: int, data: Any) -> Response:
+    """A JSON response (UTF-8, Vietnamese left readable)."""
+    body = json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":")).encode("utf-8")
+    return Response(status, body, "application/json; charset=utf-8")
+
+
+def json_error(status: int, code: str, message: str) -> Response:
+    """The API's error shape: ``{"error": message, "code": code}``."""
+    return json_response(status, {"error": message, "code": code})
+
+
+def html_response(status: int, page: Html) -> Response:
+    """An HTML page; its language may come from ``Accept-Language``, hence ``Vary``."""
+    return Response(status, page.encode("utf-8"), "text/html; charset=utf-8", (("Vary", "Accept-Language"),))
+
+
+class WebApp:
+    """The WSGI application over one read-only archive."""
+
+    def __init__(self, archive: ReadOnlyArchive, templates: Templates) -> None:
+        self.archive = archive
+        self.templates = templates
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request = Request.from_environ(environ)
+        try:
+            response = self.handle(request)
+        except Exception:
+            # Never a stack trace to the client; the log keeps it.
+            log.exception("error serving %s %s", request.method, request.path)
+            response = self.server_error(request)
+        return self.send(request, response, start_response)
+
+    def send(self, request: Request, response: Response, start_response: StartResponse) -> Iterable[bytes]:
+        headers = [("Content-Type", response.content_type), *_SECURITY_HEADERS, *response.headers]
+        body = response.body
+        if isinstance(body, bytes):
+            headers.append(("Content-Length", str(len(body))))
+        start_response(f"{response.status} {_REASONS.get(response.status, 'Unknown')}", headers)
+        if request.method == "HEAD":
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            return [b""]
+        return [body] if isinstance(body, bytes) else body
+
+    def handle(self, request: Request) -> Response:
+        """Route ``request`` to its handler."""
+        if request.method not in ("GET", "HEAD"):
+            resp = (json_error(405, "method_not_allowed", f"{request.method} is not allowed; use GET")
+                    if request.path.startswith("/api/") else
+                    html_response(405, pages.render_error_page(self.context(request), "method_not_allowed",
+                                                               f"{request.method}: GET, HEAD")))
+            return Response(resp.status, resp.body, resp.content_type, (("Allow", "GET, HEAD"),))
+        if request.path.startswith("/api/"):
+            return self.handle_api(request)
+        path = request.path
+        if path == "/":
+            return self.search_page(request)
+        if m := _ARTICLE.fullmatch(path):
+            return self.article_page(request, int(m.group(1)))
+        if m := _ARTICLE_CAPTURE.fullmatch(path):
+            return self.capture(request, int(m.group(1)))
+        if m := _STATIC.fullmatch(path):
+            return self.static(request, m.group(1))
+        if path == "/favicon.ico":
+            return Response(404, b"", "text/plain; charset=utf-8")
+        return self.not_found(request)
+
+    def handle_api(self, request: Request) -> Response:
+        """The JSON endpoints; every failure becomes the JSON error shape."""
+        path = request.path
+        if path == "/api/openapi.json":
+            return json_response(200, api.build_openapi())
+        if path == "/api/search":
+            return self.api_search(request)
+        if m := _API_ARTICLE.fullmatch(path):
+            raw = m.group(1)
+            if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+                return json_error(400, "bad_parameter", f"article id must be a positive whole number, not {raw!r}")
+            return self.api_article(int(raw))
+        return json_error(404, "not_found", f"no API endpoint {path}; see /api/openapi.json")
+
+    # -- pages ---------------------------------------------------------------------------------
+    def context(self, request: Request) -> pages.PageContext:
+        requested = request.query.get("lang", [None])[0]
+        return pages.PageContext(
+            templates=self.templates, lang=pick_language(requested, request.accept_language),
+            explicit_lang=requested is not None and requested in ("vi", "en"),
+            path=request.path, query=request.query_pairs,
+        )
+
+    def search_page(self, request: Request) -> Response:
+        ctx = self.context(request)
+        with self.archive.sessions() as session:
+            sources = list_sources(session)
+            try:
+                params = api.parse_search_params(request.query, paged=True)
+            except api.BadParameter as exc:
+                return html_response(400, pages.render_search_page(ctx, api.SearchParams(), sources, None, str(exc)))
+            if params.is_empty:
+                return html_response(200, pages.render_search_page(ctx, params, sources, None))
+            try:
+                result = search(session, api.to_search_query(params))
+            except QueryError as exc:
+                return html_response(400, pages.render_search_page(ctx, params, sources, None, str(exc)))
+        return html_response(200, pages.render_search_page(ctx, params, sources, result))
+
+    def article_page(self, request: Request, article_id: int) -> Response:
+        ctx = self.context(request)
+        with self.archive.sessions() as session:
+            found = fetch_article(session, article_id)
+            if found is None:
+                return self.not_found(request)
+            article, source = found
+            versions = Html("")
+            if self.archive.features.has_versions:
+                columns, rows = list_versions(session, self.archive.features, article_id)
+                if columns:
+                    versions = pages.render_versions(ctx, columns, rows)
+            capture_url = None
+            if self.archive.features.has_captures and getattr(article, "capture_warc", None):
+                capture_url = ctx.link(f"/articles/{article_id}/capture")
+            back = request.query.get("back", [None])[0]
+            page = pages.render_article_page(ctx, article, source, versions=versions,
+                                             capture_url=capture_url, back=back)
+        return html_response(200, page)
+
+    def capture(self, request: Request, article_id: int) -> Response:
+        """The HTTP payload of the article's WARC response record, as plain text."""
+        with self.archive.sessions() as session:
+            found = fetch_article(session, article_id)
+            payload = read_article_capture(self.archive, session, found[0]) if found else None
+        if payload is None:
+            ctx = self.context(request)
+            return html_response(404, pages.render_error_page(ctx, "not_found", ctx.t("capture_missing")))
+        # text/plain + nosniff: the captured HTML is shown as source, never rendered here.
+        return Response(200, payload.body, f"text/plain; charset={payload.charset}",
+                        (("Content-Disposition", f'inline; filename="article-{article_id}.txt"'),))
+
+    def static(self, _request: Request, name: str) -> Response:
+        resource = resources.files("pipeline.web") / "static" / name
+        if not resource.is_file():
+            return self.not_found(_request)
+        suffix = name[name.rfind("."):]
+        return Response(200, resource.read_bytes(), _STATIC_TYPES[suffix],
+                        (("Cache-Control", "public, max-age=3600"),))
+
+    def not_found(self, request: Request) -> Response:
+        if request.path.startswith("/api/"):
+            return json_error(404, "not_found", "not found")
+        ctx = self.context(request)
+        return html_response(404, pages.render_error_page(ctx, "not_found", ctx.t("not_found_text")))
+
+    def server_error(self, request: Request) -> Response:
+        if request.path.startswith("/api/"):
+            return json_error(500, "server_error", "internal error; it has been logged")
+        try:
+            ctx = self.context(request)
+            return html_response(500, pages.render_error_page(ctx, "server_error", ctx.t("server_error_text")))
+        except Exception:
+            log.exception("error rendering the error page")
+            return Response(500, b"internal error", "text/plain; charset=utf-8")
+
+    # -- API -----------------------------------------------------------------------------------
+    def api_search(self, request: Request) -> Response:
+        try:
+            params = api.parse_search_params(request.query)
+        except api.BadParameter as exc:
+            return json_error(400, "bad_parameter", str(exc))
+        with self.archive.sessions() as session:
+            try:
+                result = search(session, api.to_search_query(params))
+            except QueryError as exc:
+                return json_error(400, "bad_query", str(exc))
+            except InputError as exc:
+                return json_error(400, "bad_parameter", str(exc))
+        return json_response(200, api.result_as_dict(result))
+
+    def api_article(self, article_id: int) -> Response:
+        with self.archive.sessions() as session:
+            found = fetch_article(session, article_id)
+            if found is None:
+                return json_error(404, "not_found", f"no article with id {article_id}")
+            return json_response(200, api.article_as_dict(*found))
+
+
+def make_app(archive: ReadOnlyArchive) -> WebApp:
+    """The application over ``archive`` with the packaged templates."""
+    return WebApp(archive, load_templates())
+
+
+class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    """One thread a request; threads do not keep the process alive at shutdown."""
+
+    daemon_threads = True
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Access lines go to the ``pipeline.web`` logger instead of raw stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        log.info("%s - %s", self.address_string(), format % args)
+
+
+def make_server(app: WebApp, host: str = "127.0.0.1", port: int = 8080) -> ThreadingWSGIServer:
+    """A threaded HTTP server for ``app`` (port 0 picks a free port; see ``server_port``)."""
+    server = wsgiref_make_server(host, port, app, server_class=ThreadingWSGIServer,
+                                 handler_class=QuietRequestHandler)
+    assert isinstance(server, ThreadingWSGIServer)
+    return server
+

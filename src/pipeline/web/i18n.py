@@ -1,0 +1,205 @@
+"""The web interface's strings, in Vietnamese (the default) and English.
+
+Every string the UI shows lives here; pages ask :func:`translate` for a key. Strings are
+plain text: the renderer escapes them like any other value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "pick_language", "translate"]
+
+DEFAULT_LANGUAGE = "vi"
+
+_VI: dict[str, str] = {
+    "app_name": "Báo Tỉnh — lưu trữ báo địa phương",
+    "skip_to_content": "Bỏ qua đến nội dung",
+    "search_heading": "Tìm kiếm trong lưu trữ",
+    "query_label": "Từ khoá",
+    "query_placeholder": "ví dụ: kim thành, \"nông thôn mới\", vải -xuất",
+    "query_help": "Có dấu hoặc không dấu; \"cụm từ\", OR, -loại trừ, tiền tố*",
+    "search_button": "Tìm",
+    "filters": "Bộ lọc",
+    "site_label": "Báo",
+    "province_label": "Tỉnh (tên cũ hoặc mới)",
+    "any": "Tất cả",
+    "date_from_label": "Từ ngày",
+    "date_to_label": "Đến ngày",
+    "author_label": "Tác giả",
+    "section_label": "Chuyên mục",
+    "sort_label": "Sắp xếp",
+    "sort_relevance": "Liên quan nhất",
+    "sort_newest": "Mới nhất",
+    "sort_oldest": "Cũ nhất",
+    "exclude_duplicates_label": "Bỏ bài trùng lặp",
+    "facets": "Thu hẹp kết quả",
+    "facet_site": "Theo báo",
+    "facet_province": "Theo tỉnh",
+    "facet_year": "Theo năm",
+    "results": "Kết quả",
+    "total": "{total} kết quả",
+    "total_estimate": "khoảng {total} kết quả",
+    "no_results": "Không tìm thấy bài nào. Hãy thử bớt từ khoá hoặc bộ lọc.",
+    "start_hint": "Nhập từ khoá hoặc chọn bộ lọc để tìm bài báo.",
+    "pagination": "Phân trang",
+    "previous": "← Trang trước",
+    "next": "Trang sau →",
+    "page_of": "Trang {page} / {pages}",
+    "untitled": "(không có tiêu đề)",
+    "back_to_search": "← Quay lại tìm kiếm",
+    "metadata": "Thông tin bài",
+    "site": "Báo",
+    "province": "Tỉnh",
+    "author": "Tác giả",
+    "source_agency": "Nguồn",
+    "section": "Chuyên mục",
+    "tags": "Từ khoá bài",
+    "published_at": "Đăng lúc",
+    "modified_at": "Sửa lúc",
+    "date_source": "Nguồn ngày đăng",
+    "fetched_at": "Thu thập lúc",
+    "extractor_version": "Phiên bản trích xuất",
+    "flags": "Cờ",
+    "language": "Ngôn ngữ",
+    "word_count": "Số từ",
+    "lead": "Sapo",
+    "text": "Nội dung",
+    "no_text": "(bài không có nội dung văn bản)",
+    "captions": "Chú thích ảnh",
+    "image_link": "ảnh gốc",
+    "image_not_shown": "Ảnh không được tải từ trang gốc; mở liên kết để xem.",
+    "versions": "Các phiên bản",
+    "no_versions": "Chưa có phiên bản cũ.",
+    "original_url": "Bài gốc",
+    "raw_capture": "Bản lưu gốc (WARC)",
+    "links": "Liên kết",
+    "not_found": "Không tìm thấy",
+    "not_found_text": "Không có trang hay bài báo nào ở địa chỉ này.",
+    "bad_request": "Yêu cầu không hợp lệ",
+    "server_error": "Lỗi máy chủ",
+    "server_error_text": "Đã có lỗi; lỗi đã được ghi lại. Hãy thử lại sau.",
+    "method_not_allowed": "Phương thức không được phép",
+    "switch_language": "English",
+    "language_switch_label": "Ngôn ngữ giao diện",
+    "footer": "Chỉ đọc · dữ liệu từ lưu trữ Báo Tỉnh · API: /api/openapi.json",
+    "capture_missing": "Không có bản lưu gốc cho bài này.",
+}
+
+_EN: dict[str, str] = {
+    "app_name": "Báo Tỉnh — archive of the provincial press",
+    "skip_to_content": "Skip to content",
+    "search_heading": "Search the archive",
+    "query_label": "Search words",
+    "query_placeholder": "e.g. kim thanh, \"nông thôn mới\", vải -xuất",
+    "query_help": "With or without diacritics; \"phrases\", OR, -exclusion, prefix*",
+    "search_button": "Search",
+    "filters": "Filters",
+    "site_label": "Paper",
+    "province_label": "Province (old or new name)",
+    "any": "Any",
+    "date_from_label": "From",
+    "date_to_label": "To",
+    "author_label": "Author",
+    "section_label": "Section",
+    "sort_label": "Sort by",
+    "sort_relevance": "Relevance",
+    "sort_newest": "Newest first",
+    "sort_oldest": "Oldest first",
+    "exclude_duplicates_label": "Hide near-duplicates",
+    "facets": "Narrow down",
+    "facet_site": "By paper",
+    "facet_province": "By province",
+    "facet_year": "By year",
+    "results": "Results",
+    "total": "{total} results",
+    "total_estimate": "about {total} results",
+    "no_results": "No article found. Try fewer words or filters.",
+    "start_hint": "Type some words or choose a filter to find articles.",
+    "pagination": "Pages",
+    "previous": "← Previous",
+    "next": "Next →",
+    "page_of": "Page {page} of {pages}",
+    "untitled": "(untitled)",
+    "back_to_search": "← Back to search",
+    "metadata": "About this article",
+    "site": "Paper",
+    "province": "Province",
+    "author": "Author",
+    "source_agency": "Source agency",
+    "section": "Section",
+    "tags": "Tags",
+    "published_at": "Published",
+    "modified_at": "Modified",
+    "date_source": "Date taken from",
+    "fetched_at": "Fetched",
+    "extractor_version": "Extractor version",
+    "flags": "Flags",
+    "language": "Language",
+    "word_count": "Words",
+    "lead": "Lead",
+    "text": "Text",
+    "no_text": "(the article has no text)",
+    "captions": "Captions",
+    "image_link": "original image",
+    "image_not_shown": "Images are not loaded from the original site; follow the link to see one.",
+    "versions": "Versions",
+    "no_versions": "No earlier version.",
+    "original_url": "Original article",
+    "raw_capture": "Raw capture (WARC)",
+    "links": "Links",
+    "not_found": "Not found",
+    "not_found_text": "There is no page or article at this address.",
+    "bad_request": "Bad request",
+    "server_error": "Server error",
+    "server_error_text": "Something went wrong; it has been logged. Please try again later.",
+    "method_not_allowed": "Method not allowed",
+    "switch_language": "Tiếng Việt",
+    "language_switch_label": "Interface language",
+    "footer": "Read-only · data from the Báo Tỉnh archive · API: /api/openapi.json",
+    "capture_missing": "This article has no raw capture.",
+}
+
+LANGUAGES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "vi": MappingProxyType(_VI),
+    "en": MappingProxyType(_EN),
+})
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """The string ``key`` in ``lang`` (Vietnamese when unknown), with ``{name}`` filled in.
+
+    >>> translate("en", "total", total=3)
+    '3 results'
+    """
+    table = LANGUAGES.get(lang, LANGUAGES[DEFAULT_LANGUAGE])
+    text = table[key]
+    return text.format(**values) if values else text
+
+
+def pick_language(requested: str | None, accept_language: str | None) -> str:
+    """The interface language: ``?lang=`` first, then ``Accept-Language``, then Vietnamese.
+
+    >>> pick_language(None, "en-GB,en;q=0.9,vi;q=0.5")
+    'en'
+    >>> pick_language("vi", "en")
+    'vi'
+    """
+    if requested is not None and requested in LANGUAGES:
+        return requested
+    best: tuple[float, str] | None = None
+    for item in (accept_language or "").split(","):
+        parts = item.strip().split(";")
+        tag = parts[0].strip().lower().split("-")[0]
+        quality = 1.0
+        for param in parts[1:]:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag in LANGUAGES and quality > 0 and (best is None or quality > best[0]):
+            best = (quality, tag)
+    return best[1] if best else DEFAULT_LANGUAGE

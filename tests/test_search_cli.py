@@ -1,0 +1,67 @@
+"""``baotinh search`` and ``baotinh show`` run as a user runs them (subprocess)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import db
+from pipeline.search import install_sqlite_functions
+from tests.conftest import run_cli
+from tests.search_corpus.corpus import load_corpus
+
+
+@pytest.fixture
+def corpus_archive(archive: Path) -> Path:
+    engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
+    install_sqlite_functions(engine)
+    db.upgrade(engine)
+    with db.make_sessionmaker(engine).begin() as session:
+        load_corpus(session)
+    engine.dispose()
+    return archive
+
+
+def test_search_table(corpus_archive: Path) -> None:
+    res = run_cli("search", "kim thanh", "--limit", "3", "--facets", archive=corpus_archive)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("23 articles; showing 1–3")
+    assert "«Kim» «Thành»" in res.stdout
+    assert any(line.startswith("site: ") for line in lines)
+
+
+def test_search_json_lines(corpus_archive: Path) -> None:
+    res = run_cli("search", "dong nai", "--json", "--sort", "newest", archive=corpus_archive)
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["title"] for r in rows[:-1]] == ["Ðồng Nai khởi công cầu mới", "Đồng Nai thu hút đầu tư"]
+    assert rows[-1] == {"total": 2, "total_is_estimate": False}
+    assert ["Ðồng", True] in rows[0]["snippet_segments"]
+
+
+@pytest.mark.parametrize("bad", ["OR", "kim OR", "-kim", "-", "*", '"', "a*"])
+def test_malformed_query_exits_2_with_one_line(corpus_archive: Path, bad: str) -> None:
+    # "--" ends the options, so a query may start with "-".
+    res = run_cli("search", "--", bad, archive=corpus_archive)
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: ") and len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+def test_bad_date_exits_2(corpus_archive: Path) -> None:
+    res = run_cli("search", "kim", "--from", "25/11/2024", archive=corpus_archive)
+    assert res.returncode == 2 and "YYYY-MM-DD" in res.stderr
+
+
+def test_show_by_id_and_url(corpus_archive: Path) -> None:
+    res = run_cli("show", "1", "--json", archive=corpus_archive)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["id"] == 1 and data["province_before"] and data["text"]
+    by_url = run_cli("show", data["url"], archive=corpus_archive)
+    assert by_url.returncode == 0 and data["canonical_url"] in by_url.stdout
+    missing = run_cli("show", "999999", archive=corpus_archive)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no article")
