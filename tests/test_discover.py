@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import csv
+from . import paths
+
 import gzip
 import re
 import tomllib
@@ -25,13 +26,11 @@ from pipeline.discover import (
 )
 from pipeline.registry import load_registry, parse_registry
 
-REALPAGES = Path(__file__).resolve().parents[1].parent / "shared" / "realpages"
 VN = timezone(timedelta(hours=7))
 
 
 def real_pages() -> list[tuple[str, str, str]]:
-    with (REALPAGES / "provenance.tsv").open(encoding="utf-8") as f:
-        return [(r["file"], r["page_url"], r["page_type"]) for r in csv.DictReader(f, delimiter="\t")]
+    return [(str(path), url, kind) for path, url, kind in paths.realpages()]
 
 
 def test_find_feed_links() -> None:
@@ -169,7 +168,7 @@ def test_classify_url(url: str, kind: str) -> None:
 
 @pytest.mark.parametrize(("file", "url", "page_type"), real_pages())
 def test_classify_real_dantri_pages(file: str, url: str, page_type: str) -> None:
-    html = (REALPAGES / file).read_text(encoding="utf-8")
+    html = Path(file).read_text(encoding="utf-8")
     kind = classify_page(html, url)
     expected = "article" if page_type == "article" else "listing"
     assert kind.kind == expected, kind.reasons

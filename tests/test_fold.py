@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import paths
+
 import doctest
 import re
 import time
@@ -14,7 +16,7 @@ import pipeline.fold as fold_module
 
 from pipeline.fold import FOLD_TABLE, fold, fold_aligned, fold_tokens, has_diacritics
 
-SEED = Path("/work/shared/000_c0a9d6578073354a.txt")
+SEED = paths.SEED
 
 
 @pytest.mark.parametrize(

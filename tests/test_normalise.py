@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import paths
+
 import doctest
 import hashlib
 import random
@@ -28,9 +30,7 @@ from pipeline.normalise import (
     unify_tone_placement,
 )
 
-SHARED = Path("/work/shared")
-SEED = SHARED / "000_c0a9d6578073354a.txt"
-REALPAGES = SHARED / "realpages"
+SEED = paths.SEED
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
 SENTENCES = [
@@ -54,7 +54,7 @@ def seed_sentences() -> list[str]:
 def realpage_lines(limit: int = 5000) -> list[str]:
     """Text lines of the real Dân trí pages (tags stripped with lxml)."""
     lines: list[str] = []
-    for path in sorted(REALPAGES.glob("*.html")):
+    for path, _url, _kind in paths.realpages():
         tree = lxml.html.fromstring(path.read_bytes())
         for node in tree.xpath("//script|//style|//noscript"):
             node.drop_tree()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import paths
+
 import copy
 import csv
 import json
@@ -22,7 +24,7 @@ from pipeline.registry_check import (
     site_as_dict,
 )
 
-TSV = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "provincial_newspapers.tsv"
+TSV = paths.TSV
 
 
 @pytest.fixture(scope="module")
