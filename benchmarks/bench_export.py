@@ -70,7 +70,7 @@ def _article_rows(n: int) -> Iterator[list[dict[str, Any]]]:
 
 def generate_archive(path: Path, n: int) -> str:
     """A SQLite archive of ``n`` generated articles at ``path``; returns its URL."""
-    from sqlalchemy import text
+    from sqlalchemy import insert, text
 
     from pipeline import db, store
     from pipeline.models import Article
@@ -86,7 +86,7 @@ def generate_archive(path: Path, n: int) -> str:
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER IF EXISTS articles_fts_ai"))
         for rows in _article_rows(n):
-            conn.execute(Article.__table__.insert(), rows)
+            conn.execute(insert(Article), rows)
     engine.dispose()
     return url
 

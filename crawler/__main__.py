@@ -14,12 +14,16 @@ import argparse
 import json
 import resource
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import NewsSpider, generic_site
+from pipeline import locks
+from pipeline.config import load_settings
+from pipeline.errors import BaotinhError
 from pipeline.errors import ExitCode
 
 
@@ -31,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", help="serve the (single) registered site from this origin")
     p.add_argument("--max-pages", type=int, help="article pages per site at most")
     p.add_argument("--since", help="skip items published before YYYY-MM-DD")
+    p.add_argument("--refresh", action="store_true",
+                   help="fetch known articles again even when not due (conditional GET)")
     p.add_argument("--workers", type=int, help="extraction processes (0: a thread)")
     p.add_argument("--log-file", help="write Scrapy's log here instead of stderr")
     p.add_argument("--log-level", default="INFO")
@@ -92,10 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.origin and len(args.site) != 1:
         print("error: --origin works with exactly one --site", file=sys.stderr)
         return ExitCode.USAGE
+    held = ExitStack()
+    try:
+        # one run at a time per archive and per site; a dead holder's lock is taken over
+        site_ids = [*args.site, *(generic_site(u).id for u in args.url)]
+        held.enter_context(locks.hold_crawl(load_settings(), site_ids))
+    except BaotinhError as exc:
+        print(json.dumps({"sites": [], "error": str(exc), "exit_code": exc.exit_code}), flush=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     settings = make_settings(args)
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
-    common = {"max_pages": args.max_pages, "since": args.since}
+    common = {"max_pages": args.max_pages, "since": args.since, "refresh": "1" if args.refresh else ""}
     for site in args.site:
         crawler = process.create_crawler(NewsSpider)
         crawlers.append(crawler)
@@ -104,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         crawler = process.create_crawler(NewsSpider)
         crawlers.append(crawler)
         process.crawl(crawler, url=url, **common)
-    process.start()
+    try:
+        process.start()
+    finally:
+        held.close()
     summaries = [summarise(c) for c in crawlers]
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     usage = {  # for the benchmarks' stage breakdown

@@ -23,7 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from pipeline import db
-from pipeline.captures import CaptureArchiver, CaptureRef, Exchange, WarcInfo
+from pipeline.captures import DEFAULT_GZIP_LEVEL, CaptureArchiver, CaptureRef, Exchange, WarcInfo
 from pipeline.config import load_settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class CaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_bytes = crawler.settings.getint("BAOTINH_CAPTURES_MAX_BYTES", 1024 ** 3)
+        self.gzip_level = crawler.settings.getint("BAOTINH_CAPTURES_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
         self.robots = "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore"
         self.user_agent = crawler.settings.get("USER_AGENT")
         self.settings = load_settings()
@@ -85,7 +86,7 @@ class CaptureMiddleware:
             self.engine = db.make_engine(self.settings.database_url)
             db.upgrade(self.engine)
             self.archiver = CaptureArchiver(self.settings.archive_dir, db.make_sessionmaker(self.engine),
-                                            max_bytes=self.max_bytes, info=info)
+                                            max_bytes=self.max_bytes, info=info, gzip_level=self.gzip_level)
         return self.archiver
 
     def _capture(self, exchange: Exchange) -> CaptureRef:

@@ -19,6 +19,7 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.asyncio import call_later
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class RetryAfterMiddleware:
 
     def wait_for(self, response: Response, request: Request) -> float:
         """How long to leave the host alone after this response."""
-        asked = parse_retry_after(response.headers.get(b"Retry-After", b"").decode("latin-1"))
+        raw = response.headers.get(b"Retry-After")
+        asked = parse_retry_after(raw.decode("latin-1") if raw else None)
         if asked is None:
             asked = self.base * (2 ** int(request.meta.get("retry_times", 0)))
         return min(asked, self.max_wait)
@@ -98,20 +100,15 @@ class RetryAfterMiddleware:
         if until <= self.paused_until.get(key, 0.0):
             return
         self.paused_until[key] = until
-        from twisted.internet import reactor
-
-        if slot.latercall is not None and hasattr(slot.latercall, "cancel"):
-            try:
-                slot.latercall.cancel()
-            except Exception:  # already fired or cancelled
-                pass
+        if slot.latercall is not None:
+            slot.latercall.cancel()
 
         def resume() -> None:
             slot.latercall = None
             downloader._process_queue(slot)  # Scrapy's own resumption path (private in 2.19)
 
         # While latercall is set, Scrapy's Downloader dispatches nothing from this slot.
-        slot.latercall = reactor.callLater(wait, resume)  # type: ignore[attr-defined]
+        slot.latercall = call_later(wait, resume)
 
 
 class ConditionalGetMiddleware:

@@ -18,10 +18,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from pipeline import db, frontier, ledger, store
+from pipeline import db, frontier, ledger, store, versions
+from pipeline.captures import with_capture
 from pipeline.config import load_settings
 from pipeline.frontier import FetchOutcome
 from pipeline.record import ArticleRecord
+from pipeline.versions import WithdrawnPage
 from pipeline.workers import ExtractionPool, FetchedPage
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ class ExtractPipeline:
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
             raise DropItem(f"published {published:%Y-%m-%d}, before --since")
-        return result.record
+        return with_capture(result.record, item.capture)
 
 
 @dataclass(slots=True)
@@ -98,7 +100,7 @@ class _Batch:
     started: float = field(default_factory=time.monotonic)
     # frontier rows and ledger counts ride in the records' transaction (issue 6: resumable)
     outcomes: list[FetchOutcome] = field(default_factory=list)
-    ledger: dict[ledger.LedgerKey, int] = field(default_factory=dict)
+    ledger_counts: dict[ledger.LedgerKey, int] = field(default_factory=dict)
 
 
 class StorePipeline:
@@ -141,6 +143,9 @@ class StorePipeline:
         spider.run_id = self.run_id  # type: ignore[union-attr]
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, WithdrawnPage):
+            await asyncio.wrap_future(self.writer.submit(self._withdraw, item))
+            return item
         if isinstance(item, FetchOutcome):
             self.batch.outcomes.append(item)
             return item
@@ -166,22 +171,28 @@ class StorePipeline:
         tally = getattr(spider, "tally", None)
         if tally is not None:
             tally.add("skipped", reason, url=item.url)
-        if note is not None:
+        # a page outside --since is not done: a later run with another --since must fetch it
+        if note is not None and reason != "before_since":
             self.batch.outcomes.append(dataclasses.replace(note, outcome=reason))
+
+    def _withdraw(self, page: WithdrawnPage) -> None:
+        """Mark a known article withdrawn (issue 5); an unknown URL changes nothing."""
+        with self.sessions.begin() as session:
+            versions.mark_withdrawn(session, page.canonical_url, status=page.status, at=page.at)
 
     def _take(self) -> _Batch:
         taken, self.batch = self.batch, _Batch()
         tally = getattr(self.crawler.spider, "tally", None)
         if tally is not None:
-            taken.ledger = tally.take()
+            taken.ledger_counts = tally.take()
         return taken
 
     def _write(self, batch: _Batch) -> None:
         records = batch.records
-        if not records and not batch.outcomes and not batch.ledger:
+        if not records and not batch.outcomes and not batch.ledger_counts:
             return
         started = time.perf_counter()
-        deltas = dict(batch.ledger)
+        deltas = dict(batch.ledger_counts)
         with self.sessions.begin() as session:
             counts = store.UpsertCounts()
             # one upsert per section, so the ledger can say new/updated/unchanged per section
@@ -194,6 +205,8 @@ class StorePipeline:
                         key = ledger.LedgerKey(site_id, section, metric)
                         deltas[key] = deltas.get(key, 0) + n
             frontier.mark_fetched(session, batch.outcomes, run_id=self.run_id)
+            # a 304 is an unchanged article too, for the run's counts
+            counts += store.UpsertCounts(unchanged=sum(1 for o in batch.outcomes if o.status == 304))
             if self.run_id is not None:
                 ledger.add_counts(session, self.run_id, deltas)
         self.counts += counts

@@ -16,13 +16,17 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from pipeline import discover
+from pipeline import db as archive_db
+from pipeline import discover, frontier, ledger
 from pipeline.config import load_settings
 from pipeline.dates import VN_TZ
 from pipeline.registry import Site, host_of, load_registry
+from pipeline.normalise import canonicalise_url
+from pipeline.versions import WithdrawnPage, is_home_redirect
 from pipeline.workers import FetchedPage
 
 # Listing pages read per run at most (sections × pagination); articles are bounded by max_pages.
@@ -110,9 +114,17 @@ class NewsSpider(scrapy.Spider):
         self.article_requests = 0
         self.listing_requests = 0
         self.failures: list[tuple[str, str]] = []
+        # Incremental crawling (issue 6): what the archive knows of the site, the run's ledger,
+        # and the frontier row of each fetched page until its record is stored.
+        self.refresh = str(kwargs.get("refresh", "")).lower() in ("1", "true", "yes")
+        self.tally = ledger.Tally(self.site_id)
+        self.known: dict[str, frontier.FrontierState] = {}
+        self.fetch_notes: dict[str, frontier.FetchOutcome] = {}
+        self.started_at = datetime.now(timezone.utc)
 
     # -- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._load_frontier()
         for req in self._start_requests():
             yield req
 
@@ -147,18 +159,23 @@ class NewsSpider(scrapy.Spider):
         sitemap = discover.parse_sitemap(response.body)
         for loc, lastmod in sitemap.entries:
             if self.since and lastmod and lastmod < self.since:
+                if not sitemap.is_index:
+                    self.tally.add("skipped", "before_since", url=loc)
                 continue
             if sitemap.is_index:
                 if self._allowed(loc):
                     yield self._sitemap_request(self._route(loc))
             else:
-                yield from self._follow_article(loc)
+                yield from self._follow_article(loc, via="sitemap", changed_at=lastmod)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         for entry in discover.parse_feed(response.body):
             if self.since and entry.published and entry.published < self.since:
+                self.tally.add("skipped", "before_since", url=entry.url)
                 continue
-            yield from self._follow_article(entry.url)
+            # a feed date is a publication date: it can say "newer", not "unchanged"
+            yield from self._follow_article(entry.url, via="feed", changed_at=entry.published,
+                                            lastmod=False)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -192,57 +209,121 @@ class NewsSpider(scrapy.Spider):
             return "listing"
         return "other"
 
-    def _follow_article(self, url: str) -> Iterator[scrapy.Request]:
+    def _follow_article(self, url: str, *, via: str = "listing", changed_at: datetime | None = None,
+                        lastmod: bool = True) -> Iterator[scrapy.Request]:
         if not self._allowed(url):
             return
         url = self._route(url)
         if self._classify(url) != "article":
             return
-        if self.max_pages is not None and self.article_requests >= self.max_pages:
-            return
         if not self._first_time(url):
             return
+        self.tally.add("discovered", via, url=url)
+        decision = frontier.decide_fetch(self.known.get(frontier.url_key(url)), now=self.started_at,
+                                         refresh=self.refresh, changed_at=changed_at, lastmod=lastmod)
+        if not decision.fetch:
+            self.tally.add("skipped", decision.reason or "not_due", url=url)
+            return
+        if self.max_pages is not None and self.article_requests >= self.max_pages:
+            self.tally.add("skipped", "max_pages", url=url)
+            return
         self.article_requests += 1
+        meta: dict[str, Any] = {"baotinh_via": via}
+        validators = frontier.headers_for(decision)
+        if validators:
+            meta["baotinh_validators"] = dict(validators)
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             priority=ARTICLE_PRIORITY)
+                             priority=ARTICLE_PRIORITY, meta=meta)
+
+    def _load_frontier(self) -> None:
+        """Read what the archive already knows of this site (the spider only reads it)."""
+        engine = archive_db.make_engine(load_settings().database_url)
+        try:
+            archive_db.upgrade(engine)
+            with archive_db.make_sessionmaker(engine)() as session:
+                self.known = frontier.load_states(session, self.site_id)
+        finally:
+            engine.dispose()
+
+    def _outcome(self, request_url: str, response: Response | None, outcome: str, *,
+                 robots: str = "allowed") -> frontier.FetchOutcome:
+        """The frontier row of a page once its fate is known."""
+        via = response.meta.get("baotinh_via", "listing") if response is not None else "listing"
+        return frontier.FetchOutcome(
+            site_id=self.site_id, url=request_url, discovered_via=via,
+            fetched_at=datetime.now(timezone.utc), status=response.status if response is not None else 0,
+            outcome=outcome, robots=robots,
+            etag=header_value(response, b"ETag"), last_modified=header_value(response, b"Last-Modified"),
+        )
 
     # -- articles ---------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterable[FetchedPage]:
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        redirected = response.request.meta.get("redirect_urls") if response.request else None
+        request_url = redirected[0] if redirected else response.url
+        self.tally.add("fetched", url=request_url)
+        if response.status == 304:
+            # conditional GET: the page did not change since our last fetch
+            self.tally.add("unchanged", "not_modified", url=request_url)
+            return [self._outcome(request_url, response, "unchanged")]
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if ctype and "html" not in ctype:
             self.crawler.stats.inc_value("baotinh/skipped/not_html")
-            return []
+            self.tally.add("skipped", "not_article", url=request_url)
+            return [self._outcome(request_url, response, "not_article")]
         if self.generic and isinstance(response, TextResponse):
             kind = discover.classify_page(response.text, response.url)
             if kind.kind != "article":
                 self.crawler.stats.inc_value("baotinh/skipped/not_article")
-                return []
+                self.tally.add("skipped", "not_article", url=request_url)
+                return [self._outcome(request_url, response, "not_article")]
+        if redirected and is_home_redirect(response.url, redirected[0]):
+            # An article that now sends readers to the home page was taken down (issue 5).
+            reasons = response.meta.get("redirect_reasons") or [301]
+            return [self._withdrawn(redirected[0], reasons[0] if isinstance(reasons[0], int) else 301)]
         self.crawler.stats.inc_value("baotinh/article_pages")
+        self.fetch_notes[response.url] = self._outcome(request_url, response, "archived")
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        redirected = response.request.meta.get("redirect_urls") if response.request else None
         return [FetchedPage(
             url=response.url, body=response.body, status=response.status, headers=headers,
             fetched_at=datetime.now(timezone.utc), site=self.site,
             request_url=redirected[0] if redirected else None,
+            capture=response.meta.get("baotinh_capture"),
         )]
 
+    def _withdrawn(self, url: str, status: int) -> WithdrawnPage:
+        self.crawler.stats.inc_value("baotinh/withdrawn")
+        canonical = canonicalise_url(url, primary_host=self.site.domain, alias_hosts=self.site.aliases,
+                                     scheme=self.site.scheme)
+        return WithdrawnPage(url=url, canonical_url=canonical, status=status, at=datetime.now(timezone.utc))
+
     # -- helpers ----------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[WithdrawnPage | frontier.FetchOutcome] | None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
+            # RobotsTxtMiddleware refused it: a decision to record, not a failure
+            self.tally.add("skipped", "robots", url=url)
+            if request is not None and request.callback == self.parse_article:
+                return [self._outcome(url, None, "robots", robots="disallowed")]
+            return None
         optional = bool(request.meta.get("optional")) if request is not None else False
         reason = failure.getErrorMessage() or getattr(failure.type, "__name__", "error")
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
+            if response.status in (404, 410) and request is not None and request.callback == self.parse_article:
+                # Gone: a known article is marked withdrawn (never deleted); unknown ones are ignored.
+                return [self._withdrawn(request.url, response.status)]
         if optional or url.endswith("/robots.txt"):
             self.logger.debug("optional %s unavailable: %s", url, reason)
-            return
+            return None
         self.crawler.stats.inc_value("baotinh/failed")
+        self.tally.add("failed", failure_reason(failure, response), url=url)
         if len(self.failures) < 100:
             self.failures.append((url, reason))
         self.logger.warning("failed %s: %s", url, reason)
+        return None
 
     def _absolute(self, base: str, href: str) -> str | None:
         href = href.strip()
@@ -277,3 +358,22 @@ class NewsSpider(scrapy.Spider):
             return False
         self.seen.add(key)
         return True
+
+
+def failure_reason(failure: Failure, response: Response | None) -> str:
+    """The ledger reason of a failed request: ``http_503``, ``timeout``, ``dns``, …"""
+    if response is not None:
+        return f"http_{response.status}"
+    name = getattr(failure.type, "__name__", "error").lower()
+    for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused")):
+        if word in name:
+            return reason
+    return name[:64]
+
+
+def header_value(response: Response | None, name: bytes) -> str | None:
+    """A response header as text, or None."""
+    if response is None:
+        return None
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

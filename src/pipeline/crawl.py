@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ class CrawlRequest:
     workers: int | None = None
     scrapy_settings: Mapping[str, str] = field(default_factory=dict)
     verbose: bool = False
+    refresh: bool = False  # fetch known articles even when not due (issue 6)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,12 +130,15 @@ def crawler_command(request: CrawlRequest, log_file: Path) -> list[str]:
         cmd += ["--since", request.since.isoformat()]
     if request.workers is not None:
         cmd += ["--workers", str(request.workers)]
+    if request.refresh:
+        cmd += ["--refresh"]
     for name, value in request.scrapy_settings.items():
         cmd += ["-s", f"{name}={value}"]
     return cmd
 
 
-def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None) -> CrawlResult:
+def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
+              progress: Callable[[str], None] | None = None) -> CrawlResult:
     """Crawl the requested sites into the archive and return what happened.
 
     Raises :class:`ConfigError`/:class:`InputError` before anything starts when the request is
@@ -153,11 +157,12 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
     env = {**os.environ, **settings.as_env()}
     cmd = crawler_command(request, log_file)
     started = datetime.now()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=None if request.verbose else subprocess.DEVNULL,
-                          text=True, check=False)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=None if request.verbose else subprocess.DEVNULL,
+                            text=True)
+    stdout = _wait_reporting(proc, settings, progress)
     seconds = (datetime.now() - started).total_seconds()
     summary: dict[str, Any] = {}
-    for line in reversed(proc.stdout.splitlines()):
+    for line in reversed(stdout.splitlines()):
         if line.startswith("{"):
             try:
                 summary = json.loads(line)
@@ -165,5 +170,29 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
                 continue
             break
     sites = tuple(SiteResult.from_json(s) for s in summary.get("sites", ()))
+    if proc.returncode == ExitCode.LOCKED:
+        from .locks import LockedError
+
+        raise LockedError(str(summary.get("error") or "another crawl holds the archive lock; try again later"))
     code = proc.returncode if sites else ExitCode.FAILED
     return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds)
+
+
+def _wait_reporting(proc: subprocess.Popen[str], settings: Settings,
+                    progress: Callable[[str], None] | None, every: float = 1.0) -> str:
+    """Wait for the crawler child, calling ``progress`` with a status line every ``every`` s."""
+    if progress is None:
+        out, _ = proc.communicate()
+        return out or ""
+    from .ledger import read_progress
+
+    while True:
+        try:
+            out, _ = proc.communicate(timeout=every)
+            return out or ""
+        except subprocess.TimeoutExpired:
+            # retrying communicate() loses no output (subprocess docs)
+            try:
+                progress(read_progress(settings.database_url))
+            except Exception:  # a progress line is never worth failing a crawl
+                continue

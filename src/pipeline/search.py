@@ -48,6 +48,7 @@ SNIPPET_WORDS = 30
 FTS5_WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 PG_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
 FTS_TABLE = "articles_fts"
+FTS = table(FTS_TABLE, column("rowid"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,124 +230,210 @@ def filtered_articles(query: SearchQuery) -> Select[int]:
     return stmt
 
 
-# -- ranked candidates -----------------------------------------------------------------------
+# -- bounded candidates ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The newest (by id) matches passing the filters, at most ``CANDIDATE_CAP`` of them.
+
+    ``total`` is exact when ``is_estimate`` is False; ``floor`` is the lowest candidate id when
+    the cap was hit. ``facet_rows`` holds (site, year) per candidate when facets were asked.
+    """
+
+    total: int
+    is_estimate: bool
+    floor: int | None
+    facet_rows: tuple[tuple[str | None, str | None], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     ids: tuple[int, ...]
     scores: dict[int, float]
-    total: int
-    is_estimate: bool
-    # Lowest id of the bounded candidate set, when the cap was hit (facets reuse it).
-    floor: int | None = None
+    candidates: Candidates
 
 
 def fts_table() -> Any:
-    return table(FTS_TABLE, column("rowid"))
+    """The FTS5 table as SQLAlchemy sees it (one object, so statements share one FROM)."""
+    return FTS
 
 
-def sqlite_matches(fts: Any, parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
-    """FTS5 matches joined to the filtered articles, driven by the FTS index."""
-    stmt = (select(fts.c.rowid.label("id"))
-            .select_from(fts.join(Article.__table__, Article.id == fts.c.rowid))
-            .where(literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5()))
-            .where(*filter_conditions(query)))
-    return stmt
+def year_expr(dialect: str) -> Any:
+    if dialect == "sqlite":
+        return func.strftime("%Y", Article.published_at, "+7 hours")
+    return func.to_char(func.timezone("Asia/Ho_Chi_Minh", Article.published_at), "YYYY")
 
 
-def pg_matches(parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
-    stmt = select(Article.id.label("id")).where(*filter_conditions(query))
-    return stmt.where(TextMatch(parsed))
+def date_id_bounds(session: Session, query: SearchQuery) -> list[ColumnElement[bool]]:
+    """Id bounds implied by the date filters (ids of the dated articles in range).
+
+    Exact, not a heuristic: every article in the date range has an id between these bounds.
+    Read from the ``published_at`` index; lets FTS5 skip the matches outside the id range,
+    which is most of them when ids follow the publication order, as in a crawl.
+    """
+    if session.get_bind().dialect.name != "sqlite" or not (query.date_from or query.date_to):
+        return []
+    in_range = [c for c in filter_conditions(replace(query, sites=(), provinces=(), author=None,
+                                                     section=None, language=None,
+                                                     exclude_duplicates=False))]
+    lo, hi = session.execute(select(func.min(Article.id), func.max(Article.id)).where(*in_range)).one()
+    if lo is None:
+        return [literal_column("0") == 1]
+    return [fts_table().c.rowid >= lo, fts_table().c.rowid <= hi]
 
 
-def count_capped(session: Session, matches: Select[Any], cap: int) -> int:
-    """How many rows ``matches`` yields, counting no further than ``cap + 1``."""
-    sub = matches.limit(cap + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+def match_rows(session: Session, parsed: ParsedQuery, query: SearchQuery, *,
+               with_meta: bool) -> Select[Any]:
+    """``id`` of every match passing the filters (plus site and year with ``with_meta``).
 
-
-def find_floor(session: Session, matches: Select[Any], id_col: Any, cap: int) -> int | None:
-    """The id of the ``cap``-th newest match, or None when there are no more than ``cap``."""
-    stmt = matches.order_by(id_col.desc()).limit(1).offset(cap - 1)
-    found = session.scalar(stmt)
-    if found is None:
-        return None
-    beyond = session.scalar(matches.where(id_col < found).order_by(id_col.desc()).limit(1))
-    return None if beyond is None else int(found)
-
-
-def rank_sqlite(session: Session, parsed: ParsedQuery, query: SearchQuery,
-                window: tuple[int, int]) -> Page:
+    On SQLite the FTS5 index drives: the articles table is joined only when a filter or the
+    facets need it, and the query can be ordered by the FTS rowid without a sort.
+    """
+    dialect = session.get_bind().dialect.name
+    conds = filter_conditions(query)
+    meta = (Article.site.label("site"), year_expr(dialect).label("year")) if with_meta else ()
+    if dialect != "sqlite" or parsed.is_empty:
+        stmt = select(Article.id.label("id"), *meta).where(*conds)
+        return stmt.where(TextMatch(parsed)) if not parsed.is_empty else stmt
     fts = fts_table()
-    matches = sqlite_matches(fts, parsed, query)
-    floor = find_floor(session, matches, fts.c.rowid, CANDIDATE_CAP)
-    if floor is not None:
-        matches = matches.where(fts.c.rowid >= floor)
-    total = count_capped(session, matches, CANDIDATE_CAP) if floor is None else CANDIDATE_CAP
-    score = func.bm25(literal_column(FTS_TABLE), *FTS5_WEIGHTS)
-    stmt = (matches.add_columns(score.label("score")).order_by(score, fts.c.rowid)
-            .limit(window[1]).offset(window[0]))
-    rows = session.execute(stmt).all()
-    return Page(tuple(r.id for r in rows), {r.id: -float(r.score) for r in rows}, total,
-                floor is not None, floor)
+    match = literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5())
+    if not conds and not with_meta:
+        return select(fts.c.rowid.label("id")).select_from(fts).where(match)
+    return (select(fts.c.rowid.label("id"), *meta)
+            .select_from(fts.join(Article.__table__, Article.id == fts.c.rowid))
+            .where(match, *conds, *date_id_bounds(session, query)))
 
 
-def rank_pg(session: Session, parsed: ParsedQuery, query: SearchQuery,
-            window: tuple[int, int]) -> Page:
-    matches = pg_matches(parsed, query)
-    floor = find_floor(session, matches, Article.id, CANDIDATE_CAP)
-    if floor is not None:
-        matches = matches.where(Article.id >= floor)
-    total = count_capped(session, matches, CANDIDATE_CAP) if floor is None else CANDIDATE_CAP
-    score = func.ts_rank_cd(text(f"'{PG_WEIGHTS}'::float4[]"), literal_column("articles.search_vector"),
-                            func.to_tsquery("simple", parsed.to_tsquery()))
-    stmt = (matches.add_columns(score.label("score")).order_by(score.desc(), Article.id)
-            .limit(window[1]).offset(window[0]))
-    rows = session.execute(stmt).all()
-    return Page(tuple(r.id for r in rows), {r.id: float(r.score) for r in rows}, total,
-                floor is not None, floor)
+def id_column(session: Session, parsed: ParsedQuery) -> Any:
+    """The id column ``match_rows`` orders by (the FTS5 rowid when FTS5 drives)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    return fts_table().c.rowid if sqlite and not parsed.is_empty else Article.id
 
 
-def sort_by_date(session: Session, parsed: ParsedQuery, query: SearchQuery) -> Page:
-    """Matches ordered by publication date (undated last), then id; exact totals up to the cap."""
-    stmt = select(Article.id).where(*filter_conditions(query))
-    if not parsed.is_empty:
-        stmt = stmt.where(TextMatch(parsed))
-    total = count_capped(session, stmt, CANDIDATE_CAP)
-    order: tuple[Any, ...]
-    if query.sort == "oldest":
-        order = (Article.published_at.is_(None), Article.published_at, Article.id)
+def find_candidates(session: Session, parsed: ParsedQuery, query: SearchQuery, *,
+                    with_meta: bool) -> Candidates:
+    """The newest ``CANDIDATE_CAP`` matches: one bounded read in id order (no count of all)."""
+    id_col = id_column(session, parsed)
+    stmt = match_rows(session, parsed, query, with_meta=with_meta)
+    rows = session.execute(stmt.order_by(id_col.desc()).limit(CANDIDATE_CAP + 1)).all()
+    capped = len(rows) > CANDIDATE_CAP
+    rows = rows[:CANDIDATE_CAP]
+    floor = int(rows[-1].id) if capped else None
+    meta = tuple((r.site, r.year) for r in rows) if with_meta else ()
+    return Candidates(len(rows), capped, floor, meta)
+
+
+def rank_candidates(session: Session, parsed: ParsedQuery, query: SearchQuery,
+                    candidates: Candidates, window: tuple[int, int]) -> Page:
+    """The candidates ordered by BM25 (ties by id), ``window`` = (offset, limit)."""
+    dialect = session.get_bind().dialect.name
+    id_col = id_column(session, parsed)
+    matches = match_rows(session, parsed, query, with_meta=False)
+    if candidates.floor is not None:
+        matches = matches.where(id_col >= candidates.floor)
+    if dialect == "sqlite":
+        score = func.bm25(literal_column(FTS_TABLE), *FTS5_WEIGHTS)
+        order: tuple[Any, ...] = (score, id_col)
     else:
-        order = (Article.published_at.is_(None), Article.published_at.desc(), Article.id.desc())
-    ids = tuple(session.scalars(stmt.order_by(*order).limit(query.limit).offset(query.offset)))
-    return Page(ids, {}, min(total, CANDIDATE_CAP), total > CANDIDATE_CAP)
+        score = func.ts_rank_cd(text(f"'{PG_WEIGHTS}'::float4[]"), literal_column("articles.search_vector"),
+                                func.to_tsquery("simple", parsed.to_tsquery()))
+        order = (score.desc(), id_col)
+    stmt = matches.add_columns(score.label("score")).order_by(*order).limit(window[1]).offset(window[0])
+    rows = session.execute(stmt).all()
+    sign = -1.0 if dialect == "sqlite" else 1.0
+    return Page(tuple(r.id for r in rows), {r.id: sign * float(r.score) for r in rows}, candidates)
+
+
+def date_order(query: SearchQuery, *, dated_only: bool) -> tuple[Any, ...]:
+    """ORDER BY for the date sorts: undated last, then date, then id (the same direction)."""
+    if query.sort == "oldest":
+        head = () if dated_only else (Article.published_at.is_(None),)
+        return (*head, Article.published_at, Article.id)
+    head = () if dated_only else (Article.published_at.is_(None),)
+    return (*head, Article.published_at.desc(), Article.id.desc())
+
+
+def exists_match(parsed: ParsedQuery) -> ColumnElement[bool]:
+    """Per-article FTS5 check (``rowid =`` lookup), for walking a date index."""
+    fts = fts_table()
+    inner: Select[Any] = (select(literal_column("1")).select_from(fts)
+             .where(literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5()), fts.c.rowid == Article.id))
+    return inner.exists()
+
+
+def walk_by_date(session: Session, parsed: ParsedQuery, query: SearchQuery) -> tuple[int, ...]:
+    """A page in date order read from the ``published_at`` index, each article checked.
+
+    Used on SQLite when matches are many: the first page is found after a few index steps.
+    SQLite sorts NULL lowest, so "newest" (DESC) already puts undated articles last and the
+    index serves it; "oldest" reads the dated articles first, then the undated ones.
+    """
+    base = select(Article.id).where(*filter_conditions(query))
+    if not parsed.is_empty:
+        base = base.where(exists_match(parsed))
+    if query.sort != "oldest":
+        stmt = base.order_by(Article.published_at.desc(), Article.id.desc())
+        return tuple(session.scalars(stmt.limit(query.limit).offset(query.offset)))
+    dated = base.where(Article.published_at.is_not(None))
+    ids = tuple(session.scalars(dated.order_by(*date_order(query, dated_only=True))
+                                .limit(query.limit).offset(query.offset)))
+    if len(ids) == query.limit:
+        return ids
+    n_dated = query.offset + len(ids) if ids else int(
+        session.scalar(select(func.count()).select_from(dated.subquery())) or 0)
+    undated = base.where(Article.published_at.is_(None)).order_by(Article.id)
+    rest = session.scalars(undated.limit(query.limit - len(ids)).offset(max(0, query.offset - n_dated)))
+    return ids + tuple(rest)
+
+
+def sort_by_date(session: Session, parsed: ParsedQuery, query: SearchQuery,
+                 candidates: Candidates) -> Page:
+    """Matches ordered by publication date (undated last), then id; exact totals up to the cap.
+
+    Few matches (all among the candidates): sort them. Many: walk the date index (SQLite).
+    """
+    if session.get_bind().dialect.name == "sqlite" and (candidates.is_estimate or parsed.is_empty):
+        return Page(walk_by_date(session, parsed, query), {}, candidates)
+    matches = match_rows(session, parsed, query, with_meta=False).subquery()
+    stmt = (select(Article.id).join(matches, matches.c.id == Article.id)
+            .order_by(*date_order(query, dated_only=False)).limit(query.limit).offset(query.offset))
+    return Page(tuple(session.scalars(stmt)), {}, candidates)
 
 
 # -- exact-diacritic re-ranking ---------------------------------------------------------------
-def exact_hits(parsed: ParsedQuery, texts: str) -> int:
-    """How many of the typed (with diacritics) words occur as typed in ``texts``."""
-    words = {w for t in parsed.terms for w in t.exact}
+def exact_pattern(parsed: ParsedQuery) -> re.Pattern[str] | None:
+    """A regex finding any typed-with-diacritics word as a whole word (NFC, lower case)."""
+    words = sorted({t_ for t in parsed.terms for t_ in t.exact}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
+
+
+def exact_hits(pattern: re.Pattern[str] | None, texts: str) -> int:
+    """How many distinct typed words occur, with their exact diacritics, in ``texts``."""
+    if pattern is None:
+        return 0
     lowered = unicodedata.normalize("NFC", texts).lower()
-    found = set(re.findall(r"[^\W_]+", lowered))
-    return len(words & found)
+    return len(set(pattern.findall(lowered)))
 
 
 def rerank_exact(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]:
     """Candidates re-ordered: more words matched with their exact diacritics first."""
     rows = session.execute(select(Article.id, Article.title, Article.description, Article.text)
                            .where(Article.id.in_(page.ids))).all()
-    exact = {r.id: exact_hits(parsed, " ".join(x or "" for x in (r.title, r.description, r.text)))
+    pattern = exact_pattern(parsed)
+    exact = {r.id: exact_hits(pattern, " ".join(x or "" for x in (r.title, r.description, r.text)))
              for r in rows}
     return tuple(sorted(page.ids, key=lambda i: (-exact.get(i, 0), -page.scores.get(i, 0.0), i)))
 
 
-def rank_page(session: Session, parsed: ParsedQuery, query: SearchQuery) -> Page:
-    rank = rank_sqlite if session.get_bind().dialect.name == "sqlite" else rank_pg
+def rank_page(session: Session, parsed: ParsedQuery, query: SearchQuery,
+              candidates: Candidates) -> Page:
     end = query.offset + query.limit
     if not parsed.has_diacritics or end > RERANK_WINDOW:
-        return rank(session, parsed, query, (query.offset, query.limit))
-    page = rank(session, parsed, query, (0, RERANK_WINDOW))
+        return rank_candidates(session, parsed, query, candidates, (query.offset, query.limit))
+    page = rank_candidates(session, parsed, query, candidates, (0, RERANK_WINDOW))
     ordered = rerank_exact(session, parsed, page)
-    return Page(ordered[query.offset:end], page.scores, page.total, page.is_estimate, page.floor)
+    return Page(ordered[query.offset:end], page.scores, candidates)
 
 
 # -- snippets --------------------------------------------------------------------------------
@@ -421,30 +508,24 @@ def snippet_source(article: Any, terms: tuple[Term, ...]) -> str:
 
 
 # -- facets ----------------------------------------------------------------------------------
-def year_expr(dialect: str) -> Any:
-    if dialect == "sqlite":
-        return func.strftime("%Y", Article.published_at, "+7 hours")
-    return func.to_char(func.timezone("Asia/Ho_Chi_Minh", Article.published_at), "YYYY")
+def count_facets(session: Session, rows: tuple[tuple[str | None, str | None], ...]
+                 ) -> dict[str, list[tuple[str, int]]]:
+    """Counts by site, province and year of the candidates' (site, year) rows.
 
-
-def compute_facets(session: Session, parsed: ParsedQuery, query: SearchQuery,
-                   floor: int | None) -> dict[str, list[tuple[str, int]]]:
-    """Counts by site, province and year over the matches (the bounded candidates past the cap)."""
-    dialect = session.get_bind().dialect.name
-    ids = filtered_articles(query)
-    if floor is not None:
-        ids = ids.where(Article.id >= floor)
-    sub = ids.subquery()
-    province = func.coalesce(Source.province_after, Source.province_before)
-    exprs = {"site": Article.site, "province": province, "year": year_expr(dialect)}
-    out: dict[str, list[tuple[str, int]]] = {}
-    for name, expr in exprs.items():
-        stmt = (select(expr.label("k"), func.count().label("n"))
-                .select_from(Article.__table__.join(sub, sub.c.id == Article.id)
-                             .outerjoin(Source.__table__, Source.id == Article.site))
-                .group_by(expr).order_by(func.count().desc(), expr))
-        out[name] = [(str(k), int(n)) for k, n in session.execute(stmt) if k is not None]
-    return out
+    Counted in Python over at most ``CANDIDATE_CAP`` rows already read with the candidates,
+    instead of three GROUP BY queries re-reading every match; ordered by count, then key.
+    """
+    provinces: dict[str, str | None] = {sid: prov for sid, prov in session.execute(select(
+        Source.id, func.coalesce(Source.province_after, Source.province_before)))}
+    sites = Counter(site for site, _ in rows if site is not None)
+    by_province: Counter[str] = Counter()
+    for site, n in sites.items():
+        province = provinces.get(site)
+        if province is not None:
+            by_province[province] += n
+    years = Counter(year for _, year in rows if year is not None)
+    return {name: sorted(((str(k), n) for k, n in counts.items()), key=lambda kn: (-kn[1], kn[0]))
+            for name, counts in (("site", sites), ("province", by_province), ("year", years))}
 
 
 # -- the entry point -------------------------------------------------------------------------
@@ -473,16 +554,17 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     >>> search(session, SearchQuery(text="kim thanh", sites=("baohaiduong",)))  # doctest: +SKIP
     """
     parsed = check_query(query)
+    candidates = find_candidates(session, parsed, query, with_meta=query.facets)
     if query.sort == "relevance" and not parsed.is_empty:
-        page = rank_page(session, parsed, query)
+        page = rank_page(session, parsed, query, candidates)
     else:
         # Without words there is no relevance: list the filtered articles newest first.
         by_date = replace(query, sort="newest") if query.sort == "relevance" else query
-        page = sort_by_date(session, parsed, by_date)
-    facets = compute_facets(session, parsed, query, page.floor) if query.facets else {}
+        page = sort_by_date(session, parsed, by_date, candidates)
+    facets = count_facets(session, candidates.facet_rows) if query.facets else {}
     hits = load_hits(session, page.ids, page.scores, parsed)
-    return SearchResult(query=query, total=page.total, hits=hits, facets=facets,
-                        total_is_estimate=page.is_estimate)
+    return SearchResult(query=query, total=candidates.total, hits=hits, facets=facets,
+                        total_is_estimate=candidates.is_estimate)
 
 
 def rebuild_index(session: Session) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import __version__
+from . import __version__, dedup, versions
 from .models import Article, CrawlRun, Source
 from .record import ArticleRecord, Image
 from .registry import Site
@@ -167,19 +167,29 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
     }
     new_rows: list[dict[str, Any]] = []
     updated = unchanged = 0
+    fingerprints = _registry_fingerprints(session, {r.site for r in records if r.site})
+    changed_ids: list[int] = []
     for record in records:
         row = _record_row(record)
+        row.update(_archival_row(record, fingerprints.get(record.site or "")))
         current = existing.get(record.canonical_url)
         if current is None:
-            row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id)
+            row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
             new_rows.append(row)
             continue
         old = {c: getattr(current, c) for c in CONTENT_COLUMNS}
+        # Seen again with content: whatever a past 404 said, the page is back.
+        current.withdrawn_at, current.withdrawn_status = None, None
         if _content_key(old) == _content_key(row):
             current.last_seen_at = now
             current.fetched_at = record.fetched_at or current.fetched_at
+            if current.capture_record_id is None and row["capture_record_id"] is not None:
+                for key in versions.CAPTURE_COLUMNS:
+                    setattr(current, key, row[key])
             unchanged += 1
         else:
+            versions.archive_version(session, current, versions.changed_fields(old, row), now=now, run_id=run_id)
+            changed_ids.append(current.id)
             for key, value in row.items():
                 setattr(current, key, value)
             current.last_seen_at = now
@@ -188,7 +198,26 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
     if new_rows:
         _insert_ignoring_conflicts(session, new_rows)
     session.flush()
+    if new_rows or changed_ids:
+        new_urls = [r["canonical_url"] for r in new_rows]
+        changed_ids += session.scalars(select(Article.id).where(Article.canonical_url.in_(new_urls))).all()
+        dedup.update_duplicates(session, changed_ids)
     return UpsertCounts(len(new_rows), updated, unchanged)
+
+
+def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str | None]:
+    if not sites:
+        return {}
+    rows = session.execute(select(Source.id, Source.registry_sha256).where(Source.id.in_(sites))).all()
+    return {site: sha for site, sha in rows}
+
+
+def _archival_row(record: ArticleRecord, registry_sha256: str | None) -> dict[str, Any]:
+    """Capture pointer (issue 5) and registry fingerprint of a record; every key always set."""
+    row: dict[str, Any] = dict.fromkeys(versions.CAPTURE_COLUMNS)
+    row.update(versions.capture_values(getattr(record, "capture", None)))
+    row["registry_sha256"] = registry_sha256
+    return row
 
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -20,10 +20,14 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .errors import BaotinhError
 from .record import ArticleRecord
 from .registry import Site
+
+if TYPE_CHECKING:
+    from .captures import CaptureRef
 
 __all__ = ["ExtractionPool", "ExtractionResult", "FetchedPage", "extract_page", "extract_pages"]
 
@@ -39,6 +43,7 @@ class FetchedPage:
     fetched_at: datetime
     site: Site | None = None
     request_url: str | None = None  # before redirects, when it differs
+    capture: CaptureRef | None = None  # the WARC record of these bytes (issue 5)
 
     @property
     def http_charset(self) -> str | None:
