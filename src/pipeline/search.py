@@ -49,6 +49,9 @@ FTS5_WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 PG_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
 FTS_TABLE = "articles_fts"
 FTS = table(FTS_TABLE, column("rowid"))
+# Per-connection read tuning (see tune_sqlite_reads): address space, not memory, for mmap.
+SQLITE_MMAP_BYTES = 64 * 1024**3
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,13 +131,29 @@ def register_sqlite_functions(dbapi_conn: Any, _record: Any = None) -> None:
     dbapi_conn.create_function("baotinh_fold", 1, sqlite_fold, deterministic=True)
 
 
+def tune_sqlite_reads(dbapi_conn: Any, _record: Any = None) -> None:
+    """Read-side PRAGMAs for search: memory-mapped I/O and a larger page cache.
+
+    A search touches a few thousand scattered pages (FTS5 doclists, article rows); through
+    mmap they cost a memory read instead of a ``pread`` each, about three times faster.
+    Both are per connection and do not change the file.
+    """
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cur.close()
+
+
 def install_sqlite_functions(engine: Engine) -> None:
-    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``.
+    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``, tuned for reads.
 
     ``db.make_engine`` calls this; writing an article without it fails in the FTS trigger.
     """
-    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", register_sqlite_functions):
-        event.listen(engine, "connect", register_sqlite_functions)
+    if engine.dialect.name != "sqlite":
+        return
+    for listener in (register_sqlite_functions, tune_sqlite_reads):
+        if not event.contains(engine, "connect", listener):
+            event.listen(engine, "connect", listener)
 
 
 # -- the text match as a dialect-neutral SQL element -----------------------------------------
@@ -298,8 +317,10 @@ def match_rows(session: Session, parsed: ParsedQuery, query: SearchQuery, *,
     match = literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5())
     if not conds and not with_meta:
         return select(fts.c.rowid.label("id")).select_from(fts).where(match)
+    # "rowid + 0" keeps the planner from driving from the articles table and probing FTS5
+    # once per article (what SQLite's CROSS JOIN would say; SQLAlchemy cannot spell it).
     return (select(fts.c.rowid.label("id"), *meta)
-            .select_from(fts.join(Article.__table__, Article.id == fts.c.rowid))
+            .select_from(fts.join(Article.__table__, Article.id == fts.c.rowid + 0))
             .where(match, *conds, *date_id_bounds(session, query)))
 
 
