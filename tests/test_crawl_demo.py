@@ -26,7 +26,7 @@ def _rows(db_path: Path) -> list[sqlite3.Row]:
 
 def test_crawl_archives_every_article_once(demo_server: ServedSite, archive: Path) -> None:
     articles = load_demo_articles(demo_server.articles_dir)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--workers", "1", archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1", archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
     assert len(rows) == len(articles)
@@ -50,7 +50,7 @@ def test_crawl_archives_every_article_once(demo_server: ServedSite, archive: Pat
 
     # A second crawl that re-reads every page (--refresh: known articles are otherwise not due)
     # adds no rows and changes none.
-    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--workers", "0", "--refresh",
+    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", "--refresh",
                     archive=archive)
     assert again.returncode == 0, again.stderr
     assert "0 new" in again.stdout and "0 updated" in again.stdout
@@ -70,7 +70,7 @@ def test_nfd_articles_are_stored_nfc(demo_server: ServedSite, archive: Path) -> 
 
     nfd = [a for a in load_demo_articles(demo_server.articles_dir) if a.nfd]
     assert nfd, "the demo paper must have NFD articles"
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", archive=archive)
     assert result.returncode == 0, result.stderr
     by_url = {r["canonical_url"]: r for r in _rows(archive / "baotinh.sqlite")}
     for a in nfd:
@@ -80,7 +80,7 @@ def test_nfd_articles_are_stored_nfc(demo_server: ServedSite, archive: Path) -> 
 
 
 def test_max_pages_bounds_a_run(demo_server: ServedSite, archive: Path) -> None:
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--max-pages", "5", archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--max-pages", "5", archive=archive)
     assert result.returncode == 0, result.stderr
     assert len(_rows(archive / "baotinh.sqlite")) == 5
 
@@ -90,7 +90,7 @@ def test_since_skips_older_articles(demo_server: ServedSite, archive: Path) -> N
     cutoff = "2023-01-01"
     expected = [a for a in articles if a.published.date().isoformat() >= cutoff]
     assert 0 < len(expected) < len(articles)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--since", cutoff, archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--since", cutoff, archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
     assert {r["canonical_url"] for r in rows} == {f"http://demo.baotinh.test{a.path}" for a in expected}
@@ -108,3 +108,24 @@ def test_demo_command_twice(archive: Path) -> None:
     summary2 = json.loads(second.stdout)
     assert summary2["new"] == 0 and summary2["articles_archived"] == served
     assert len(_rows(archive / "baotinh.sqlite")) == served
+
+
+def test_withdrawn_article_is_marked_not_deleted(demo_server: ServedSite, archive: Path) -> None:
+    """An article that now answers 404 is kept and marked withdrawn (issue 5), found through
+    the frontier although no listing links it any more (issue 6)."""
+    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", archive=archive)
+    assert first.returncode == 0, first.stderr
+    gone = sorted(demo_server.articles_dir.glob("*.toml"))[0]
+    gone_id = gone.name.split("-", 1)[0]
+    gone.unlink()
+    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--refresh", archive=archive)
+    assert second.returncode in (0, 3), second.stderr
+    conn = sqlite3.connect(archive / "baotinh.sqlite")
+    rows = conn.execute("select canonical_url, withdrawn_at, withdrawn_status from articles").fetchall()
+    conn.close()
+    assert len(rows) == len(load_demo_articles(demo_server.articles_dir)) + 1  # nothing deleted
+    withdrawn = [r for r in rows if r[1] is not None]
+    assert len(withdrawn) == 1 and withdrawn[0][0].endswith(f"-{gone_id}.html")
+    assert withdrawn[0][2] == 404
+    requested = [r["path"] for r in demo_server.requests()]
+    assert any(p.endswith(f"-{gone_id}.html") for p in requested)

@@ -79,7 +79,7 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
 
 @pytest.mark.slow
 def test_reextract_after_the_server_stopped(demo_server: ServedSite, archive: Path) -> None:
-    crawl = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--workers", "0", archive=archive)
+    crawl = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", archive=archive)
     assert crawl.returncode == 0, crawl.stderr
     demo_server.process.terminate()
     demo_server.process.wait(timeout=10)

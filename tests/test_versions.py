@@ -109,14 +109,10 @@ def test_word_diff_of_vietnamese_text() -> None:
 
 
 # -- end to end ------------------------------------------------------------------------------
-def _supports_refresh() -> bool:
-    return "--refresh" in run_cli("crawl", "--help").stdout
-
-
 def _crawl(site: ServedSite, archive: Path) -> None:
     # With incremental crawling, known articles are re-fetched only with --refresh (issue 6).
-    extra = ("--refresh",) if _supports_refresh() else ()
-    result = run_cli("crawl", "demo", "--origin", site.base_url, "--workers", "0", *extra, archive=archive)
+    result = run_cli("crawl", "demo", "--origin", site.base_url, "--delay", "0.02", "--workers", "0",
+                     "--refresh", archive=archive)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -143,6 +143,19 @@ class NewsSpider(scrapy.Spider):
             self.seen.add(self._key(url))
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
                                  dont_filter=True)
+        yield from self._due_requests()
+
+    def _due_requests(self) -> Iterator[scrapy.Request]:
+        """Known articles due for a re-check (all with --refresh), linked from anywhere or not.
+
+        Old articles drop off listings and feeds; requesting them from the frontier is how their
+        edits, and their withdrawal (404/410, redirect home), are still seen.
+        """
+        for state in self.known.values():
+            if state.url is None or state.outcome in ("robots", "not_article"):
+                continue
+            if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
+                yield from self._follow_article(state.url, via="frontier")
 
     def _sitemap_request(self, url: str, *, optional: bool = False) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,

@@ -108,12 +108,14 @@ Examples:
 @click.option("--origin", metavar="URL", help="Fetch the (single) site from this origin, e.g. a local mirror.")
 @click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (0: a thread).")
 @click.option("--refresh", is_flag=True, help="Re-check known articles even when not due (conditional GET).")
+@click.option("--delay", type=click.FloatRange(min=0.01), metavar="SECONDS",
+              help="Least delay between two requests to one site (default 0.5; AutoThrottle may wait longer).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
 @click.pass_context
 def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: tuple[str, ...],
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
-          refresh: bool, quiet: bool, verbose: bool) -> None:
+          refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
     from .crawl import CrawlRequest, run_crawl
     from .registry import load_registry
@@ -123,8 +125,11 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
     sites = tuple(s.id for s in registry if s.id != "demo") if all_sites else site_ids
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
+    scrapy_settings = {} if delay is None else {
+        "DOWNLOAD_DELAY": str(delay), "AUTOTHROTTLE_START_DELAY": str(delay)}
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
-                           since=since, workers=workers, verbose=verbose, refresh=refresh)
+                           since=since, workers=workers, verbose=verbose, refresh=refresh,
+                           scrapy_settings=scrapy_settings)
     # a refreshed status line on a terminal only: never in cron mail or a log file
     show = not quiet and not verbose and sys.stderr.isatty()
     result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)

@@ -80,6 +80,7 @@ class FrontierState:
     etag: str | None
     last_modified: str | None
     outcome: str | None
+    url: str | None = None  # as last fetched (re-routed through a mirror origin when one is set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,8 @@ def load_states(session: Session, site_id: str) -> dict[str, FrontierState]:
     """Every frontier row of a site, keyed by :func:`url_key`."""
     rows = session.execute(
         select(FrontierEntry.url_key, FrontierEntry.last_fetched_at, FrontierEntry.next_due_at,
-               FrontierEntry.etag, FrontierEntry.last_modified, FrontierEntry.outcome)
+               FrontierEntry.etag, FrontierEntry.last_modified, FrontierEntry.outcome,
+               FrontierEntry.url)
         .where(FrontierEntry.site_id == site_id)
     ).all()
     return {r[0]: FrontierState(*r) for r in rows}
