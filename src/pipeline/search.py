@@ -335,12 +335,13 @@ def match_rows(session: Session, parsed: ParsedQuery, query: SearchQuery, *,
         stmt = select(Article.id.label("id"), *meta).where(*conds)
         return stmt.where(TextMatch(parsed)) if not parsed.is_empty else stmt
     fts = fts_table()
-    match = literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5())
+    match: ColumnElement[bool] = literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5())
     # Site and province filters become a set of ids read from the (site, published_at)
     # index: probing that in-memory set per match is ~10× cheaper than an article row lookup.
     site_conds, conds = site_conditions(query), article_conditions(query)
     if site_conds:
-        match = and_(match, fts.c.rowid.in_(select(Article.id).where(*site_conds)))
+        # "+ 0": a filter on each match, never a probe of FTS5 per id of the set.
+        match = and_(match, (fts.c.rowid + 0).in_(select(Article.id).where(*site_conds)))
     if not conds and not with_meta:
         return select(fts.c.rowid.label("id")).select_from(fts).where(match)
     # "rowid + 0" keeps the planner from driving from the articles table and probing FTS5
