@@ -45,8 +45,8 @@ def rows_from_dicts(group: str, dicts: Sequence[dict[str, object]]) -> list[Row]
     for d in dicts:
         raw = d.get("values", d.get("value"))
         values = tuple(float(v) for v in raw) if isinstance(raw, (list, tuple)) else (float(raw),)  # type: ignore[arg-type]
-        out.append(Row(group, str(d["name"]), str(d.get("unit", "")), values, str(d.get("target", "")),
-                       str(d.get("note", "")), bool(d.get("higher_is_better", True))))
+        out.append(Row(group, str(d["name"]), str(d.get("unit", "")), values, str(d.get("target") or ""),
+                       str(d.get("note") or ""), bool(d.get("higher_is_better", True))))
     return out
 
 
