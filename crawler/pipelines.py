@@ -223,7 +223,9 @@ class StorePipeline:
         assert stats is not None
         fetched = int(stats.get_value("baotinh/article_pages", 0))
         failed = int(stats.get_value("baotinh/failed", 0)) + int(stats.get_value("baotinh/extract_failed", 0))
-        if reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+        if reason == "unreachable":
+            status = "failed"
+        elif reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
             status = "interrupted"
         elif failed and fetched == 0:
             status = "failed"

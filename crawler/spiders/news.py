@@ -16,8 +16,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+import scrapy.exceptions
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
 
 from pipeline import db as archive_db
@@ -129,11 +137,15 @@ class NewsSpider(scrapy.Spider):
             yield req
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
+        """robots.txt alone: whether it answers tells if the server is up at all, and the rest
+        of the run (:meth:`_discovery_requests`) follows from its callback or errback."""
         first = self.site.start_urls[0]
         robots = urljoin(first, "/robots.txt")
         yield scrapy.Request(robots, callback=self.parse_robots, errback=self.on_error,
                              priority=FEED_PRIORITY, dont_filter=True,
                              meta={"dont_obey_robotstxt": True, "optional": True})
+
+    def _discovery_requests(self) -> Iterator[scrapy.Request]:
         for url in self.site.sitemaps:
             yield self._sitemap_request(url, optional=True)
         for url in self.site.feeds:
@@ -163,6 +175,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- discovery --------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from self._discovery_requests()
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in discover.parse_robots_sitemaps(text):
             if self._allowed(url) and url not in self.site.sitemaps:
@@ -311,7 +324,7 @@ class NewsSpider(scrapy.Spider):
         return WithdrawnPage(url=url, canonical_url=canonical, status=status, at=datetime.now(timezone.utc))
 
     # -- helpers ----------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> list[WithdrawnPage | frontier.FetchOutcome] | None:
+    def on_error(self, failure: Failure) -> list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
@@ -328,7 +341,18 @@ class NewsSpider(scrapy.Spider):
             if response.status in (404, 410) and request is not None and request.callback == self.parse_article:
                 # Gone: a known article is marked withdrawn (never deleted); unknown ones are ignored.
                 return [self._withdrawn(request.url, response.status)]
-        if optional or url.endswith("/robots.txt"):
+        if url.endswith("/robots.txt") and failure.check(*UNREACHABLE):
+            # The first request of a run: when the server cannot be reached at all (after the
+            # retries), stop now with one clear failure instead of failing every URL in turn.
+            self.crawler.stats.inc_value("baotinh/failed")
+            self.failures.insert(0, (self.site.start_urls[0], reason))
+            self.logger.error("cannot reach %s: %s", self.site.start_urls[0], reason)
+            raise CloseSpider(UNREACHABLE_REASON)
+        if url.endswith("/robots.txt"):
+            # No robots.txt (404 …) but a server that answers: discovery goes on.
+            self.logger.debug("no robots.txt at %s: %s", url, reason)
+            return list(self._discovery_requests())
+        if optional:
             self.logger.debug("optional %s unavailable: %s", url, reason)
             return None
         self.crawler.stats.inc_value("baotinh/failed")
@@ -371,6 +395,16 @@ class NewsSpider(scrapy.Spider):
             return False
         self.seen.add(key)
         return True
+
+
+# Connection-level failures that mean the whole site is down (DNS, refused, timed out).
+# Scrapy ≥ 2.14 wraps Twisted's errors in its own exceptions; older versions raise Twisted's.
+UNREACHABLE: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(scrapy.exceptions, name, None) for name in (
+        "CannotResolveHostError", "DownloadConnectionRefusedError", "DownloadTimeoutError"))
+    if isinstance(cls, type)
+) + (DNSLookupError, ConnectionRefusedError, ConnectError, TCPTimedOutError, TimeoutError)
+UNREACHABLE_REASON = "unreachable"
 
 
 def failure_reason(failure: Failure, response: Response | None) -> str:
