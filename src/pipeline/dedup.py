@@ -119,29 +119,56 @@ class DedupStats:
 def update_duplicates(session: Session, article_ids: Iterable[int]) -> int:
     """Hash the given (new or changed) articles and link them to their earliest copy.
 
-    Returns how many of them are now duplicates of another article. Cheap per article: one
-    band lookup, one comparison per candidate.
+    Returns how many of them are now duplicates of another article. Batched: a handful of
+    statements for the whole batch (hashes, bands, one band lookup); only the rare articles
+    that meet a near-copy go through the cluster update one by one.
     """
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return 0
+    texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all())
+    hashes = {aid: simhash_text(texts[aid] or "") for aid in ids if aid in texts}
+    session.execute(delete(SimhashBand).where(SimhashBand.article_id.in_(list(hashes))))
+    session.execute(
+        update(Article).execution_options(synchronize_session=False),
+        [{"id": aid, "simhash": to_signed(v) if v is not None else None} for aid, v in hashes.items()],
+    )
+    keys = {aid: band_keys(v) for aid, v in hashes.items() if v is not None}
+    rows = [{"article_id": aid, "band": b, "key": k} for aid, ks in keys.items() for b, k in ks]
+    if rows:
+        session.execute(insert(SimhashBand), rows)
+    wanted = {bk for ks in keys.values() for bk in ks}
+    by_key: dict[tuple[int, int], set[int]] = {}
+    for band in range(BANDS):
+        values = sorted({k for b, k in wanted if b == band})
+        for start in range(0, len(values), 500):
+            stmt = select(SimhashBand.article_id, SimhashBand.key).where(
+                SimhashBand.band == band, SimhashBand.key.in_(values[start:start + 500]))
+            for aid, key in session.execute(stmt):
+                by_key.setdefault((band, key), set()).add(aid)
     linked = 0
-    for article_id in article_ids:
-        article = session.get(Article, article_id)
-        if article is None:
+    plain: list[int] = [aid for aid, v in hashes.items() if v is None]
+    for aid, ks in keys.items():
+        if not any(by_key.get(bk, set()) - {aid} for bk in ks):
+            plain.append(aid)
             continue
-        linked += _update_one(session, article)
+        article = session.get(Article, aid)
+        if article is not None:
+            linked += _link_cluster(session, article, hashes[aid])
+    if plain:
+        # No near-copy: such an article is nobody's duplicate (it may have been before an edit).
+        session.execute(update(Article).where(Article.id.in_(plain), Article.duplicate_of.is_not(None))
+                        .values(duplicate_of=None).execution_options(synchronize_session=False))
     session.flush()
     return linked
 
 
-def _update_one(session: Session, article: Article) -> int:
-    value = simhash_text(article.text or "")
-    session.execute(delete(SimhashBand).where(SimhashBand.article_id == article.id))
-    article.simhash = to_signed(value) if value is not None else None
+def _link_cluster(session: Session, article: Article, value: int | None) -> int:
+    """Link ``article`` and its near-copies to the earliest of them; 1 if it is a copy."""
     if value is None:
         article.duplicate_of = None
         return 0
-    keys = band_keys(value)
-    session.add_all(SimhashBand(article_id=article.id, band=b, key=k) for b, k in keys)
-    candidates = _band_candidates(session, keys, exclude=article.id)
+    candidates = _band_candidates(session, band_keys(value), exclude=article.id)
     matches = [c for c in candidates if c.simhash is not None and hamming(to_unsigned(c.simhash), value) <= MAX_DISTANCE]
     if not matches:
         article.duplicate_of = None
