@@ -70,7 +70,7 @@ def run(articles: int, path: Path | None = None, rounds: int = 3) -> list[dict[s
     path = path or folder / f"bench_{articles}.sqlite"
     build_s = generate(path, articles) if not path.exists() else 0.0
     engine = db.make_engine(f"sqlite:///{path}")
-    install_sqlite_functions(engine)
+    install_sqlite_functions(engine, tune_reads=True)
     with db.make_sessionmaker(engine)() as session:
         count = int(session.scalar(text("SELECT count(*) FROM articles")) or 0)
         time_queries(session, QUERIES, 1)  # warm the page cache

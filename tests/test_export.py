@@ -435,3 +435,29 @@ def test_warc_manifest_describes_the_index(sessions: sessionmaker[Session], tmp_
     assert manifest["counts"]["captures"] == 5
     assert {f["path"] for f in manifest["files"]} == {"articles-00000.warc.gz", "index.cdxj", "README.md"}
     assert "Fields of index.cdxj" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_export_reads_without_mmap_and_restores_the_connection(sessions: sessionmaker[Session],
+                                                              tmp_path: Path) -> None:
+    # Mapped pages of the database count in RSS: with the search's mmap on, an export's peak
+    # memory grew with the archive it read. The export turns it off on its own connection only.
+    seen: list[tuple[int, int]] = []
+    from pipeline.search import install_sqlite_functions
+
+    engine = sessions.kw["bind"]
+    install_sqlite_functions(engine, tune_reads=True)  # as search and the web UI open it
+    engine.dispose()
+    with sessions() as s:
+        conn = s.connection()
+
+        def pragmas() -> tuple[int, int]:
+            return (conn.exec_driver_sql("PRAGMA mmap_size").scalar() or 0,
+                    conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+
+        before = pragmas()
+        assert before[0] > 0, "the engine no longer maps the file; this test checks nothing"
+        export_articles(s, ExportOptions(format="jsonl", output=tmp_path / "m"), archive_dir=tmp_path,
+                        progress=lambda done, total: seen.append(pragmas()))
+        after = pragmas()
+    assert seen and all(mmap == 0 and cache == -8 * 1024 for mmap, cache in seen)
+    assert after == before

@@ -219,8 +219,18 @@ def test_export_help_has_examples() -> None:
     assert set(RECORD_FIELDS) >= {"url", "title"}
 
 
+def test_cli_export_imports_before_cli() -> None:
+    # A fresh interpreter: in this one pipeline.cli may already be loaded by other tests.
+    code = ("import pipeline.cli_export as e, pipeline.cli as c; "
+            "assert c.cli.commands['export'] is e.export; print('registered')")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "registered"
+
+
 def test_progress_line_shows_rows_rate_and_eta(capsys: pytest.CaptureFixture[str]) -> None:
-    import pipeline.cli  # noqa: F401  (registers the command modules; importing one first is circular)
     from pipeline.cli_export import Progress
 
     progress = Progress()

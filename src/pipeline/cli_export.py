@@ -7,11 +7,14 @@ import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .cli import BaotinhGroup, _parse_date, _settings
-from .errors import ExitCode, InputError
+# Nothing from .cli at import time: cli.py imports this module while it loads (to register its
+# COMMANDS), so importing this module first would meet a half-initialised cli.py. Its helpers
+# are imported inside the functions that use them.
+from .errors import BaotinhError, ExitCode, InputError
 from .export_formats import COMPRESSIONS, FORMATS
 from .record import RECORD_FIELDS
 
@@ -24,6 +27,25 @@ Examples:
   baotinh export --format parquet --output exports/new --since-export exports/hd
   baotinh export verify exports/hd
 """
+
+
+class ExportGroup(click.Group):
+    """A group that turns library errors into one line and an exit code (as ``cli.BaotinhGroup``,
+    which cannot be imported here at load time), also when ``export`` is invoked on its own."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BaotinhError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """``--from``/``--to``: YYYY-MM-DD, parsed as by every other command (``cli._parse_date``)."""
+    from .cli import _parse_date
+
+    return _parse_date(ctx, param, value)
 
 
 class Progress:
@@ -65,7 +87,7 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
     return exports_dir / f"{fmt}-{stamp}"
 
 
-@click.group(cls=BaotinhGroup, invoke_without_command=True, epilog=EPILOG_EXPORT)
+@click.group(cls=ExportGroup, invoke_without_command=True, epilog=EPILOG_EXPORT)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
               help="Export folder (default: ARCHIVE/exports/FORMAT-TIMESTAMP).")
@@ -74,8 +96,8 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
 @click.option("--site", "sites", multiple=True, metavar="ID", help="Only this site (repeatable).")
 @click.option("--province", "provinces", multiple=True, metavar="NAME",
               help="Only papers of this province, old or new name (repeatable).")
-@click.option("--from", "date_from", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or after.")
-@click.option("--to", "date_to", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or before.")
+@click.option("--from", "date_from", callback=parse_date_option, metavar="YYYY-MM-DD", help="Published on or after.")
+@click.option("--to", "date_to", callback=parse_date_option, metavar="YYYY-MM-DD", help="Published on or before.")
 @click.option("--author", help="Author contains this (diacritics optional).")
 @click.option("--section", help="Section name (diacritics optional).")
 @click.option("--language", help="Language code, e.g. vi.")
@@ -100,6 +122,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
         return
     if fmt is None:
         raise click.UsageError("--format is required (jsonl, csv, parquet or warc)")
+    from .cli import _settings
     from .cli_search import open_session
     from .export import ExportOptions, export_articles
     from .search import SearchQuery

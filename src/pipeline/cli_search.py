@@ -27,7 +27,7 @@ def open_session(ctx: click.Context) -> Any:
     from .search import install_sqlite_functions
 
     engine = db.make_engine(_settings(ctx).database_url)
-    install_sqlite_functions(engine)
+    install_sqlite_functions(engine, tune_reads=True)
     db.upgrade(engine)
     return db.make_sessionmaker(engine)()
 

@@ -4,8 +4,9 @@ or WARC files, with a manifest and a datasheet beside them.
     >>> opts = ExportOptions(format="parquet", output=Path("out"))   # doctest: +SKIP
     >>> export_articles(session, opts, archive_dir=Path("archive"))   # doctest: +SKIP
 
-Rows are read in batches of :data:`BATCH_ROWS` (``yield_per`` + ``partitions(BATCH_ROWS)``:
-without an explicit size SQLAlchemy 2.1 yields one-row partitions on SQLite, 70 times slower).
+Rows are read in batches of :data:`BATCH_ROWS` (``yield_per`` + ``fetchmany(BATCH_ROWS)``:
+``partitions()`` without an explicit size yields one-row partitions on SQLite, 70 times slower).
+The export's SQLite connection runs without memory-mapped I/O (see :data:`_EXPORT_PRAGMAS`).
 Everything is written under ``*.partial`` names and renamed only when the export is complete;
 ``manifest.json`` comes last, so a folder with a manifest is a finished export.
 """
@@ -68,7 +69,10 @@ __all__ = [
     "select_article_ids",
 ]
 
-BATCH_ROWS = 5000
+# 1,000 rows: as fast as 5,000 (13,900 against 13,400 rows/s to Parquet) but a fifth of the
+# Python strings alive at once (each also caches its UTF-8 form once pyarrow reads it): peak RSS
+# of a Parquet export 270 MB instead of 345 MB.
+BATCH_ROWS = 1000
 # SQLite settings of the export's connection, restored afterwards. No memory-mapped I/O: mapped
 # pages of the database file count in the process's RSS, so with the search's 64 GiB mmap
 # (search.tune_sqlite_reads) peak RSS grew with the data read (2.3 GB at 1,000,000 articles,
@@ -330,9 +334,9 @@ def _export_connection(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is not None:
-                conn.exec_driver_sql(f"PRAGMA {name}={int(value)}")
+        for name, previous in saved.items():
+            if previous is not None:
+                conn.exec_driver_sql(f"PRAGMA {name}={int(previous)}")
 
 
 # -- the export -----------------------------------------------------------------------------

@@ -155,14 +155,18 @@ def tune_sqlite_reads(dbapi_conn: Any, _record: Any = None) -> None:
     cur.close()
 
 
-def install_sqlite_functions(engine: Engine) -> None:
-    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``, tuned for reads.
+def install_sqlite_functions(engine: Engine, *, tune_reads: bool = False) -> None:
+    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``.
 
     ``db.make_engine`` calls this; writing an article without it fails in the FTS trigger.
+    ``tune_reads`` also memory-maps the database and enlarges the page cache: right for search
+    and the web UI (random reads, 2–3× faster lookups), wrong for long sequential readers such
+    as exports, whose resident memory would grow with every mapped page.
     """
     if engine.dialect.name != "sqlite":
         return
-    for listener in (register_sqlite_functions, tune_sqlite_reads):
+    listeners = (register_sqlite_functions, tune_sqlite_reads) if tune_reads else (register_sqlite_functions,)
+    for listener in listeners:
         if not event.contains(engine, "connect", listener):
             event.listen(engine, "connect", listener)
 

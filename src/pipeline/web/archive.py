@@ -125,7 +125,7 @@ def open_archive(settings: Settings) -> ReadOnlyArchive:
     backend = engine.dialect.name
     event.listen(engine, "connect", _set_query_only if backend == "sqlite" else _set_pg_read_only)
     # The search core's SQL functions (a no-op when make_engine already installed them).
-    install_sqlite_functions(engine)
+    install_sqlite_functions(engine, tune_reads=True)
     try:
         current = db.current_revision(engine)
     except Exception as exc:
