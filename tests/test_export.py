@@ -427,6 +427,20 @@ def test_parquet_export_reads_in_other_tools(sessions: sessionmaker[Session], tm
     assert datetime(2019, 8, 6, 12, 5, 1, tzinfo=timezone.utc) in [p.astimezone(timezone.utc) for p in published]
 
 
+def test_parquet_export_loads_as_a_hugging_face_dataset(sessions: sessionmaker[Session], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # "loadable as a Hugging Face dataset from the folder": the generated README's data_files
+    # header tells `datasets` which files are the data (offline: nothing is fetched).
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    datasets = pytest.importorskip("datasets")
+    out = run_export(sessions, tmp_path, "hf", format="parquet", shard_size=2)
+    ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
+    assert sorted(ds["title"]) == sorted(r["title"] for r in archived(sessions).values())
+    assert "tags" in ds.column_names and "captions" in ds.column_names
+
+
 def test_warc_manifest_describes_the_index(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     _write_source_warc(tmp_path / "archive", sessions)
     out = run_export(sessions, tmp_path, "wm", format="warc")
