@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .cli_options import parse_date as _parse_date
 from .config import Settings, load_settings
 from .errors import BaotinhError, ExitCode, InputError
 
@@ -35,15 +36,6 @@ def _settings(ctx: click.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)
     return obj
-
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 class BaotinhGroup(click.Group):

@@ -14,6 +14,7 @@ import click
 # Nothing from .cli at import time: cli.py imports this module while it loads (to register its
 # COMMANDS), so importing this module first would meet a half-initialised cli.py. Its helpers
 # are imported inside the functions that use them.
+from .cli_options import filter_options
 from .errors import BaotinhError, ExitCode, InputError
 from .export_formats import COMPRESSIONS, FORMATS
 from .record import RECORD_FIELDS
@@ -39,13 +40,6 @@ class ExportGroup(click.Group):
         except BaotinhError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-
-
-def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """``--from``/``--to``: YYYY-MM-DD, parsed as by every other command (``cli._parse_date``)."""
-    from .cli import _parse_date
-
-    return _parse_date(ctx, param, value)
 
 
 class Progress:
@@ -93,15 +87,7 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
               help="Export folder (default: ARCHIVE/exports/FORMAT-TIMESTAMP).")
 @click.option("--query", "text", default="", metavar="QUERY",
               help="Search query, as in `baotinh search` (words, \"phrases\", OR, -word, prefix*).")
-@click.option("--site", "sites", multiple=True, metavar="ID", help="Only this site (repeatable).")
-@click.option("--province", "provinces", multiple=True, metavar="NAME",
-              help="Only papers of this province, old or new name (repeatable).")
-@click.option("--from", "date_from", callback=parse_date_option, metavar="YYYY-MM-DD", help="Published on or after.")
-@click.option("--to", "date_to", callback=parse_date_option, metavar="YYYY-MM-DD", help="Published on or before.")
-@click.option("--author", help="Author contains this (diacritics optional).")
-@click.option("--section", help="Section name (diacritics optional).")
-@click.option("--language", help="Language code, e.g. vi.")
-@click.option("--no-duplicates", is_flag=True, help="Leave out near-duplicate (syndicated) copies.")
+@filter_options
 @click.option("--fields", "fields_text", metavar="a,b,c", help="Fields to export, in this order (default: the record's).")
 @click.option("--all-versions", is_flag=True, help="Add earlier versions of each article (column `version`).")
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N", help="Rows per file (default: one file).")

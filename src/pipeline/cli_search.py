@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from .cli import _parse_date, _settings
+from .cli import _settings
+from .cli_options import filter_options
 from .errors import InputError
 from .search import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 
@@ -71,15 +72,7 @@ def print_json_lines(result: SearchResult) -> None:
 
 @click.command(epilog=EPILOG_SEARCH)
 @click.argument("query")
-@click.option("--site", "sites", multiple=True, metavar="ID", help="Only this site (repeatable).")
-@click.option("--province", "provinces", multiple=True, metavar="NAME",
-              help="Only papers of this province, old or new name, diacritics optional (repeatable).")
-@click.option("--from", "date_from", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or after.")
-@click.option("--to", "date_to", callback=_parse_date, metavar="YYYY-MM-DD", help="Published on or before.")
-@click.option("--author", help="Author contains this (diacritics optional).")
-@click.option("--section", help="Section name (diacritics optional).")
-@click.option("--language", help="Language code, e.g. vi.")
-@click.option("--no-duplicates", is_flag=True, help="Leave out near-duplicate articles.")
+@filter_options
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)

@@ -83,6 +83,12 @@ class SearchQuery:
     offset: int = 0
     facets: bool = False
 
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing at all was asked (the bare search page)."""
+        return not (self.text or self.sites or self.provinces or self.date_from or self.date_to
+                    or self.author or self.section or self.language)
+
 
 @dataclass(frozen=True, slots=True)
 class Snippet:

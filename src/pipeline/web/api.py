@@ -7,7 +7,6 @@ so a filter means the same thing in both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,13 +22,11 @@ __all__ = [
     "MAX_OFFSET",
     "PAGE_SIZE",
     "BadParameter",
-    "SearchParams",
     "article_as_dict",
     "build_openapi",
     "hit_as_dict",
     "parse_search_params",
     "result_as_dict",
-    "to_search_query",
 ]
 
 PAGE_SIZE = 20
@@ -43,31 +40,6 @@ class BadParameter(InputError):
     """A query-string parameter that cannot be used (``code`` in the API's error object)."""
 
     code = "bad_parameter"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SearchParams:
-    """A search request as the UI and the API read it from the query string."""
-
-    text: str = ""
-    sites: tuple[str, ...] = ()
-    provinces: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    author: str | None = None
-    section: str | None = None
-    language: str | None = None
-    exclude_duplicates: bool = False
-    sort: str = "relevance"
-    limit: int = PAGE_SIZE
-    offset: int = 0
-    facets: bool = False
-
-    @property
-    def is_empty(self) -> bool:
-        """True when nothing at all was asked (the bare search page)."""
-        return not (self.text or self.sites or self.provinces or self.date_from or self.date_to
-                    or self.author or self.section or self.language)
 
 
 def _values(query: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
@@ -115,7 +87,7 @@ def _parse_flag(query: Mapping[str, Sequence[str]], name: str) -> bool:
     raise BadParameter(f"parameter {name!r} must be 1 or 0, not {raw!r}")
 
 
-def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = False) -> SearchParams:
+def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = False) -> SearchQuery:
     """Read a search request from a parsed query string (``urllib.parse.parse_qs``).
 
     ``paged`` reads ``page`` (1-based, :data:`PAGE_SIZE` a page) as the UI does, instead of
@@ -136,7 +108,7 @@ def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = Fal
     else:
         limit = _parse_int(query, "limit", PAGE_SIZE, 1, MAX_LIMIT)
         offset = _parse_int(query, "offset", 0, 0, MAX_OFFSET)
-    return SearchParams(
+    return SearchQuery(
         text=" ".join(query.get("q", ())).strip(),
         sites=_values(query, "site"), provinces=_values(query, "province"),
         date_from=date_from, date_to=date_to,
@@ -144,17 +116,6 @@ def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = Fal
         exclude_duplicates=_parse_flag(query, "no_duplicates"),
         sort=sort, limit=limit, offset=offset,
         facets=paged or _parse_flag(query, "facets"),
-    )
-
-
-def to_search_query(params: SearchParams) -> SearchQuery:
-    """The search core's query for ``params``."""
-    return SearchQuery(
-        text=params.text, sites=params.sites, provinces=params.provinces,
-        date_from=params.date_from, date_to=params.date_to, author=params.author,
-        section=params.section, language=params.language,
-        exclude_duplicates=params.exclude_duplicates, sort=params.sort,
-        limit=params.limit, offset=params.offset, facets=params.facets,
     )
 
 

@@ -19,7 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as wsgiref_make_server
 
 from ..errors import InputError
-from ..search import QueryError, search
+from ..search import QueryError, SearchQuery, search
 from . import api, pages
 from .archive import (
     ReadOnlyArchive,
@@ -193,11 +193,11 @@ class WebApp:
             try:
                 params = api.parse_search_params(request.query, paged=True)
             except api.BadParameter as exc:
-                return html_response(400, pages.render_search_page(ctx, api.SearchParams(), sources, None, str(exc)))
+                return html_response(400, pages.render_search_page(ctx, SearchQuery(), sources, None, str(exc)))
             if params.is_empty:
                 return html_response(200, pages.render_search_page(ctx, params, sources, None))
             try:
-                result = search(session, api.to_search_query(params))
+                result = search(session, params)
             except QueryError as exc:
                 return html_response(400, pages.render_search_page(ctx, params, sources, None, str(exc)))
         return html_response(200, pages.render_search_page(ctx, params, sources, result))
@@ -266,7 +266,7 @@ class WebApp:
             return json_error(400, "bad_parameter", str(exc))
         with self.archive.sessions() as session:
             try:
-                result = search(session, api.to_search_query(params))
+                result = search(session, params)
             except QueryError as exc:
                 return json_error(400, "bad_query", str(exc))
             except InputError as exc:

@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..models import Article, Source
 from ..search import SearchHit, SearchResult
-from .api import PAGE_SIZE, SORTS, SearchParams
+from ..search import SearchQuery
+from .api import PAGE_SIZE, SORTS
 from .i18n import LANGUAGES, translate
 from .render import Html, Templates, escape, join_html, tag, url_with
 
@@ -92,7 +93,7 @@ def _sort_options(ctx: PageContext, chosen: str) -> Html:
     return join_html(_option(s, ctx.t(f"sort_{s}"), s == chosen) for s in SORTS)
 
 
-def params_to_pairs(params: SearchParams) -> list[tuple[str, str]]:
+def params_to_pairs(params: SearchQuery) -> list[tuple[str, str]]:
     """The query-string pairs that reproduce ``params`` on the search page (without the page)."""
     pairs = [("q", params.text)]
     pairs += [("site", s) for s in params.sites] + [("province", p) for p in params.provinces]
@@ -134,7 +135,7 @@ def _hit_html(ctx: PageContext, hit: SearchHit, back: str) -> Html:
     return tag("li", join_html([title, meta_html, snippet]), class_="hit")
 
 
-def _facet_link(ctx: PageContext, params: SearchParams, name: str, value: str) -> tuple[str, bool]:
+def _facet_link(ctx: PageContext, params: SearchQuery, name: str, value: str) -> tuple[str, bool]:
     base = [(k, v) for k, v in params_to_pairs(params)]
     if name == "year":
         first, last = f"{value}-01-01", f"{value}-12-31"
@@ -147,7 +148,7 @@ def _facet_link(ctx: PageContext, params: SearchParams, name: str, value: str) -
     return ctx.link("/", pairs), active
 
 
-def _facets_html(ctx: PageContext, params: SearchParams, facets: dict[str, list[tuple[str, int]]],
+def _facets_html(ctx: PageContext, params: SearchQuery, facets: dict[str, list[tuple[str, int]]],
                  site_names: dict[str, str]) -> Html:
     blocks: list[Html] = []
     for name in [*FACET_ORDER, *sorted(set(facets) - set(FACET_ORDER))]:
@@ -166,7 +167,7 @@ def _facets_html(ctx: PageContext, params: SearchParams, facets: dict[str, list[
     return join_html(blocks)
 
 
-def _pagination_html(ctx: PageContext, params: SearchParams, total: int) -> Html:
+def _pagination_html(ctx: PageContext, params: SearchQuery, total: int) -> Html:
     page = params.offset // PAGE_SIZE + 1
     pages = max(1, -(-total // PAGE_SIZE))
     if pages == 1:
@@ -183,7 +184,7 @@ def _pagination_html(ctx: PageContext, params: SearchParams, total: int) -> Html
     return tag("nav", join_html(parts, " "), class_="pages", aria_label=ctx.t("pagination"))
 
 
-def _results_html(ctx: PageContext, params: SearchParams, result: SearchResult,
+def _results_html(ctx: PageContext, params: SearchQuery, result: SearchResult,
                   site_names: dict[str, str]) -> Html:
     total_key = "total_estimate" if result.total_is_estimate else "total"
     total = ctx.t(total_key, total=f"{result.total:,}".replace(",", "." if ctx.lang == "vi" else ","))
@@ -199,7 +200,7 @@ def _results_html(ctx: PageContext, params: SearchParams, result: SearchResult,
     )
 
 
-def render_search_page(ctx: PageContext, params: SearchParams, sources: Sequence[Source],
+def render_search_page(ctx: PageContext, params: SearchQuery, sources: Sequence[Source],
                        result: SearchResult | None, error: str | None = None) -> Html:
     """The search page: the form, then the results (or a hint, or the query's error)."""
     if error is not None:
