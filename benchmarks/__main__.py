@@ -76,7 +76,7 @@ def bench_extract(report: Report, site_root: Path, runs: int) -> None:
 def bench_store(report: Report, runs: int) -> None:
     from .bench_store import make_records, postgres_rate, sqlite_rate
 
-    records = make_records(5000)
+    records = make_records(1000)
     report.add(Row("store", "upsert SQLite (batches of 50)", "rows/s",
                    tuple(sqlite_rate(records) for _ in range(runs))))
     pg_url = os.environ.get("BAOTINH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

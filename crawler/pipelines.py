@@ -91,7 +91,7 @@ class ExtractPipeline:
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
             raise DropItem(f"published {published:%Y-%m-%d}, before --since")
-        return with_capture(result.record, item.capture)
+        return with_capture(result.record, item.capture, simhash=result.simhash)
 
 
 @dataclass(slots=True)

@@ -131,6 +131,16 @@ class CaptureRef:
     refers_to: str | None = None  # the original's record id, for revisits
 
 
+class Unset:
+    """Marks a value nobody computed (``None`` is a real SimHash result: text too short)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CapturedArticle(ArticleRecord):
     """An :class:`ArticleRecord` that knows the capture it was extracted from.
@@ -140,19 +150,23 @@ class CapturedArticle(ArticleRecord):
     """
 
     capture: CaptureRef | None = None
+    # The text's SimHash when the extraction worker computed it (UNSET: the store computes it).
+    simhash: int | None | Unset = UNSET
 
     def as_dict(self) -> dict[str, Any]:
         out = ArticleRecord.as_dict(self)
         out.pop("capture", None)
+        out.pop("simhash", None)
         return out
 
 
-def with_capture(record: ArticleRecord, capture: CaptureRef | None) -> ArticleRecord:
-    """``record`` carrying ``capture`` (unchanged when there is no capture)."""
-    if capture is None:
+def with_capture(record: ArticleRecord, capture: CaptureRef | None, *,
+                 simhash: int | None | Unset = UNSET) -> ArticleRecord:
+    """``record`` carrying ``capture`` and its precomputed SimHash (unchanged when neither)."""
+    if capture is None and isinstance(simhash, Unset):
         return record
     values = {f.name: getattr(record, f.name) for f in fields(ArticleRecord)}
-    return CapturedArticle(**values, capture=capture)
+    return CapturedArticle(**values, capture=capture, simhash=simhash)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,7 +116,8 @@ class DedupStats:
     clusters: int
 
 
-def update_duplicates(session: Session, article_ids: Iterable[int]) -> int:
+def update_duplicates(session: Session, article_ids: Iterable[int], *,
+                      known: Mapping[int, int | None] | None = None) -> int:
     """Hash the given (new or changed) articles and link them to their earliest copy.
 
     Returns how many of them are now duplicates of another article. Batched: a handful of
@@ -126,8 +127,12 @@ def update_duplicates(session: Session, article_ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         return 0
-    texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all())
-    hashes = {aid: simhash_text(texts[aid] or "") for aid in ids if aid in texts}
+    known = known or {}
+    hashes = {aid: known[aid] for aid in ids if aid in known}
+    todo = [aid for aid in ids if aid not in known]
+    if todo:
+        texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(todo))).all())
+        hashes.update({aid: simhash_text(texts[aid] or "") for aid in todo if aid in texts})
     session.execute(delete(SimhashBand).where(SimhashBand.article_id.in_(list(hashes))))
     session.execute(
         update(Article).execution_options(synchronize_session=False),

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from . import __version__, dedup, versions
+from .captures import UNSET, Unset
 from .models import Article, CrawlRun, Source
 from .record import ArticleRecord, Image
 from .registry import Site
@@ -169,6 +170,7 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
     updated = unchanged = 0
     fingerprints = _registry_fingerprints(session, {r.site for r in records if r.site})
     changed_ids: list[int] = []
+    changed_urls: dict[str, int] = {}
     for record in records:
         row = _record_row(record)
         row.update(_archival_row(record, fingerprints.get(record.site or "")))
@@ -190,6 +192,7 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
         else:
             versions.archive_version(session, current, versions.changed_fields(old, row), now=now, run_id=run_id)
             changed_ids.append(current.id)
+            changed_urls[record.canonical_url] = current.id
             for key, value in row.items():
                 setattr(current, key, value)
             current.last_seen_at = now
@@ -200,8 +203,14 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
     session.flush()
     if new_rows or changed_ids:
         new_urls = [r["canonical_url"] for r in new_rows]
-        changed_ids += session.scalars(select(Article.id).where(Article.canonical_url.in_(new_urls))).all()
-        dedup.update_duplicates(session, changed_ids)
+        ids_by_url = dict(session.execute(
+            select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(new_urls))).all())
+        changed_ids += ids_by_url.values()
+        ids_by_url.update(changed_urls)
+        # SimHashes the extraction workers already computed (see workers.ExtractionResult).
+        known = {ids_by_url[r.canonical_url]: h for r in records
+                 if r.canonical_url in ids_by_url and not isinstance(h := getattr(r, "simhash", UNSET), Unset)}
+        dedup.update_duplicates(session, changed_ids, known=known)
     return UpsertCounts(len(new_rows), updated, unchanged)
 
 

@@ -63,6 +63,9 @@ class ExtractionResult:
     record: ArticleRecord | None = None
     error: str | None = None
     cpu_seconds: float = 0.0
+    # The text's SimHash, computed here so that the archive writer (one thread of the crawler
+    # process, which already carries Scrapy) does not have to.
+    simhash: int | None = None
 
 
 def extract_page(page: FetchedPage) -> ExtractionResult:
@@ -80,7 +83,11 @@ def extract_page(page: FetchedPage) -> ExtractionResult:
     except Exception as exc:  # a bug must not kill a crawl; it is counted and logged
         return ExtractionResult(url=page.url, error=f"extractor crashed: {type(exc).__name__}: {exc}",
                                 cpu_seconds=time.thread_time() - start)
-    return ExtractionResult(url=page.url, record=record, cpu_seconds=time.thread_time() - start)
+    from .dedup import simhash_text
+
+    simhash = simhash_text(record.text)
+    return ExtractionResult(url=page.url, record=record, simhash=simhash,
+                            cpu_seconds=time.thread_time() - start)
 
 
 def extract_pages(pages: Sequence[FetchedPage]) -> list[ExtractionResult]:
