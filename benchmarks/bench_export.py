@@ -156,6 +156,19 @@ def child_bare(db_url: str, fmt: str, out: Path) -> int:
     return rows
 
 
+def peak_rss_kib() -> int:
+    """This process's own peak RSS. ``ru_maxrss`` would not do: Linux carries it across fork and
+    exec, so a child of a large benchmark runner reports the runner's peak; VmHWM belongs to the
+    address space the child's exec created."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
 def measure(kind: str, db_url: str, fmt: str, out: Path) -> dict[str, float]:
     """Run one export in a child process: rows, seconds, peak RSS in MB."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
@@ -207,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         fn = child_export if args.child == "export" else child_bare
         n = fn(args.db, args.format, args.out)
         seconds = time.perf_counter() - start
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        peak_kb = peak_rss_kib()
         print(json.dumps({"rows": n, "seconds": seconds, "rows_per_s": n / seconds,
                           "peak_rss_mb": peak_kb / 1024}))
         return 0
