@@ -48,9 +48,9 @@ __all__ = [
 
 SORTS = ("relevance", "newest", "oldest")
 # Relevance is ranked among at most this many matches (the newest); totals are exact up to it.
-CANDIDATE_CAP = 5000
+CANDIDATE_CAP = 2000
 # With diacritics typed, this many top candidates are re-ranked by exact-diacritic matches.
-RERANK_WINDOW = 200
+RERANK_WINDOW = 100
 MAX_LIMIT = 500
 SNIPPET_WORDS = 30
 # Snippets are cut from this many characters either side of the first match of a body.
