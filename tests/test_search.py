@@ -234,3 +234,25 @@ def test_same_hits_on_sqlite_and_postgresql(sqlite_session: Session, pg_session:
         a = search(sqlite_session, SearchQuery(text=q, facets=True))
         b = search(pg_session, SearchQuery(text=q, facets=True))
         assert a.total == b.total and a.facets == b.facets, q
+
+
+def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Session, pg_session: Session,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond CANDIDATE_CAP matches, newest/oldest walk the date index and totals become
+    estimates: with the cap set tiny, the pages must still equal a full sort, on both backends."""
+    import pipeline.search as search_module
+
+    full = {name: search(s, SearchQuery(text="thanh", sort="newest", limit=500)).hits
+            for name, s in (("sqlite", sqlite_session), ("pg", pg_session))}
+    assert len(full["sqlite"]) > 12
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 5)
+    for name, s in (("sqlite", sqlite_session), ("pg", pg_session)):
+        for offset in (0, 7):
+            page = search(s, SearchQuery(text="thanh", sort="newest", limit=5, offset=offset))
+            assert [h.id for h in page.hits] == [h.id for h in full[name][offset:offset + 5]], (name, offset)
+            assert page.total_is_estimate and page.total >= 5
+        oldest = search(s, SearchQuery(text="thanh", sort="oldest", limit=5))
+        assert [h.id for h in oldest.hits] == [h.id for h in reversed(full[name])][:5], name
+        relevance = search(s, SearchQuery(text="thanh", limit=5, facets=True))
+        assert len(relevance.hits) == 5 and relevance.total_is_estimate
+    assert [h.id for h in full["sqlite"]] == [h.id for h in full["pg"]]
