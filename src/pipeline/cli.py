@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .cli_options import BaotinhGroup
 from .cli_options import parse_date as _parse_date
 from .config import Settings, load_settings
-from .errors import BaotinhError, ExitCode, InputError
+from .errors import ExitCode, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,17 +37,6 @@ def _settings(ctx: click.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)
     return obj
-
-
-class BaotinhGroup(click.Group):
-    """A group that turns library errors into one line and an exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BaotinhError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=BaotinhGroup, epilog=EPILOG_ROOT, context_settings={"help_option_names": ["-h", "--help"]})

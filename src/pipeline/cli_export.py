@@ -14,8 +14,8 @@ import click
 # Nothing from .cli at import time: cli.py imports this module while it loads (to register its
 # COMMANDS), so importing this module first would meet a half-initialised cli.py. Its helpers
 # are imported inside the functions that use them.
-from .cli_options import filter_options
-from .errors import BaotinhError, ExitCode, InputError
+from .cli_options import BaotinhGroup, filter_options
+from .errors import ExitCode, InputError
 from .export_formats import COMPRESSIONS, FORMATS
 from .record import RECORD_FIELDS
 
@@ -28,18 +28,6 @@ Examples:
   baotinh export --format parquet --output exports/new --since-export exports/hd
   baotinh export verify exports/hd
 """
-
-
-class ExportGroup(click.Group):
-    """A group that turns library errors into one line and an exit code (as ``cli.BaotinhGroup``,
-    which cannot be imported here at load time), also when ``export`` is invoked on its own."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BaotinhError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
 
 
 class Progress:
@@ -81,7 +69,7 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
     return exports_dir / f"{fmt}-{stamp}"
 
 
-@click.group(cls=ExportGroup, invoke_without_command=True, epilog=EPILOG_EXPORT)
+@click.group(cls=BaotinhGroup, invoke_without_command=True, epilog=EPILOG_EXPORT)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
               help="Export folder (default: ARCHIVE/exports/FORMAT-TIMESTAMP).")

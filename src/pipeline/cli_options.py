@@ -8,7 +8,20 @@ from typing import Any, TypeVar
 
 import click
 
+from .errors import BaotinhError
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BaotinhGroup(click.Group):
+    """A group that turns library errors into one line on stderr and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BaotinhError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

@@ -21,6 +21,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from . import dedup, versions
+from .store import record_columns
 from .captures import CaptureRef, read_capture
 from .dates import VN_TZ
 from .errors import ArchiveError, BaotinhError
@@ -80,20 +81,6 @@ def _capture_of(article: Article) -> CaptureRef:
         digest=article.capture_digest or "", sha256="", uri=article.url,
         date=article.fetched_at or datetime.now(timezone.utc), status=200,
     )
-
-
-def record_columns(record: ArticleRecord) -> dict[str, Any]:
-    """The article columns an extraction sets (identity and crawl bookkeeping left out)."""
-    return {
-        "title": record.title, "description": record.description, "author": record.author,
-        "published_at": record.published_at, "modified_at": record.modified_at,
-        "section": record.section, "tags": list(record.tags), "language": record.language,
-        "text": record.text, "captions": list(record.captions),
-        "images": [i.as_dict() for i in record.images], "word_count": record.word_count,
-        "content_sha256": record.content_sha256, "date_source": record.date_source,
-        "modified_source": record.modified_source, "source_agency": record.source_agency,
-        "flags": list(record.flags), "extractor_version": record.extractor_version,
-    }
 
 
 def site_for(registry: Registry, article: Article) -> Site | None:

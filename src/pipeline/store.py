@@ -40,11 +40,8 @@ __all__ = [
     "upsert_articles",
 ]
 
-# Columns compared to decide whether a re-fetched article changed.
-CONTENT_COLUMNS = (
-    "title", "description", "author", "published_at", "modified_at", "section", "tags",
-    "text", "captions", "images", "source_agency",
-)
+# Columns compared to decide whether a re-fetched article changed (a new version).
+CONTENT_COLUMNS = versions.CONTENT_COLUMNS
 # SQLite allows 32,766 bound parameters; an article row binds about 30.
 _UPSERT_CHUNK = 500
 
@@ -120,20 +117,23 @@ def finish_run(session: Session, run_id: int, *, status: str, counts: RunCounts,
     )
 
 
-def _record_row(record: ArticleRecord) -> dict[str, Any]:
-    row = {
-        "canonical_url": record.canonical_url, "url": record.url, "site": record.site,
+def record_columns(record: ArticleRecord) -> dict[str, Any]:
+    """The article columns an extraction sets (identity and crawl bookkeeping left out)."""
+    return {
         "title": record.title, "description": record.description, "author": record.author,
         "published_at": record.published_at, "modified_at": record.modified_at,
         "section": record.section, "tags": list(record.tags), "language": record.language,
         "text": record.text, "captions": list(record.captions),
         "images": [i.as_dict() for i in record.images], "word_count": record.word_count,
-        "content_sha256": record.content_sha256, "fetched_at": record.fetched_at,
-        "date_source": record.date_source, "modified_source": record.modified_source,
-        "source_agency": record.source_agency, "flags": list(record.flags),
-        "extractor_version": record.extractor_version,
+        "content_sha256": record.content_sha256, "date_source": record.date_source,
+        "modified_source": record.modified_source, "source_agency": record.source_agency,
+        "flags": list(record.flags), "extractor_version": record.extractor_version,
     }
-    return row
+
+
+def _record_row(record: ArticleRecord) -> dict[str, Any]:
+    return {"canonical_url": record.canonical_url, "url": record.url, "site": record.site,
+            "fetched_at": record.fetched_at, **record_columns(record)}
 
 
 def _content_key(values: dict[str, Any]) -> str:
