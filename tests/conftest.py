@@ -137,3 +137,16 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def csv_row(row: dict[str, str]) -> dict[str, object]:
+    """A row of an exported CSV back in the archive's shapes (lists as JSON, empty as None)."""
+    out: dict[str, object] = {}
+    for key, value in row.items():
+        if key in ("tags", "captions", "images", "flags"):
+            out[key] = json.loads(value)
+        elif key == "word_count":
+            out[key] = int(value)
+        else:
+            out[key] = value if value != "" else None
+    return out

@@ -33,20 +33,10 @@ from pipeline.models import Capture
 from .conftest import ServedSite, run_cli
 
 
-def install_functions(engine: Engine) -> None:
-    """The search triggers call ``baotinh_fold``; register it when the search module is there."""
-    try:
-        from pipeline.search import install_sqlite_functions
-    except ImportError:
-        return
-    install_sqlite_functions(engine)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     eng = db.make_engine(url)
-    install_functions(eng)
     db.upgrade(eng)
     yield eng
     eng.dispose()

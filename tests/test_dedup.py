@@ -20,7 +20,6 @@ from pipeline.models import Article, SimhashBand
 from pipeline.record import ArticleRecord
 from pipeline.registry import load_registry
 
-from .test_captures import install_functions
 
 SITES = ("demo", "baohaiduong", "baohaiphong")
 STORY = "\n".join(load_demo_articles()[0].paragraphs)
@@ -30,7 +29,6 @@ STORY = "\n".join(load_demo_articles()[0].paragraphs)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     eng = db.make_engine(url)
-    install_functions(eng)
     db.upgrade(eng)
     registry = load_registry()
     with db.make_sessionmaker(eng).begin() as s:

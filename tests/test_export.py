@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+
+from .conftest import csv_row
 import zstandard
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,18 +147,6 @@ def test_compressed_jsonl_round_trip(sessions: sessionmaker[Session], tmp_path: 
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
 
 
-def _from_csv(row: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key in ("tags", "captions", "images", "flags"):
-            out[key] = json.loads(value)
-        elif key == "word_count":
-            out[key] = int(value)
-        else:
-            out[key] = value if value != "" else None
-    return out
-
-
 @pytest.mark.parametrize("bom", [False, True])
 def test_csv_round_trip(sessions: sessionmaker[Session], tmp_path: Path, bom: bool) -> None:
     out = run_export(sessions, tmp_path, "csv", format="csv", bom=bom)
@@ -166,7 +156,7 @@ def test_csv_round_trip(sessions: sessionmaker[Session], tmp_path: Path, bom: bo
     with open(path, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         assert reader.fieldnames == list(RECORD_FIELDS)
-        rows = [_from_csv(r) for r in reader]
+        rows = [csv_row(r) for r in reader]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
     # Text with newlines is quoted, so a spreadsheet keeps it in one cell.
     assert b'"Kim Th\xc3\xa0nh khen th\xc6\xb0\xe1\xbb\x9fng 13 t\xe1\xba\xadp th\xe1\xbb\x83, 20 c\xc3\xa1 nh\xc3\xa2n"' in raw

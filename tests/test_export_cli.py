@@ -26,7 +26,7 @@ from pipeline import db, store
 from pipeline.models import Article
 from pipeline.record import RECORD_FIELDS
 
-from .conftest import ROOT, run_cli, start_demo_server
+from .conftest import ROOT, csv_row, run_cli, start_demo_server
 
 
 def archived_records(archive: Path) -> dict[str, dict[str, Any]]:
@@ -70,7 +70,7 @@ def test_demo_archive_round_trips_through_every_format(crawled: Path, tmp_path: 
             rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
         elif fmt == "csv":
             with open(path, encoding="utf-8", newline="") as fh:
-                rows = [_csv_row(r) for r in csv.DictReader(fh)]
+                rows = [csv_row(r) for r in csv.DictReader(fh)]
         else:
             rows = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()}
                     for r in pq.read_table(path).to_pylist()]
@@ -82,18 +82,6 @@ def test_demo_archive_round_trips_through_every_format(crawled: Path, tmp_path: 
         ledger = manifest["coverage_ledger"]
         assert ledger is None or set(ledger) == {str(r["id"]) for r in manifest["crawl_runs"]}
         assert run_cli("export", "verify", str(out)).returncode == 0
-
-
-def _csv_row(row: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key in ("tags", "captions", "images", "flags"):
-            out[key] = json.loads(value)
-        elif key == "word_count":
-            out[key] = int(value)
-        else:
-            out[key] = value if value != "" else None
-    return out
 
 
 def test_demo_captures_export_to_warc(crawled: Path, tmp_path: Path) -> None:

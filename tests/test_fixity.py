@@ -15,14 +15,13 @@ from pipeline.fixity import check_record, verify_archive
 from pipeline.record import ArticleRecord
 from pipeline.registry import load_registry
 
-from .test_captures import exchange, install_functions, page
+from .test_captures import exchange, page
 
 
 @pytest.fixture
 def archive_db(tmp_path: Path) -> Iterator[tuple[Path, Engine, list[CaptureRef]]]:
     """An archive of three articles, each pointing at its own WARC record."""
     eng = db.make_engine(f"sqlite:///{tmp_path / 'baotinh.sqlite'}")
-    install_functions(eng)
     db.upgrade(eng)
     sessions = db.make_sessionmaker(eng)
     archiver = CaptureArchiver(tmp_path, sessions, info=WarcInfo(site="demo"))

@@ -18,7 +18,6 @@ from pipeline.reextract import ReextractOptions, reextract_archive
 from pipeline.registry import load_registry
 
 from .conftest import ServedSite, run_cli
-from .test_captures import install_functions
 
 
 def _connect(archive: Path) -> sqlite3.Connection:
@@ -38,7 +37,6 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
     site = registry.get("demo")
     demo = DemoSite(None)
     eng = db.make_engine(f"sqlite:///{tmp_path / 'baotinh.sqlite'}")
-    install_functions(eng)
     db.upgrade(eng)
     sessions = db.make_sessionmaker(eng)
     archiver = CaptureArchiver(tmp_path, sessions, info=WarcInfo(site="demo"))

@@ -20,7 +20,6 @@ from pipeline.record import ArticleRecord
 from pipeline.registry import load_registry
 
 from .conftest import ServedSite, run_cli
-from .test_captures import install_functions
 
 URL = "http://demo.baotinh.test/chinh-tri/bai-viet-105123.html"
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
@@ -30,7 +29,6 @@ T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     eng = db.make_engine(url)
-    install_functions(eng)
     db.upgrade(eng)
     with db.make_sessionmaker(eng).begin() as s:
         store.sync_source(s, load_registry().get("demo"))
