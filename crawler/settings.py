@@ -44,6 +44,9 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 545,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
+    # Scrapy's meta refresh, checking the bytes before decoding the page (same place, 580).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
     # Raw captures (issue 5): next to the downloader, so it sees the bytes as received.
     "crawler.capture.CaptureMiddleware": 950,
 }

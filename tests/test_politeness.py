@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.middlewares import parse_retry_after
+from crawler.middlewares import MetaRefreshMiddleware, may_refresh, parse_retry_after
 from pipeline.demo import load_demo_articles
 
 from .conftest import ROOT, run_cli
@@ -28,6 +28,24 @@ def test_parse_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("Wed, 25 Nov 2026 09:00:00 GMT", now=now) == 0.0  # in the past
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_meta_refresh_is_looked_for_in_the_bytes_before_decoding() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    moved = b'<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; url=/moi.html"></head><body>x</body></html>'
+    plain = b"<html><head><title>B\xc3\xa1o</title></head><body>" + b"<p>Tin t\xe1\xbb\xa9c</p>" * 5000 + b"</body></html>"
+    assert may_refresh(moved) and not may_refresh(plain)
+    assert may_refresh("<meta http-equiv=refresh content=0>".encode("utf-16"))  # not ASCII-compatible
+    mw = MetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100}))
+    request = Request("https://baohaiduong.vn/cu.html")
+    followed = mw.process_response(request, HtmlResponse(request.url, body=moved, request=request))
+    assert isinstance(followed, Request) and followed.url == "https://baohaiduong.vn/moi.html"
+    response = HtmlResponse(request.url, body=plain, request=request)
+    assert mw.process_response(request, response) is response
+    assert getattr(response, "_cached_ubody", None) is None  # the page was never decoded
 
 
 def _gaps_after(hits: list[Hit], status: int) -> list[float]:
