@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem
 from pipeline import db, frontier, ledger, store, versions
 from pipeline.captures import with_capture
 from pipeline.config import load_settings
+from pipeline.fold import prefold
 from pipeline.frontier import FetchOutcome
 from pipeline.record import ArticleRecord
 from pipeline.versions import WithdrawnPage
@@ -91,6 +92,8 @@ class ExtractPipeline:
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
             raise DropItem(f"published {published:%Y-%m-%d}, before --since")
+        if result.folded_text is not None:
+            prefold(result.record.text, result.folded_text)  # for the FTS trigger (see pipeline.fold)
         return with_capture(result.record, item.capture, simhash=result.simhash)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .fold import fold_tokens
+from .fold import TOKEN_RE, fold_tokens
 from .models import Article, SimhashBand
 
 __all__ = [
@@ -51,9 +51,9 @@ MIN_SHINGLES = 20
 _MASK64 = (1 << 64) - 1
 
 
-def shingle_hashes(text: str) -> list[int]:
-    """64-bit hashes of the word 3-shingles of the folded text."""
-    tokens = fold_tokens(text)
+def shingle_hashes(text: str, *, folded: str | None = None) -> list[int]:
+    """64-bit hashes of the word 3-shingles of the folded text (``folded``: ``fold(text)``, if known)."""
+    tokens = fold_tokens(text) if folded is None else TOKEN_RE.findall(folded)
     # Two CRC-32s with different seeds make a stable 64-bit hash at a fraction of blake2b's cost
     # (Python's hash() is salted per process, so it cannot be stored).
     crc = zlib.crc32
@@ -66,9 +66,9 @@ _SEED = 0x9E3779B9
 _ZERO_AT = tuple(bytes(b for b in range(256) if not (b >> k) & 1) for k in range(8))
 
 
-def simhash_text(text: str) -> int | None:
+def simhash_text(text: str, *, folded: str | None = None) -> int | None:
     """The 64-bit SimHash (unsigned) of a text, or None when it is too short to compare."""
-    hashes = set(shingle_hashes(text))
+    hashes = set(shingle_hashes(text, folded=folded))
     if len(hashes) < MIN_SHINGLES:
         return None
     # Per-bit votes counted column-wise in C: the hashes packed big-endian, every 8th byte sliced
@@ -122,9 +122,12 @@ class DedupStats:
 
 
 def update_duplicates(session: Session, article_ids: Iterable[int], *,
-                      known: Mapping[int, int | None] | None = None) -> int:
+                      known: Mapping[int, int | None] | None = None,
+                      stored: Iterable[int] = ()) -> int:
     """Hash the given (new or changed) articles and link them to their earliest copy.
 
+    ``known`` holds hashes computed already (by the extraction workers), ``stored`` the ids whose
+    ``articles.simhash`` was written with the row (rewriting a row costs as much as inserting it).
     Returns how many of them are now duplicates of another article. Batched: a handful of
     statements for the whole batch (hashes, bands, one band lookup); only the rare articles
     that meet a near-copy go through the cluster update one by one.
@@ -139,12 +142,14 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
         texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(todo))).all())
         hashes.update({aid: simhash_text(texts[aid] or "") for aid in todo if aid in texts})
     session.execute(delete(SimhashBand).where(SimhashBand.article_id.in_(list(hashes))))
-    session.execute(
-        update(Article).execution_options(synchronize_session=False),
-        [{"id": aid, "simhash": to_signed(v) if v is not None else None} for aid, v in hashes.items()],
-    )
+    already = set(stored)
+    changed = [{"id": aid, "simhash": to_signed(v) if v is not None else None}
+               for aid, v in hashes.items() if aid not in already]
+    if changed:
+        session.execute(update(Article).execution_options(synchronize_session=False), changed)
     keys = {aid: band_keys(v) for aid, v in hashes.items() if v is not None}
-    rows = [{"article_id": aid, "band": b, "key": k} for aid, ks in keys.items() for b, k in ks]
+    rows = [{"article_id": aid, "band": b, "key": k, "simhash": to_signed(hashes[aid] or 0)}
+            for aid, ks in keys.items() for b, k in ks]
     if rows:
         session.execute(insert(SimhashBand), rows)
     near = _near_copies(session, keys, hashes)
@@ -171,9 +176,9 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
     """For each hashed article, the other articles within :data:`MAX_DISTANCE` bits.
 
     One query per band for the whole batch returns every article sharing a band key with the
-    batch, with its hash, so the Hamming test runs on plain integers: a band key of 10–11 bits
-    is shared by chance with about one article in 2,000, so most candidates are not copies and
-    must not cost a query each.
+    batch, with its hash (kept in the band row, so no article row is read), and the Hamming test
+    runs on plain integers: a band key of 10–11 bits is shared by chance with about one article
+    in 2,000, so most candidates are not copies and must not cost a query each.
     """
     wanted: dict[tuple[int, int], list[int]] = {}
     for aid, ks in keys.items():
@@ -183,12 +188,8 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
     for band in range(BANDS):
         values = sorted({k for b, k in wanted if b == band})
         for start in range(0, len(values), 500):
-            stmt = (
-                select(SimhashBand.key, Article.id, Article.simhash)
-                .join(Article, Article.id == SimhashBand.article_id)
-                .where(SimhashBand.band == band, SimhashBand.key.in_(values[start:start + 500]),
-                       Article.simhash.is_not(None))
-            )
+            stmt = select(SimhashBand.key, SimhashBand.article_id, SimhashBand.simhash).where(
+                SimhashBand.band == band, SimhashBand.key.in_(values[start:start + 500]))
             for key, other, signed in session.execute(stmt):
                 if signed is None:
                     continue
@@ -279,7 +280,7 @@ def _write_hashes(session: Session, hashes: dict[int, int], clusters: dict[int, 
             {"id": i, "simhash": to_signed(v), "duplicate_of": root_of.get(i)} for i, v in chunk
         ])
         session.execute(insert(SimhashBand), [
-            {"article_id": i, "band": b, "key": k} for i, v in chunk for b, k in band_keys(v)
+            {"article_id": i, "band": b, "key": k, "simhash": to_signed(v)} for i, v in chunk for b, k in band_keys(v)
         ])
     session.flush()
 

@@ -270,5 +270,7 @@ class SimhashBand(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(Integer)
+    # the article's whole hash (signed, as articles.simhash): compared without reading articles
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_simhash_bands_band_key", "band", "key"),)

@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from .dates import VN_TZ
-from .fold import fold, fold_aligned
+from .fold import fold, fold_aligned, take_fold
 from .models import Article, Source
 from .query import ParsedQuery, QueryError, Term, parse_query
 
@@ -139,8 +139,8 @@ class SearchResult:
 
 # -- SQLite functions ------------------------------------------------------------------------
 def sqlite_fold(value: str | None) -> str | None:
-    """``baotinh_fold`` as SQLite calls it (NULL stays NULL)."""
-    return None if value is None else fold(value)
+    """``baotinh_fold`` as SQLite calls it (NULL stays NULL; a text folded ahead is not refolded)."""
+    return None if value is None else take_fold(value)
 
 
 def register_sqlite_functions(dbapi_conn: Any, _record: Any = None) -> None:

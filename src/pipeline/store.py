@@ -177,6 +177,9 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
         current = existing.get(record.canonical_url)
         if current is None:
             row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
+            simhash = getattr(record, "simhash", UNSET)
+            if not isinstance(simhash, Unset):  # computed by the extraction worker
+                row["simhash"] = dedup.to_signed(simhash) if simhash is not None else None
             new_rows.append(row)
             continue
         old = {c: getattr(current, c) for c in CONTENT_COLUMNS}
@@ -210,7 +213,9 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
         # SimHashes the extraction workers already computed (see workers.ExtractionResult).
         known = {ids_by_url[r.canonical_url]: h for r in records
                  if r.canonical_url in ids_by_url and not isinstance(h := getattr(r, "simhash", UNSET), Unset)}
-        dedup.update_duplicates(session, changed_ids, known=known)
+        stored = [ids_by_url[r["canonical_url"]] for r in new_rows
+                  if "simhash" in r and r["canonical_url"] in ids_by_url]
+        dedup.update_duplicates(session, changed_ids, known=known, stored=stored)
     return UpsertCounts(len(new_rows), updated, unchanged)
 
 

@@ -63,9 +63,10 @@ class ExtractionResult:
     record: ArticleRecord | None = None
     error: str | None = None
     cpu_seconds: float = 0.0
-    # The text's SimHash, computed here so that the archive writer (one thread of the crawler
-    # process, which already carries Scrapy) does not have to.
+    # The text's SimHash and search fold, computed here so that the archive writer (one thread
+    # of the crawler process, which already carries Scrapy) does not have to.
     simhash: int | None = None
+    folded_text: str | None = None
 
 
 def extract_page(page: FetchedPage) -> ExtractionResult:
@@ -84,9 +85,11 @@ def extract_page(page: FetchedPage) -> ExtractionResult:
         return ExtractionResult(url=page.url, error=f"extractor crashed: {type(exc).__name__}: {exc}",
                                 cpu_seconds=time.thread_time() - start)
     from .dedup import simhash_text
+    from .fold import fold
 
-    simhash = simhash_text(record.text)
-    return ExtractionResult(url=page.url, record=record, simhash=simhash,
+    folded = fold(record.text)
+    simhash = simhash_text(record.text, folded=folded)
+    return ExtractionResult(url=page.url, record=record, simhash=simhash, folded_text=folded,
                             cpu_seconds=time.thread_time() - start)
 
 
