@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline import db, dedup, store
+from pipeline import db, dedup, simhash, store
 from pipeline.dates import VN_TZ
 from pipeline.demo import load_demo_articles
 from pipeline.extract import canonical_for
@@ -47,25 +47,25 @@ def record(site: str, path: str, text: str, published: datetime | None) -> Artic
 
 
 def test_simhash_ignores_case_tones_and_normal_form_and_separates_stories() -> None:
-    h = dedup.simhash_text(STORY)
+    h = simhash.simhash_text(STORY)
     assert h is not None
-    assert dedup.simhash_text(STORY.upper()) == h
-    assert dedup.simhash_text(unicodedata.normalize("NFD", STORY)) == h
+    assert simhash.simhash_text(STORY.upper()) == h
+    assert simhash.simhash_text(unicodedata.normalize("NFD", STORY)) == h
     # A syndicated copy with an agency line added is within the threshold.
-    copy = dedup.simhash_text("Theo TTXVN\n" + STORY + "\nTTXVN")
-    assert copy is not None and dedup.hamming(h, copy) <= dedup.MAX_DISTANCE
-    others = [dedup.simhash_text("\n".join(a.paragraphs)) for a in load_demo_articles()]
+    copy = simhash.simhash_text("Theo TTXVN\n" + STORY + "\nTTXVN")
+    assert copy is not None and simhash.hamming(h, copy) <= simhash.MAX_DISTANCE
+    others = [simhash.simhash_text("\n".join(a.paragraphs)) for a in load_demo_articles()]
     hashes = [x for x in others if x is not None]
     assert len(hashes) >= 30
-    assert min(dedup.hamming(a, b) for a, b in itertools.combinations(hashes, 2)) > dedup.MAX_DISTANCE
-    assert dedup.simhash_text("Quá ngắn để so sánh.") is None
+    assert min(simhash.hamming(a, b) for a, b in itertools.combinations(hashes, 2)) > simhash.MAX_DISTANCE
+    assert simhash.simhash_text("Quá ngắn để so sánh.") is None
 
 
 def test_bands_pigeonhole() -> None:
-    h = dedup.simhash_text(STORY)
+    h = simhash.simhash_text(STORY)
     assert h is not None
     flipped = h ^ (1 << 3) ^ (1 << 14) ^ (1 << 25) ^ (1 << 36) ^ (1 << 50)  # one bit in each of five bands
-    shared = set(dedup.band_keys(h)) & set(dedup.band_keys(flipped))
+    shared = set(simhash.band_keys(h)) & set(simhash.band_keys(flipped))
     assert len(shared) == 1
 
 
@@ -92,7 +92,7 @@ def test_three_papers_store_three_copies_linked_to_the_earliest(engine: Engine) 
         assert s.scalar(select(func.count()).select_from(Article)) == 8  # every copy is kept
         assert dedup.count_non_duplicates(s) == 6  # the story counts once
         assert len(s.scalars(dedup.non_duplicates()).all()) == 6
-        assert s.scalar(select(func.count()).select_from(SimhashBand)) == 8 * dedup.BANDS
+        assert s.scalar(select(func.count()).select_from(SimhashBand)) == 8 * simhash.BANDS
         links = {a.id: a.duplicate_of for a in s.scalars(select(Article))}
     try:
         from pipeline import search
@@ -110,7 +110,7 @@ def test_three_papers_store_three_copies_linked_to_the_earliest(engine: Engine) 
     assert stats.articles == 8 and stats.duplicates == 2 and stats.clusters == 1
     with sessions() as s:
         assert {a.id: a.duplicate_of for a in s.scalars(select(Article))} == links
-        assert s.scalar(select(func.count()).select_from(SimhashBand)) == 8 * dedup.BANDS
+        assert s.scalar(select(func.count()).select_from(SimhashBand)) == 8 * simhash.BANDS
 
 
 def test_changed_text_leaves_the_cluster(engine: Engine) -> None:

@@ -1,7 +1,7 @@
 """Near-duplicate detection: the same (syndicated) story published by several papers.
 
 Each article's folded text (lower case, no tones, đ→d) is cut into word 3-shingles and hashed
-into a 64-bit SimHash. Two texts whose SimHashes differ in at most :data:`MAX_DISTANCE` (5)
+into a 64-bit SimHash (:mod:`pipeline.simhash`). Two texts whose SimHashes differ in at most :data:`MAX_DISTANCE` (5)
 bits are copies of one story (an agency line or a retouched sentence moves a few bits; distinct
 stories of the demo paper are 19+ bits apart). To avoid comparing every pair, the hash is split
 into :data:`BANDS` (6) bands of 10–11 bits stored in ``simhash_bands``: by the pigeonhole
@@ -15,8 +15,6 @@ True
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,86 +23,16 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .fold import TOKEN_RE, fold_tokens
 from .models import Article, SimhashBand
+from .simhash import BANDS, MAX_DISTANCE, band_keys, hamming, simhash_text, to_signed, to_unsigned
 
 __all__ = [
-    "BANDS",
-    "MAX_DISTANCE",
     "DedupStats",
-    "band_keys",
     "count_non_duplicates",
-    "hamming",
     "non_duplicates",
     "rebuild_duplicates",
-    "simhash_text",
     "update_duplicates",
 ]
-
-# Band widths (sum 64): BANDS = MAX_DISTANCE + 1 makes the band lookup exact (pigeonhole).
-BAND_WIDTHS = (11, 11, 11, 11, 10, 10)
-BANDS = len(BAND_WIDTHS)
-MAX_DISTANCE = BANDS - 1
-SHINGLE = 3
-# Below this many shingles a text is too short to call two articles one story.
-MIN_SHINGLES = 20
-_MASK64 = (1 << 64) - 1
-
-
-def shingle_hashes(text: str, *, folded: str | None = None) -> list[int]:
-    """64-bit hashes of the word 3-shingles of the folded text (``folded``: ``fold(text)``, if known)."""
-    tokens = fold_tokens(text) if folded is None else TOKEN_RE.findall(folded)
-    # Two CRC-32s with different seeds make a stable 64-bit hash at a fraction of blake2b's cost
-    # (Python's hash() is salted per process, so it cannot be stored).
-    crc = zlib.crc32
-    shingles = [f"{a} {b} {c}".encode() for a, b, c in zip(tokens, tokens[1:], tokens[2:])]
-    return [crc(data) << 32 | crc(data, _SEED) for data in shingles]
-
-
-_SEED = 0x9E3779B9
-# For bit k of a byte: the byte values whose bit k is 0 (deleted, so what remains are the ones).
-_ZERO_AT = tuple(bytes(b for b in range(256) if not (b >> k) & 1) for k in range(8))
-
-
-def simhash_text(text: str, *, folded: str | None = None) -> int | None:
-    """The 64-bit SimHash (unsigned) of a text, or None when it is too short to compare."""
-    hashes = set(shingle_hashes(text, folded=folded))
-    if len(hashes) < MIN_SHINGLES:
-        return None
-    # Per-bit votes counted column-wise in C: the hashes packed big-endian, every 8th byte sliced
-    # out (one byte column), and the bytes without bit k deleted; what is left is the vote.
-    packed = struct.pack(f">{len(hashes)}Q", *hashes)
-    half = len(hashes) / 2
-    value = 0
-    for byte in range(8):  # byte 0 holds bits 63..56
-        column = packed[byte::8]
-        for bit in range(8):
-            if len(column.translate(None, _ZERO_AT[bit])) > half:
-                value |= 1 << (8 * (7 - byte) + bit)
-    return value
-
-
-def hamming(a: int, b: int) -> int:
-    """Number of differing bits of two 64-bit hashes."""
-    return ((a ^ b) & _MASK64).bit_count()
-
-
-def to_signed(value: int) -> int:
-    """The unsigned 64-bit hash as a signed BIGINT (what SQL integers hold)."""
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def to_unsigned(value: int) -> int:
-    return value & _MASK64
-
-
-def band_keys(value: int) -> list[tuple[int, int]]:
-    """``(band, key)`` pairs of a hash: six slices of 10–11 bits."""
-    out, shift = [], 0
-    for band, width in enumerate(BAND_WIDTHS):
-        out.append((band, (value >> shift) & ((1 << width) - 1)))
-        shift += width
-    return out
 
 
 def _order_key(article: Any) -> tuple[bool, datetime | str, int]:

@@ -25,6 +25,7 @@ from .captures import UNSET, Unset
 from .models import Article, CrawlRun, Source
 from .record import ArticleRecord, Image
 from .registry import Site
+from .simhash import to_signed
 
 __all__ = [
     "RunCounts",
@@ -179,7 +180,7 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
             row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
             simhash = getattr(record, "simhash", UNSET)
             if not isinstance(simhash, Unset):  # computed by the extraction worker
-                row["simhash"] = dedup.to_signed(simhash) if simhash is not None else None
+                row["simhash"] = to_signed(simhash) if simhash is not None else None
             new_rows.append(row)
             continue
         old = {c: getattr(current, c) for c in CONTENT_COLUMNS}

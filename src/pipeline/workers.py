@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -84,8 +84,8 @@ def extract_page(page: FetchedPage) -> ExtractionResult:
     except Exception as exc:  # a bug must not kill a crawl; it is counted and logged
         return ExtractionResult(url=page.url, error=f"extractor crashed: {type(exc).__name__}: {exc}",
                                 cpu_seconds=time.thread_time() - start)
-    from .dedup import simhash_text
     from .fold import fold
+    from .simhash import simhash_text
 
     folded = fold(record.text)
     simhash = simhash_text(record.text, folded=folded)
@@ -100,7 +100,13 @@ def extract_pages(pages: Sequence[FetchedPage]) -> list[ExtractionResult]:
 
 def _warm_up() -> None:
     # Import the heavy modules once per worker instead of on the first page.
-    from . import extract  # noqa: F401
+    from . import extract, simhash  # noqa: F401
+
+
+def _for_worker(page: FetchedPage) -> FetchedPage:
+    """The page without its capture reference: extraction does not read it, and unpickling it
+    would make every worker import the archive's SQL and WARC layers (about a second each)."""
+    return replace(page, capture=None) if page.capture is not None else page
 
 
 def default_workers() -> int:
@@ -124,10 +130,10 @@ class ExtractionPool:
             )
 
     def submit(self, page: FetchedPage) -> Future[ExtractionResult]:
-        return self._executor.submit(extract_page, page)
+        return self._executor.submit(extract_page, _for_worker(page))
 
     def submit_batch(self, pages: Sequence[FetchedPage]) -> Future[list[ExtractionResult]]:
-        return self._executor.submit(extract_pages, list(pages))
+        return self._executor.submit(extract_pages, [_for_worker(p) for p in pages])
 
     def close(self, *, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
