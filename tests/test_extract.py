@@ -254,3 +254,28 @@ def test_trafilatura_path_keeps_lead_first_and_date_line_out(registry: Registry)
 )
 def test_parse_byline(line: str, expected: Byline | None) -> None:
     assert parse_byline(line) == expected
+
+
+@pytest.mark.parametrize("strip_classes", [False, True])
+def test_class_shortcuts_select_what_the_plain_xpaths_select(registry: Registry, strip_classes: bool) -> None:
+    """ClassText skips lookups the page's class and id values rule out; CSS hints skip the
+    selectors whose classes are missing. Both must select exactly what the full XPath does."""
+    from pipeline import extract as ex
+
+    selectors = {s for site in registry.sites for s in (*hint_selectors(site.hints), *site.hints.remove) if s}
+    for path in sorted((GOLDEN / "pages").glob("*.html"))[::3]:
+        tree = ex.parse_tree(ex.decode_page(path.read_bytes(), None), path.name)
+        if strip_classes:
+            for element in tree.xpath("//*[@class]"):
+                del element.attrib["class"]
+        classes = ex.ClassText(tree)
+        for lookup in (ex.BOILERPLATE, ex.CAPTION, ex.LEAD, ex.SECTION, ex.TAGS, ex.GENERIC_BODY, ex.BYLINE):
+            assert ex.find_classed(tree, lookup, classes) == tree.xpath(lookup.xpath), (path.name, lookup.words)
+        for selector in selectors:
+            xpath = ex.css_xpath(selector)
+            plain = [e for e in tree.xpath(xpath) if isinstance(e, ex.HtmlElement)] if xpath else []
+            assert ex.select_all(tree, selector, classes) == plain, (path.name, selector)
+
+
+def hint_selectors(hints: Any) -> list[str | None]:
+    return [hints.title, hints.body, hints.lead, hints.date, hints.byline, hints.caption, hints.section, hints.tags]

@@ -438,3 +438,20 @@ def test_docstring_examples() -> None:
 def test_decode_html_declared_utf8_but_cp1258_bytes() -> None:
     html = page('<meta charset="utf-8">')
     assert decode_html(encode_cp1258(html), http_charset="utf-8") == (html, "cp1258")
+
+
+def test_fast_paths_match_their_plain_definitions() -> None:
+    """The shortcuts of count_words, normalise_whitespace, remove_invisible and repair_mojibake
+    give exactly what the plain per-character / per-line / substitute-always forms give."""
+    rng = random.Random(11)
+    whitespace = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    alphabet = list("ao Đà_-.,1½²") + whitespace + ["  ", "\u200b", "\u200d", "\ufeff", "😀", "Huyá»‡n", "â€œ", "Ã"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(20)))
+        assert count_words(text) == sum(1 for t in text.split() if any(c.isalnum() for c in t))
+        lines = (re.sub(r"[^\S\n]+", " ", line).strip() for line in text.splitlines())
+        assert normalise_whitespace(text) == "\n".join(line for line in lines if line)
+        invisible = normalise_module.JOINER_RE.sub("", normalise_module.INVISIBLE_RE.sub("", text))
+        assert normalise_module.remove_invisible(text) == normalise_module.ODD_SPACE_RE.sub(" ", invisible)
+        if normalise_module.MOJIBAKE_RE.search(text):
+            assert normalise_module.MOJIBAKE_START_RE.search(text)

