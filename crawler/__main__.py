@@ -78,6 +78,7 @@ def summarise(crawler: Crawler) -> dict[str, Any]:
         "elapsed_seconds": stats.get("elapsed_time_seconds"),
         "extract_cpu_ms": stats.get("baotinh/extract_cpu_ms", 0),
         "store_ms": stats.get("baotinh/store_ms", 0),
+        "store_cpu_ms": stats.get("baotinh/store_cpu_ms", 0),
     }
 
 

@@ -1,7 +1,8 @@
 """Item pipelines: hand pages to the library's extraction pool, write records in batches.
 
 Neither blocks the reactor: extraction runs in worker processes (:class:`ExtractionPool`),
-archive writes run in one writer thread, a batch per transaction.
+archive writes in one writer process (:class:`~pipeline.writer.ArchiveWriter`), a batch per
+transaction.
 """
 
 from __future__ import annotations
@@ -10,22 +11,22 @@ import asyncio
 import dataclasses
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from pipeline import db, frontier, ledger, store, versions
+from pipeline import db, store
 from pipeline.captures import with_capture
 from pipeline.config import load_settings
-from pipeline.fold import prefold
 from pipeline.frontier import FetchOutcome
 from pipeline.record import ArticleRecord
 from pipeline.versions import WithdrawnPage
 from pipeline.workers import ExtractionPool, FetchedPage
+from pipeline.writer import ArchiveWriter, WriteBatch, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -92,32 +93,62 @@ class ExtractPipeline:
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
             raise DropItem(f"published {published:%Y-%m-%d}, before --since")
-        if result.folded_text is not None:
-            prefold(result.record.text, result.folded_text)  # for the FTS trigger (see pipeline.fold)
-        return with_capture(result.record, item.capture, simhash=result.simhash)
+        return with_capture(result.record, item.capture, simhash=result.simhash,
+                            folded_text=result.folded_text)
 
 
 @dataclass(slots=True)
-class _Batch:
-    records: list[ArticleRecord] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    # frontier rows and ledger counts ride in the records' transaction (issue 6: resumable)
-    outcomes: list[FetchOutcome] = field(default_factory=list)
-    ledger_counts: dict[ledger.LedgerKey, int] = field(default_factory=dict)
+class _SharedWriter:
+    """One archive writer per database in a crawler process, shared by its crawlers."""
+
+    writer: ArchiveWriter
+    users: int = 0
+
+
+_WRITERS: dict[str, _SharedWriter] = {}
+
+
+def acquire_writer(database_url: str, *, process: bool) -> ArchiveWriter:
+    shared = _WRITERS.get(database_url)
+    if shared is None:
+        shared = _WRITERS[database_url] = _SharedWriter(ArchiveWriter(database_url, process=process))
+    shared.users += 1
+    return shared.writer
+
+
+def release_writer(database_url: str) -> None:
+    shared = _WRITERS.get(database_url)
+    if shared is None:
+        return
+    shared.users -= 1
+    if shared.users <= 0:
+        del _WRITERS[database_url]
+        shared.writer.close()
 
 
 class StorePipeline:
-    """Upserts records into the archive in batches, from one writer thread."""
+    """Upserts records into the archive in batches, through one :class:`ArchiveWriter`.
+
+    The writer is a process of its own when extraction runs in worker processes (the crawler
+    process keeps its core for Scrapy), else a thread; ``BAOTINH_STORE_PROCESS`` overrides.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("BAOTINH_STORE_BATCH", 50)
         self.interval = crawler.settings.getfloat("BAOTINH_STORE_INTERVAL", 2.0)
         self.settings = load_settings()
-        self.batch = _Batch()
+        process = crawler.settings.get("BAOTINH_STORE_PROCESS")
+        if process is None or process == "":
+            workers = crawler.settings.get("BAOTINH_EXTRACT_WORKERS")
+            self.process = workers is None or int(workers) > 0
+        else:
+            self.process = crawler.settings.getbool("BAOTINH_STORE_PROCESS")
+        self.batch = WriteBatch()
+        self.started = time.monotonic()
         self.counts = store.UpsertCounts()
         self.run_id: int | None = None
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.writer: ArchiveWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -144,10 +175,13 @@ class StorePipeline:
             store.sync_source(session, site)
             self.run_id = store.start_run(session, site.id, args=args)
         spider.run_id = self.run_id  # type: ignore[union-attr]
+        self.batch = WriteBatch(run_id=self.run_id)
+        self.writer = acquire_writer(self.settings.database_url, process=self.process)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, WithdrawnPage):
-            await asyncio.wrap_future(self.writer.submit(self._withdraw, item))
+            assert self.writer is not None
+            await asyncio.wrap_future(self.writer.withdraw(item))
             return item
         if isinstance(item, FetchOutcome):
             self.batch.outcomes.append(item)
@@ -160,9 +194,9 @@ class StorePipeline:
             self.batch.outcomes.append(dataclasses.replace(
                 note, canonical_url=item.canonical_url, published_at=item.published_at))
         if len(self.batch.records) >= self.batch_size or (
-            time.monotonic() - self.batch.started >= self.interval
+            time.monotonic() - self.started >= self.interval
         ):
-            await asyncio.wrap_future(self.writer.submit(self._write, self._take()))
+            self._account(await asyncio.wrap_future(self._submit()))
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
@@ -178,47 +212,31 @@ class StorePipeline:
         if note is not None and reason != "before_since":
             self.batch.outcomes.append(dataclasses.replace(note, outcome=reason))
 
-    def _withdraw(self, page: WithdrawnPage) -> None:
-        """Mark a known article withdrawn (issue 5); an unknown URL changes nothing."""
-        with self.sessions.begin() as session:
-            versions.mark_withdrawn(session, page.canonical_url, status=page.status, at=page.at)
-
-    def _take(self) -> _Batch:
-        taken, self.batch = self.batch, _Batch()
+    def _submit(self) -> Future[WriteResult]:
+        """Hand the current batch (with the ledger counts so far) to the writer; start a new one."""
+        assert self.writer is not None
+        taken, self.batch = self.batch, WriteBatch(run_id=self.run_id)
+        self.started = time.monotonic()
         tally = getattr(self.crawler.spider, "tally", None)
         if tally is not None:
             taken.ledger_counts = tally.take()
-        return taken
+        return self.writer.submit(taken)
 
-    def _write(self, batch: _Batch) -> None:
-        records = batch.records
-        if not records and not batch.outcomes and not batch.ledger_counts:
-            return
-        started = time.perf_counter()
-        deltas = dict(batch.ledger_counts)
-        with self.sessions.begin() as session:
-            counts = store.UpsertCounts()
-            # one upsert per section, so the ledger can say new/updated/unchanged per section
-            for section, group in _by_section(records).items():
-                part = store.upsert_articles(session, group, run_id=self.run_id)
-                counts += part
-                site_id = group[0].site or ""
-                for metric, n in (("new", part.new), ("updated", part.updated), ("unchanged", part.unchanged)):
-                    if n:
-                        key = ledger.LedgerKey(site_id, section, metric)
-                        deltas[key] = deltas.get(key, 0) + n
-            frontier.mark_fetched(session, batch.outcomes, run_id=self.run_id)
-            # a 304 is an unchanged article too, for the run's counts
-            counts += store.UpsertCounts(unchanged=sum(1 for o in batch.outcomes if o.status == 304))
-            if self.run_id is not None:
-                ledger.add_counts(session, self.run_id, deltas)
-        self.counts += counts
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("baotinh/store_ms", int((time.perf_counter() - started) * 1000))
+    def _account(self, result: WriteResult) -> None:
+        self.counts += result.counts
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("baotinh/store_ms", int(result.seconds * 1000))
+        stats.inc_value("baotinh/store_cpu_ms", int(result.cpu_seconds * 1000))
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        self.writer.submit(self._write, self._take()).result()
-        self.writer.shutdown(wait=True)
+        if self.writer is None:
+            return
+        try:
+            self._account(self._submit().result())
+        finally:
+            release_writer(self.settings.database_url)
+            self.writer = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the crawl run once the reason is known (after every pipeline closed)."""
@@ -252,13 +270,6 @@ class StorePipeline:
         stats.set_value("baotinh/updated", self.counts.updated)
         stats.set_value("baotinh/unchanged", self.counts.unchanged)
         self.engine.dispose()
-
-
-def _by_section(records: list[ArticleRecord]) -> dict[str, list[ArticleRecord]]:
-    groups: dict[str, list[ArticleRecord]] = {}
-    for r in records:
-        groups.setdefault(ledger.section_of(r.canonical_url), []).append(r)
-    return groups
 
 
 def skip_reason(message: str) -> str:

@@ -170,21 +170,23 @@ class CapturedArticle(ArticleRecord):
     capture: CaptureRef | None = None
     # The text's SimHash when the extraction worker computed it (UNSET: the store computes it).
     simhash: int | None | Unset = UNSET
+    # ``fold(text)`` when the extraction worker computed it (the FTS trigger then takes it).
+    folded_text: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = ArticleRecord.as_dict(self)
-        out.pop("capture", None)
-        out.pop("simhash", None)
+        for key in ("capture", "simhash", "folded_text"):
+            out.pop(key, None)
         return out
 
 
 def with_capture(record: ArticleRecord, capture: CaptureRef | None, *,
-                 simhash: int | None | Unset = UNSET) -> ArticleRecord:
-    """``record`` carrying ``capture`` and its precomputed SimHash (unchanged when neither)."""
-    if capture is None and isinstance(simhash, Unset):
+                 simhash: int | None | Unset = UNSET, folded_text: str | None = None) -> ArticleRecord:
+    """``record`` carrying ``capture`` and what the worker precomputed (unchanged when none)."""
+    if capture is None and isinstance(simhash, Unset) and folded_text is None:
         return record
     values = {f.name: getattr(record, f.name) for f in fields(ArticleRecord)}
-    return CapturedArticle(**values, capture=capture, simhash=simhash)
+    return CapturedArticle(**values, capture=capture, simhash=simhash, folded_text=folded_text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

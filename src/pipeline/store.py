@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from . import __version__, dedup, versions
 from .captures import UNSET, Unset
+from .fold import prefold
 from .models import Article, CrawlRun, Source
 from .record import ArticleRecord, Image
 from .registry import Site
@@ -202,6 +203,11 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
             current.last_seen_at = now
             current.crawl_run_id = run_id
             updated += 1
+    # Folds the extraction workers computed: the FTS triggers of the rows written below take them.
+    for record in records:
+        folded = getattr(record, "folded_text", None)
+        if folded is not None and (record.canonical_url not in existing or record.canonical_url in changed_urls):
+            prefold(record.text, folded)
     if new_rows:
         _insert_ignoring_conflicts(session, new_rows)
     session.flush()
