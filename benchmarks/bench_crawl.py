@@ -1,8 +1,8 @@
 """Whole crawls of the generated site: fetch only, and end to end into a fresh archive.
 
 Each crawl is ``python -m crawler`` in a child process, as ``baotinh crawl`` runs it. Peak RSS is
-the largest sum over the crawler and its extraction workers, sampled every 100 ms; CPU comes
-from the crawler's own summary (its process and its reaped workers).
+the largest sum over the crawler and its children (extraction workers, archive writer), sampled
+every 100 ms; CPU comes from the crawler's own summary (its process and its reaped children).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class CrawlMeasure:
     peak_rss_mb: float
     extract_cpu_ms: float
     store_ms: float
+    store_cpu_ms: float
     summary: dict[str, Any]
 
     @property
@@ -118,5 +119,6 @@ def run_crawl(origin: str, registry: Path, *, fetch_only: bool = False, max_page
             pages=pages, wall_seconds=wall, spider_seconds=float(site.get("elapsed_seconds") or wall),
             cpu_seconds=cpu_c + cpu_w, cpu_crawler=cpu_c, cpu_workers=cpu_w, peak_rss_mb=peak,
             extract_cpu_ms=float(site.get("extract_cpu_ms") or 0), store_ms=float(site.get("store_ms") or 0),
+            store_cpu_ms=float(site.get("store_cpu_ms") or 0),
             summary=summary,
         )
