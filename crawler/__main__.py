@@ -76,9 +76,9 @@ def summarise(crawler: Crawler) -> dict[str, Any]:
         "failures": [list(f) for f in getattr(spider, "failures", [])[:5]],
         "responses": stats.get("response_received_count", 0),
         "elapsed_seconds": stats.get("elapsed_time_seconds"),
-        "extract_cpu_ms": stats.get("baotinh/extract_cpu_ms", 0),
-        "store_ms": stats.get("baotinh/store_ms", 0),
-        "store_cpu_ms": stats.get("baotinh/store_cpu_ms", 0),
+        "extract_cpu_ms": round(stats.get("baotinh/extract_cpu_us", 0) / 1000, 1),
+        "store_ms": round(stats.get("baotinh/store_us", 0) / 1000, 1),
+        "store_cpu_ms": round(stats.get("baotinh/store_cpu_us", 0) / 1000, 1),
     }
 
 

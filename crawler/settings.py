@@ -65,7 +65,7 @@ ITEM_PIPELINES = {
 # How many records the store writes per transaction, and how often at the latest.
 BAOTINH_STORE_BATCH = 50
 BAOTINH_STORE_INTERVAL = 2.0
-# Extraction worker processes (None: one per core; 0: one thread in the crawler process).
+# Extraction worker processes (None: one per core but one; 0: one thread in the crawler process).
 BAOTINH_EXTRACT_WORKERS: int | None = None
 
 LOG_LEVEL = "INFO"

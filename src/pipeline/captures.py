@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
@@ -397,16 +397,15 @@ def find_capture(session: Session, record_id: str) -> CaptureRef | None:
 
 
 def add_captures(session: Session, refs: Iterable[CaptureRef], *, run_id: int | None = None) -> None:
-    """Index written records (response and revisit) in the ``captures`` table."""
-    session.add_all(
-        Capture(
-            record_id=r.record_id, uri=r.uri, date=r.date, warc=r.warc, offset=r.offset,
-            length=r.length, payload_digest=r.digest, payload_sha256=r.sha256, status=r.status,
-            rec_type=r.rec_type, refers_to=r.refers_to, crawl_run_id=run_id,
-        )
+    """Index written records (response and revisit) in the ``captures`` table (one executemany)."""
+    rows = [
+        {"record_id": r.record_id, "uri": r.uri, "date": r.date, "warc": r.warc, "offset": r.offset,
+         "length": r.length, "payload_digest": r.digest, "payload_sha256": r.sha256, "status": r.status,
+         "rec_type": r.rec_type, "refers_to": r.refers_to, "crawl_run_id": run_id}
         for r in refs
-    )
-    session.flush()
+    ]
+    if rows:
+        session.execute(insert(Capture), rows)
 
 
 class CaptureArchiver:

@@ -59,7 +59,7 @@ def cli(ctx: click.Context, archive: Path | None, db_url: str | None) -> None:
 # -- demo ------------------------------------------------------------------------------------
 @cli.command(epilog="\b\nExample:\n  baotinh demo\n  baotinh --archive /tmp/a demo --json")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--workers", type=int, default=None, help="Extraction processes (default: one per core).")
+@click.option("--workers", type=int, default=None, help="Extraction processes (default: one per core but one).")
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool, workers: int | None) -> None:
     """Serve the bundled demo paper on 127.0.0.1 and crawl it into the archive (offline)."""
