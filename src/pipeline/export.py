@@ -105,7 +105,9 @@ class ExportOptions:
     overwrite: bool = False
     command: str = ""
     row_group_rows: int = 50_000
-    row_group_bytes: int = 32 * 1024 * 1024
+    # A row group is held in memory until written: at 32 MiB the 200,000-article export peaked at
+    # 273-309 MB (target < 300), at 16 MiB 267 MB, and readers lose nothing at that size.
+    row_group_bytes: int = 16 * 1024 * 1024
 
     def effective_fields(self) -> tuple[str, ...]:
         """The exported fields: ``version`` is added to tell history rows apart."""

@@ -393,7 +393,7 @@ class WriterOptions:
     compress: str | None = None
     bom: bool = False
     row_group_rows: int = 50_000
-    row_group_bytes: int = 32 * 1024 * 1024
+    row_group_bytes: int = 16 * 1024 * 1024
 
 
 def file_extension(options: WriterOptions) -> str:
