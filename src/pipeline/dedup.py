@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import Article, SimhashBand
-from .simhash import BANDS, MAX_DISTANCE, band_keys, hamming, simhash_text, to_signed, to_unsigned
+from .simhash import MAX_DISTANCE, band_keys, hamming, simhash_text, to_signed, to_unsigned
 
 __all__ = [
     "DedupStats",
@@ -69,8 +69,11 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
     if todo:
         texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(todo))).all())
         hashes.update({aid: simhash_text(texts[aid] or "") for aid in todo if aid in texts})
-    session.execute(delete(SimhashBand).where(SimhashBand.article_id.in_(list(hashes))))
+    # ``stored`` rows were inserted in this transaction, hash included: no bands, no duplicate_of yet
     already = set(stored)
+    rehashed = [aid for aid in hashes if aid not in already]
+    if rehashed:
+        session.execute(delete(SimhashBand).where(SimhashBand.article_id.in_(rehashed)))
     changed = [{"id": aid, "simhash": to_signed(v) if v is not None else None}
                for aid, v in hashes.items() if aid not in already]
     if changed:
@@ -91,6 +94,7 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
         article = session.get(Article, aid)
         if article is not None:
             linked += _link_cluster(session, article, matches)
+    plain = [aid for aid in plain if aid not in already]
     if plain:
         # No near-copy: such an article is nobody's duplicate (it may have been before an edit).
         session.execute(update(Article).where(Article.id.in_(plain), Article.duplicate_of.is_not(None))
@@ -103,7 +107,7 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
                  hashes: Mapping[int, int | None]) -> dict[int, set[int]]:
     """For each hashed article, the other articles within :data:`MAX_DISTANCE` bits.
 
-    One query per band for the whole batch returns every article sharing a band key with the
+    One query (an OR over the bands) for the whole batch returns every article sharing a band key with the
     batch, with its hash (kept in the band row, so no article row is read), and the Hamming test
     runs on plain integers: a band key of 10–11 bits is shared by chance with about one article
     in 2,000, so most candidates are not copies and must not cost a query each.
@@ -113,20 +117,35 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
         for bk in ks:
             wanted.setdefault(bk, []).append(aid)
     near: dict[int, set[int]] = {}
-    for band in range(BANDS):
-        values = sorted({k for b, k in wanted if b == band})
+    by_band: dict[int, list[int]] = {}
+    for b, k in sorted(wanted):
+        by_band.setdefault(b, []).append(k)
+    # one statement for every band (an OR of index lookups), in chunks of bound parameters
+    conditions, size = [], 0
+    for band, values in by_band.items():
         for start in range(0, len(values), 500):
-            stmt = select(SimhashBand.key, SimhashBand.article_id, SimhashBand.simhash).where(
-                SimhashBand.band == band, SimhashBand.key.in_(values[start:start + 500]))
-            for key, other, signed in session.execute(stmt):
-                if signed is None:
-                    continue
-                other_hash = to_unsigned(signed)
-                for aid in wanted[(band, key)]:
-                    own = hashes[aid]
-                    if other != aid and own is not None and hamming(own, other_hash) <= MAX_DISTANCE:
-                        near.setdefault(aid, set()).add(other)
+            conditions.append(and_(SimhashBand.band == band, SimhashBand.key.in_(values[start:start + 500])))
+            size += len(values[start:start + 500])
+            if size >= 2000:
+                _match_candidates(session, conditions, wanted, hashes, near)
+                conditions, size = [], 0
+    if conditions:
+        _match_candidates(session, conditions, wanted, hashes, near)
     return near
+
+
+def _match_candidates(session: Session, conditions: list[Any], wanted: Mapping[tuple[int, int], list[int]],
+                      hashes: Mapping[int, int | None], near: dict[int, set[int]]) -> None:
+    stmt = select(SimhashBand.band, SimhashBand.key, SimhashBand.article_id, SimhashBand.simhash).where(
+        or_(*conditions))
+    for band, key, other, signed in session.execute(stmt):
+        if signed is None:
+            continue
+        other_hash = to_unsigned(signed)
+        for aid in wanted[(band, key)]:
+            own = hashes[aid]
+            if other != aid and own is not None and hamming(own, other_hash) <= MAX_DISTANCE:
+                near.setdefault(aid, set()).add(other)
 
 
 def _link_cluster(session: Session, article: Article, matches: set[int]) -> int:
