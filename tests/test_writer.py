@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,14 +37,24 @@ def _outcome(record: ArticleRecord) -> FetchOutcome:
                         canonical_url=record.canonical_url)
 
 
-@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
-def test_batches_land_in_order_with_frontier_ledger_and_the_workers_fold(tmp_path: Path, process: bool) -> None:
+@pytest.fixture
+def archive_url(tmp_path: Path) -> Iterator[str]:
+    """A new SQLite archive that knows the demo site."""
     url = f"sqlite:///{tmp_path / 'baotinh.sqlite'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
+    with db.make_sessionmaker(engine).begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+    engine.dispose()
+    yield url
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
+def test_batches_land_in_order_with_frontier_ledger_and_the_workers_fold(archive_url: str, process: bool) -> None:
+    url = archive_url
+    engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
     with sessions.begin() as s:
-        store.sync_source(s, load_registry().get("demo"))
         run_id = store.start_run(s, "demo")
     first = [_record(i) for i in range(3)]
     # what an extraction worker hands over: the hash, and the text's fold (here a marker word,
@@ -70,13 +81,8 @@ def test_batches_land_in_order_with_frontier_ledger_and_the_workers_fold(tmp_pat
     engine.dispose()
 
 
-def test_a_failing_batch_raises_and_leaves_nothing_half_written(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'baotinh.sqlite'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as s:
-        store.sync_source(s, load_registry().get("demo"))
+def test_a_failing_batch_raises_and_leaves_nothing_half_written(archive_url: str) -> None:
+    url = archive_url
     with ArchiveWriter(url, process=True) as writer:
         # run 999 does not exist: the ledger's foreign key fails after the records were upserted
         future = writer.submit(WriteBatch(records=[_record(1)], ledger_counts={
@@ -84,7 +90,8 @@ def test_a_failing_batch_raises_and_leaves_nothing_half_written(tmp_path: Path) 
         with pytest.raises(Exception, match="(?i)foreign key"):
             future.result()
         assert writer.submit(WriteBatch(records=[_record(2)])).result().counts.new == 1
-    with sessions() as s:
+    engine = db.make_engine(url)
+    with db.make_sessionmaker(engine)() as s:
         urls = set(s.scalars(select(Article.canonical_url)))
     assert urls == {_record(2).canonical_url}  # the failed batch rolled back as a whole
     engine.dispose()

@@ -47,12 +47,12 @@ from warcio.warcwriter import WARCWriter
 from . import __version__
 from .errors import ArchiveError
 from .models import Capture
+from .record import ArticleRecord
 
 try:  # ISA-L's deflate: about 6× faster than zlib at level 1 on news pages, and smaller
     from isal import isal_zlib as _fast_zlib
 except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
     _fast_zlib = None  # type: ignore[assignment]
-from .record import ArticleRecord
 
 __all__ = [
     "CaptureArchiver",
@@ -88,6 +88,8 @@ def gzip_compressor(level: int) -> Any:
     if _fast_zlib is not None and 0 <= level <= 3:
         return _fast_zlib.compressobj(level, _fast_zlib.DEFLATED, 16 + 15)
     return zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+
+
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 # A 304 answer to a conditional GET: the server says the page is the one captured before.
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"

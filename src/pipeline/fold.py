@@ -75,8 +75,8 @@ def fold(text: str) -> str:
 
 
 # Folds computed ahead of need: the crawler's extraction workers fold each article's text for its
-# SimHash, and hand the result over so that the FTS trigger, which folds the same text again when
-# the writer inserts the row, finds it instead of recomputing it in the crawler process.
+# SimHash, and the record carries the fold to the archive writer, which hands it over here so that
+# the SQLite FTS trigger, folding the same text again on insert, takes it instead of recomputing.
 _PREFOLDED: dict[str, str] = {}
 _PREFOLDED_LOCK = threading.Lock()
 PREFOLDED_MAX = 256

@@ -203,11 +203,13 @@ def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | 
             current.last_seen_at = now
             current.crawl_run_id = run_id
             updated += 1
-    # Folds the extraction workers computed: the FTS triggers of the rows written below take them.
-    for record in records:
-        folded = getattr(record, "folded_text", None)
-        if folded is not None and (record.canonical_url not in existing or record.canonical_url in changed_urls):
-            prefold(record.text, folded)
+    # Folds the extraction workers computed: SQLite's FTS triggers of the rows written below take
+    # them (PostgreSQL folds in SQL, so nothing is handed over there).
+    if session.get_bind().dialect.name == "sqlite":
+        for record in records:
+            folded = getattr(record, "folded_text", None)
+            if folded is not None and (record.canonical_url not in existing or record.canonical_url in changed_urls):
+                prefold(record.text, folded)
     if new_rows:
         _insert_ignoring_conflicts(session, new_rows)
     session.flush()

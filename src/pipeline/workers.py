@@ -63,8 +63,8 @@ class ExtractionResult:
     record: ArticleRecord | None = None
     error: str | None = None
     cpu_seconds: float = 0.0
-    # The text's SimHash and search fold, computed here so that the archive writer (one thread
-    # of the crawler process, which already carries Scrapy) does not have to.
+    # The text's SimHash and search fold, computed here (the fold once for both) so that the
+    # archive writer does not have to.
     simhash: int | None = None
     folded_text: str | None = None
 
