@@ -46,7 +46,7 @@ def bench_fetch(report: Report, origin: str, registry: Path, runs: int) -> None:
 
 
 def bench_extract(report: Report, site_root: Path, runs: int) -> None:
-    from pipeline.registry import load_registry
+    from pipeline.registry.load import load_registry
 
     from .bench_extract import extractors, load_pages, measure
 

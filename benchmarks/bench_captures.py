@@ -37,7 +37,7 @@ def ensure_site(articles: int) -> Path:
 
 def measure_writer(pages: list[bytes]) -> float:
     """Milliseconds of writer-thread work per captured page (request + response records)."""
-    from pipeline.captures import Exchange, WarcFileWriter
+    from pipeline.archive.captures import Exchange, WarcFileWriter
 
     with tempfile.TemporaryDirectory(prefix="baotinh-bench-warc-") as tmp:
         writer = WarcFileWriter(Path(tmp))

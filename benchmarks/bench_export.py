@@ -37,7 +37,7 @@ RATE_TARGET = 0.5
 
 def _article_rows(n: int) -> Iterator[list[dict[str, Any]]]:
     """``n`` realistic article rows in chunks (text from the benchmark site generator)."""
-    from pipeline.normalise import count_words, sha256_text
+    from pipeline.text.normalise import count_words, sha256_text
 
     from .sitegen import generate_articles
 
@@ -72,10 +72,12 @@ def generate_archive(path: Path, n: int) -> str:
     """A SQLite archive of ``n`` generated articles at ``path``; returns its URL."""
     from sqlalchemy import insert, text
 
-    from pipeline import db, store
-    from pipeline.models import Article
-    from pipeline.registry import load_registry
-    from pipeline.search import install_sqlite_functions
+    from pipeline.archive import db
+
+    from pipeline.archive import store
+    from pipeline.archive.models import Article
+    from pipeline.registry.load import load_registry
+    from pipeline.search.engine import install_sqlite_functions
 
     url = f"sqlite:///{path}"
     engine = db.make_engine(url)
@@ -108,8 +110,8 @@ def ensure_archive(n: int) -> str:
 
 # -- what the child processes run -------------------------------------------------------------
 def child_export(db_url: str, fmt: str, out: Path) -> int:
-    from pipeline import db
-    from pipeline.export import ExportOptions, export_articles
+    from pipeline.archive import db
+    from pipeline.export.dataset import ExportOptions, export_articles
 
     engine = db.make_engine(db_url)
     with db.make_sessionmaker(engine)() as session:

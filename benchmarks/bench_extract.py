@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.registry import Site
+from pipeline.registry.load import Site
 
 Extractor = Callable[[bytes, str], object]
 
 
 def _baotinh(site: Site | None) -> Extractor:
-    from pipeline.extract import extract_article
+    from pipeline.extract.core import extract_article
 
     return lambda body, url: extract_article(body, url, site=site)
 

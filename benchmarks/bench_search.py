@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from pipeline import db
-from pipeline.search import SearchQuery, install_sqlite_functions, search
+from pipeline.archive import db
+from pipeline.search.engine import SearchQuery, install_sqlite_functions, search
 
 from .corpus_gen import SITES, generate
 

@@ -8,10 +8,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline import db, store
-from pipeline.normalise import count_words, sha256_text
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.text.normalise import count_words, sha256_text
 from pipeline.record import ArticleRecord
-from pipeline.registry import load_registry
+from pipeline.registry.load import load_registry
 
 from .sitegen import generate_articles
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from pipeline.dates import VN_TZ
+from pipeline.text.dates import VN_TZ
 
 SITE_ID = "benchpaper"
 DOMAIN = "bench.baotinh.test"
@@ -81,7 +81,7 @@ def _sentences() -> list[str]:
 
 
 def _slug(text: str) -> str:
-    from pipeline.fold import fold
+    from pipeline.text.fold import fold
 
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:80]
 

@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.spiders.news import NewsSpider, generic_site
-from pipeline import locks
+from pipeline.crawling import locks
 from pipeline.config import load_settings
 from pipeline.errors import BaotinhError
 from pipeline.errors import ExitCode

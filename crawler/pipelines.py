@@ -1,7 +1,7 @@
 """Item pipelines: hand pages to the library's extraction pool, write records in batches.
 
 Neither blocks the reactor: extraction runs in worker processes (:class:`ExtractionPool`),
-archive writes in one writer process (:class:`~pipeline.writer.ArchiveWriter`), a batch per
+archive writes in one writer process (:class:`~pipeline.crawling.writer.ArchiveWriter`), a batch per
 transaction.
 """
 
@@ -19,14 +19,16 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from pipeline import db, store
-from pipeline.captures import with_capture
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.archive.captures import with_capture
 from pipeline.config import load_settings
-from pipeline.frontier import FetchOutcome
+from pipeline.crawling.frontier import FetchOutcome
 from pipeline.record import ArticleRecord
-from pipeline.versions import WithdrawnPage
-from pipeline.workers import ExtractionPool, FetchedPage
-from pipeline.writer import ArchiveWriter, WriteBatch, WriteResult
+from pipeline.archive.versions import WithdrawnPage
+from pipeline.crawling.workers import ExtractionPool, FetchedPage
+from pipeline.crawling.writer import ArchiveWriter, WriteBatch, WriteResult
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import db
-from pipeline.captures import (
+from pipeline.archive import db
+from pipeline.archive.captures import (
     NOT_MODIFIED_PROFILE,
     REVISIT_PROFILE,
     CaptureArchiver,
@@ -27,8 +27,8 @@ from pipeline.captures import (
     read_capture,
     sha1_base32,
 )
-from pipeline.fixity import check_record
-from pipeline.models import Capture
+from pipeline.archive.fixity import check_record
+from pipeline.archive.models import Capture
 
 from .conftest import ServedSite, run_cli
 

@@ -1,4 +1,4 @@
-"""Tests of pipeline.dates: Vietnamese date lines, ISO and RFC 822 values, plausibility."""
+"""Tests of pipeline.text.dates: Vietnamese date lines, ISO and RFC 822 values, plausibility."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-import pipeline.dates as dates_module
+import pipeline.text.dates as dates_module
 
-from pipeline.dates import (
+from pipeline.text.dates import (
     VN_TZ,
     ParsedDate,
     check_plausible,

@@ -1,4 +1,4 @@
-"""Generic discovery (`pipeline.discover`) on inline documents and on the real Dân trí pages."""
+"""Generic discovery (`pipeline.discover.classify`) on inline documents and on the real Dân trí pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.discover import (
+from pipeline.discover.classify import (
     COMMON_FEED_PATHS,
     COMMON_SITEMAP_PATHS,
     classify_page,
@@ -24,7 +24,7 @@ from pipeline.discover import (
     parse_robots_sitemaps,
     parse_sitemap,
 )
-from pipeline.registry import load_registry, parse_registry
+from pipeline.registry.load import load_registry, parse_registry
 
 VN = timezone(timedelta(hours=7))
 

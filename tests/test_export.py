@@ -26,16 +26,18 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline import db, store
-from pipeline.dates import VN_TZ
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.text.dates import VN_TZ
 from pipeline.errors import InputError
-from pipeline.export import ExportOptions, export_articles
-from pipeline.export_warc import surt_key
-from pipeline.manifest import verify_export
-from pipeline.models import Article, ArticleVersion
+from pipeline.export.dataset import ExportOptions, export_articles
+from pipeline.export.warc import surt_key
+from pipeline.export.manifest import verify_export
+from pipeline.archive.models import Article, ArticleVersion
 from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
-from pipeline.registry import load_registry
-from pipeline.search import SearchQuery, install_sqlite_functions
+from pipeline.registry.load import load_registry
+from pipeline.search.engine import SearchQuery, install_sqlite_functions
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -446,7 +448,7 @@ def test_export_reads_without_mmap_and_restores_the_connection(sessions: session
     # Mapped pages of the database count in RSS: with the search's mmap on, an export's peak
     # memory grew with the archive it read. The export turns it off on its own connection only.
     seen: list[tuple[int, int]] = []
-    from pipeline.search import install_sqlite_functions
+    from pipeline.search.engine import install_sqlite_functions
 
     engine = sessions.kw["bind"]
     install_sqlite_functions(engine, tune_reads=True)  # as search and the web UI open it

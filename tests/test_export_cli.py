@@ -22,8 +22,10 @@ import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import db, store
-from pipeline.models import Article
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.archive.models import Article
 from pipeline.record import RECORD_FIELDS
 
 from .conftest import ROOT, csv_row, run_cli, start_demo_server
@@ -208,8 +210,8 @@ def test_export_help_has_examples() -> None:
 
 
 def test_cli_export_imports_before_cli() -> None:
-    # A fresh interpreter: in this one pipeline.cli may already be loaded by other tests.
-    code = ("import pipeline.cli_export as e, pipeline.cli as c; "
+    # A fresh interpreter: in this one pipeline.cli.main may already be loaded by other tests.
+    code = ("import pipeline.cli.export as e, pipeline.cli.main as c; "
             "assert c.cli.commands['export'] is e.export; print('registered')")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
@@ -219,7 +221,7 @@ def test_cli_export_imports_before_cli() -> None:
 
 
 def test_progress_line_shows_rows_rate_and_eta(capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline.cli_export import Progress
+    from pipeline.cli.export import Progress
 
     progress = Progress()
     progress(500, 1000)

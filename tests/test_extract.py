@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.extract: the seed article, bad input, and the hard cases of issue 3."""
+"""Unit tests of pipeline.extract.core: the seed article, bad input, and the hard cases of issue 3."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from pipeline.demo import DemoSite
 from pipeline.errors import ExtractionError
-from pipeline.extract import EXTRACTOR_VERSION, Byline, extract_article, parse_byline
+from pipeline.extract.core import EXTRACTOR_VERSION, Byline, extract_article, parse_byline
 from pipeline.record import ArticleRecord
-from pipeline.registry import Registry, load_registry
+from pipeline.registry.load import Registry, load_registry
 
 GOLDEN = Path(__file__).parent / "golden"
 VN = timezone(timedelta(hours=7))
@@ -260,7 +260,7 @@ def test_parse_byline(line: str, expected: Byline | None) -> None:
 def test_class_shortcuts_select_what_the_plain_xpaths_select(registry: Registry, strip_classes: bool) -> None:
     """ClassText skips lookups the page's class and id values rule out; CSS hints skip the
     selectors whose classes are missing. Both must select exactly what the full XPath does."""
-    from pipeline import extract as ex
+    from pipeline.extract import core as ex
 
     selectors = {s for site in registry.sites for s in (*hint_selectors(site.hints), *site.hints.remove) if s}
     for path in sorted((GOLDEN / "pages").glob("*.html"))[::3]:

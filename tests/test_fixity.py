@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pipeline import db, store
-from pipeline.captures import CaptureArchiver, CaptureRef, WarcInfo, with_capture
-from pipeline.fixity import check_record, verify_archive
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.archive.captures import CaptureArchiver, CaptureRef, WarcInfo, with_capture
+from pipeline.archive.fixity import check_record, verify_archive
 from pipeline.record import ArticleRecord
-from pipeline.registry import load_registry
+from pipeline.registry.load import load_registry
 
 from .test_captures import exchange, page
 
@@ -76,7 +78,7 @@ def test_truncated_file_names_the_lost_tail(archive_db: tuple[Path, Engine, list
 
 
 def test_recomputed_payload_must_match_the_database(tmp_path: Path) -> None:
-    from pipeline.captures import WarcFileWriter
+    from pipeline.archive.captures import WarcFileWriter
 
     writer = WarcFileWriter(tmp_path)
     ref = writer.write_exchange(exchange("http://demo.baotinh.test/a.html", page(1)))

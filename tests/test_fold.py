@@ -1,4 +1,4 @@
-"""Tests of pipeline.fold: the search key of Vietnamese text."""
+"""Tests of pipeline.text.fold: the search key of Vietnamese text."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.fold as fold_module
+import pipeline.text.fold as fold_module
 
-from pipeline.fold import FOLD_TABLE, fold, fold_aligned, fold_tokens, has_diacritics
+from pipeline.text.fold import FOLD_TABLE, fold, fold_aligned, fold_tokens, has_diacritics
 
 SEED = paths.SEED
 

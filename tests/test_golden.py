@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import trafilatura
 
-from pipeline.evaluate import EvalReport, below_floor, body_scores, evaluate_golden, format_report, load_baseline
-from pipeline.extract import extract_article
-from pipeline.registry import load_registry
+from pipeline.extract.evaluate import EvalReport, below_floor, body_scores, evaluate_golden, format_report, load_baseline
+from pipeline.extract.core import extract_article
+from pipeline.registry.load import load_registry
 
 GOLDEN = Path(__file__).parent / "golden"
 BASELINE: dict[str, Any] = json.loads((GOLDEN / "baseline.json").read_text(encoding="utf-8"))

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline import db, store
-from pipeline.health import check_health
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.crawling.health import check_health
 from pipeline.record import ArticleRecord
-from pipeline.registry import Site
+from pipeline.registry.load import Site
 
 from .conftest import run_cli
 

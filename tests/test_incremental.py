@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.demo import load_demo_articles
-from pipeline.frontier import FrontierState, decide_fetch, next_due_at, url_key
+from pipeline.crawling.frontier import FrontierState, decide_fetch, next_due_at, url_key
 
 from .conftest import ROOT, ServedSite, run_cli
 from .fixture_server import Misbehaviour, serve_fixture

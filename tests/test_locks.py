@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline import db
-from pipeline.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
-from pipeline.models import RunLock
+from pipeline.archive import db
+from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
+from pipeline.archive.models import RunLock
 
 from .conftest import ROOT, run_cli
 from .fixture_server import FixtureServer, Misbehaviour, serve_fixture
@@ -43,7 +43,7 @@ def test_second_holder_of_the_archive_lock_is_refused_with_the_holder_named(tmp_
 
 def test_archive_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     code = ("import sys, time; sys.path[:0] = ['src', '.']\n"
-            "from pathlib import Path\nfrom pipeline.locks import hold_archive_lock\n"
+            "from pathlib import Path\nfrom pipeline.crawling.locks import hold_archive_lock\n"
             f"with hold_archive_lock(Path({str(tmp_path / 'locks')!r})):\n"
             "    print('held', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE)

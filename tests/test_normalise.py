@@ -1,4 +1,4 @@
-"""Tests of pipeline.normalise: text repair, whitespace, canonical URLs, digests, decoding."""
+"""Tests of pipeline.text.normalise: text repair, whitespace, canonical URLs, digests, decoding."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-import pipeline.normalise as normalise_module
+import pipeline.text.normalise as normalise_module
 
-from pipeline.fold import fold
-from pipeline.normalise import (
+from pipeline.text.fold import fold
+from pipeline.text.normalise import (
     canonicalise_url,
     clean_inline,
     count_words,

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import db, store
-from pipeline.captures import CaptureArchiver, Exchange, WarcInfo, with_capture
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo, with_capture
 from pipeline.demo.site import DemoSite
-from pipeline.extract import EXTRACTOR_VERSION, extract_article
-from pipeline.models import Article, ArticleVersion
-from pipeline.reextract import ReextractOptions, reextract_archive
-from pipeline.registry import load_registry
+from pipeline.extract.core import EXTRACTOR_VERSION, extract_article
+from pipeline.archive.models import Article, ArticleVersion
+from pipeline.archive.reextract import ReextractOptions, reextract_archive
+from pipeline.registry.load import load_registry
 
 from .conftest import ServedSite, run_cli
 
@@ -23,7 +25,7 @@ from .conftest import ServedSite, run_cli
 def _connect(archive: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(archive / "baotinh.sqlite")
     try:  # the search triggers (issue 4) call baotinh_fold on every article write
-        from pipeline.search import register_sqlite_functions
+        from pipeline.search.engine import register_sqlite_functions
 
         register_sqlite_functions(conn)
     except ImportError:

@@ -1,4 +1,4 @@
-"""The packaged site registry and `pipeline.registry_check` (what `baotinh sites check` runs)."""
+"""The packaged site registry and `pipeline.registry.check` (what `baotinh sites check` runs)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.registry import Registry, default_registry_path, load_registry
-from pipeline.registry_check import (
+from pipeline.registry.load import Registry, default_registry_path, load_registry
+from pipeline.registry.check import (
     MERGER_MAP,
     POST_MERGER_PROVINCES,
     RegistryProblem,

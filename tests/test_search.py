@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
-from pipeline import db
-from pipeline.fold import fold
-from pipeline.models import Article
-from pipeline.search import (QueryError, SearchQuery, filtered_articles, install_sqlite_functions,
+from pipeline.archive import db
+from pipeline.text.fold import fold
+from pipeline.archive.models import Article
+from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, install_sqlite_functions,
                              make_snippet, parse_query, rebuild_index, search)
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
@@ -240,7 +240,7 @@ def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Sessio
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond CANDIDATE_CAP matches, newest/oldest walk the date index and totals become
     estimates: with the cap set tiny, the pages must still equal a full sort, on both backends."""
-    import pipeline.search as search_module
+    import pipeline.search.engine as search_module
 
     full = {name: search(s, SearchQuery(text="thanh", sort="newest", limit=500)).hits
             for name, s in (("sqlite", sqlite_session), ("pg", pg_session))}

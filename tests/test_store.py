@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from pipeline import db, store
-from pipeline.dates import VN_TZ
-from pipeline.models import Article, CrawlRun
+from pipeline.archive import db
+
+from pipeline.archive import store
+from pipeline.text.dates import VN_TZ
+from pipeline.archive.models import Article, CrawlRun
 from pipeline.record import ArticleRecord, Image
-from pipeline.registry import load_registry
+from pipeline.registry.load import load_registry
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

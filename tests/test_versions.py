@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline import db, store, versions
-from pipeline.captures import CaptureRef, with_capture
-from pipeline.dates import VN_TZ
-from pipeline.models import Article, ArticleVersion
+from pipeline.archive import db
+
+from pipeline.archive import store
+
+from pipeline.archive import versions
+from pipeline.archive.captures import CaptureRef, with_capture
+from pipeline.text.dates import VN_TZ
+from pipeline.archive.models import Article, ArticleVersion
 from pipeline.record import ArticleRecord
-from pipeline.registry import load_registry
+from pipeline.registry.load import load_registry
 
 from .conftest import ServedSite, run_cli
 

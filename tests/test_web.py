@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from pipeline import db, store
+from pipeline.archive import db
+
+from pipeline.archive import store
 from pipeline.config import Settings
-from pipeline.dates import VN_TZ
+from pipeline.text.dates import VN_TZ
 from pipeline.record import ArticleRecord, Image
-from pipeline.registry import load_registry
-from pipeline.search import install_sqlite_functions
+from pipeline.registry.load import load_registry
+from pipeline.search.engine import install_sqlite_functions
 from pipeline.web import make_app, make_server, open_archive
 from pipeline.web.i18n import LANGUAGES, pick_language
 
@@ -442,7 +444,7 @@ def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
 
 def test_versions_and_raw_capture(tmp_path: Path) -> None:
     """An article crawled twice with a WARC capture: versions listed, capture streamed as text."""
-    from pipeline.captures import Exchange, WarcFileWriter, add_captures, with_capture
+    from pipeline.archive.captures import Exchange, WarcFileWriter, add_captures, with_capture
 
     settings = fill_archive(tmp_path / "archive")
     page = f"<html><body><h1>Bản gốc {HOSTILE_SCRIPT}</h1></body></html>".encode()

@@ -9,14 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from pipeline import db, ledger, store
-from pipeline.captures import with_capture
-from pipeline.frontier import FetchOutcome
-from pipeline.models import Article, FrontierEntry, LedgerCount
+from pipeline.archive import db
+
+from pipeline.crawling import ledger
+
+from pipeline.archive import store
+from pipeline.archive.captures import with_capture
+from pipeline.crawling.frontier import FetchOutcome
+from pipeline.archive.models import Article, FrontierEntry, LedgerCount
 from pipeline.record import ArticleRecord
-from pipeline.registry import load_registry
-from pipeline.simhash import simhash_text
-from pipeline.writer import ArchiveWriter, WriteBatch
+from pipeline.registry.load import load_registry
+from pipeline.text.simhash import simhash_text
+from pipeline.crawling.writer import ArchiveWriter, WriteBatch
 
 STORY = ("Sáng 6/8, tại huyện Kim Thành, tỉnh Hải Dương, Ban Tuyên giáo Huyện ủy tổ chức hội nghị "
          "sơ kết 3 năm thực hiện Chỉ thị 05 về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, "

@@ -28,14 +28,16 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from pipeline import db as archive_db
-from pipeline import discover, frontier, ledger
+from pipeline.archive import db as archive_db
+from pipeline.discover import classify as discover
+from pipeline.crawling import frontier
+from pipeline.crawling import ledger
 from pipeline.config import load_settings
-from pipeline.dates import VN_TZ
-from pipeline.registry import Site, host_of, load_registry
-from pipeline.normalise import canonicalise_url
-from pipeline.versions import WithdrawnPage, is_home_redirect
-from pipeline.workers import FetchedPage
+from pipeline.text.dates import VN_TZ
+from pipeline.registry.load import Site, host_of, load_registry
+from pipeline.text.normalise import canonicalise_url
+from pipeline.archive.versions import WithdrawnPage, is_home_redirect
+from pipeline.crawling.workers import FetchedPage
 
 # Listing pages read per run at most (sections × pagination); articles are bounded by max_pages.
 MAX_LISTING_PAGES = 400

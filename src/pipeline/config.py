@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from pipeline import __version__
 
 PROJECT_URL = "https://github.com/baotinh/baotinh"
 DEFAULT_USER_AGENT = f"baotinh/{__version__} (+{PROJECT_URL}; archive of Vietnam's provincial press)"

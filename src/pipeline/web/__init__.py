@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from .app import WebApp, make_app, make_server
-from .archive import ReadOnlyArchive, open_archive
+from pipeline.web.app import WebApp, make_app, make_server
+from pipeline.web.archive import ReadOnlyArchive, open_archive
 
 __all__ = ["ReadOnlyArchive", "WebApp", "make_app", "make_server", "open_archive"]

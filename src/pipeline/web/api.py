@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from .. import __version__
-from ..errors import InputError
-from ..models import Article, Source
-from ..record import to_jsonable
-from ..search import SearchHit, SearchQuery, SearchResult
-from ..store import article_to_record
+from pipeline import __version__
+from pipeline.errors import InputError
+from pipeline.archive.models import Article, Source
+from pipeline.record import to_jsonable
+from pipeline.search.engine import SearchHit, SearchQuery, SearchResult
+from pipeline.archive.store import article_to_record
 
 __all__ = [
     "MAX_LIMIT",

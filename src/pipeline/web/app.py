@@ -18,18 +18,18 @@ from urllib.parse import parse_qs, parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as wsgiref_make_server
 
-from ..errors import InputError
-from ..search import QueryError, SearchQuery, search
-from . import api, pages
-from .archive import (
+from pipeline.errors import InputError
+from pipeline.search.engine import QueryError, SearchQuery, search
+from pipeline.web import api, pages
+from pipeline.web.archive import (
     ReadOnlyArchive,
     fetch_article,
     list_sources,
     list_versions,
     read_article_capture,
 )
-from .i18n import pick_language
-from .render import Html, Templates, load_templates
+from pipeline.web.i18n import pick_language
+from pipeline.web.render import Html, Templates, load_templates
 
 __all__ = ["Request", "Response", "WebApp", "make_app", "make_server"]
 

@@ -18,12 +18,12 @@ from sqlalchemy import Engine, column, event, inspect, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import db
-from ..config import Settings
-from ..dates import VN_TZ
-from ..errors import ArchiveError
-from ..models import Article, AwareDateTime, JSONType, Source
-from ..search import install_sqlite_functions
+from pipeline.archive import db
+from pipeline.config import Settings
+from pipeline.text.dates import VN_TZ
+from pipeline.errors import ArchiveError
+from pipeline.archive.models import Article, AwareDateTime, JSONType, Source
+from pipeline.search.engine import install_sqlite_functions
 
 __all__ = [
     "ArchiveFeatures",
@@ -208,7 +208,7 @@ def read_article_capture(archive: ReadOnlyArchive, session: Session, article: Ar
     Follows a ``revisit`` to its original through the ``captures`` index (issue 5's reader);
     a WARC path leading outside the archive folder, or an unreadable record, gives ``None``.
     """
-    from ..captures import find_capture, read_capture, read_member, read_record
+    from pipeline.archive.captures import find_capture, read_capture, read_member, read_record
 
     if not archive.features.has_captures:
         return None

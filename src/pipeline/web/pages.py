@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..models import Article, Source
-from ..search import SearchHit, SearchResult
-from ..search import SearchQuery
-from .api import PAGE_SIZE, SORTS
-from .i18n import LANGUAGES, translate
-from .render import Html, Templates, escape, join_html, tag, url_with
+from pipeline.archive.models import Article, Source
+from pipeline.search.engine import SearchHit, SearchResult
+from pipeline.search.engine import SearchQuery
+from pipeline.web.api import PAGE_SIZE, SORTS
+from pipeline.web.i18n import LANGUAGES, translate
+from pipeline.web.render import Html, Templates, escape, join_html, tag, url_with
 
 __all__ = ["PageContext", "render_article_page", "render_error_page", "render_search_page"]
 

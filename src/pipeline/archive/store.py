@@ -1,0 +1,330 @@
+"""Writing and reading the archive: sources, crawl runs and article upserts.
+
+Functions take a :class:`~sqlalchemy.orm.Session` and never commit; the caller owns the
+transaction (``with sessionmaker.begin() as session: ...``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from pipeline import __version__
+
+from pipeline.archive import dedup
+
+from pipeline.archive import versions
+from pipeline.archive.captures import UNSET, Unset
+from pipeline.text.fold import prefold
+from pipeline.archive.models import Article, CrawlRun, Source
+from pipeline.record import ArticleRecord, Image
+from pipeline.registry.load import Site
+from pipeline.text.simhash import to_signed
+
+__all__ = [
+    "RunCounts",
+    "SiteStats",
+    "UpsertCounts",
+    "article_to_record",
+    "finish_run",
+    "get_article",
+    "site_fingerprint",
+    "start_run",
+    "sync_source",
+    "site_stats",
+    "upsert_articles",
+]
+
+# Columns compared to decide whether a re-fetched article changed (a new version).
+CONTENT_COLUMNS = versions.CONTENT_COLUMNS
+# SQLite allows 32,766 bound parameters; an article row binds about 30.
+_UPSERT_CHUNK = 500
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(self.new + other.new, self.updated + other.updated,
+                            self.unchanged + other.unchanged)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunCounts:
+    pages_fetched: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    errors: int = 0
+
+
+def site_fingerprint(site: Site) -> str:
+    """SHA-256 of a site's effective registry entry (family merged in)."""
+    data = json.dumps(asdict(site), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def sync_source(session: Session, site: Site, *, now: datetime | None = None) -> None:
+    """Create or refresh the ``sources`` row of ``site``."""
+    now = now or utcnow()
+    row = session.get(Source, site.id)
+    fingerprint = site_fingerprint(site)
+    if row is None:
+        session.add(Source(
+            id=site.id, name=site.name, province_before=site.province_before,
+            province_after=site.province_after, family=site.family, domain=site.domain,
+            registry_sha256=fingerprint, created_at=now, updated_at=now,
+        ))
+    elif row.registry_sha256 != fingerprint:
+        row.name, row.family, row.domain = site.name, site.family, site.domain
+        row.province_before, row.province_after = site.province_before, site.province_after
+        row.registry_sha256, row.updated_at = fingerprint, now
+    session.flush()
+
+
+def start_run(session: Session, site_id: str | None, *, args: dict[str, Any] | None = None,
+              now: datetime | None = None) -> int:
+    """Record the start of a crawl run and return its id."""
+    run = CrawlRun(
+        site_id=site_id, started_at=now or utcnow(), status="running", pages_fetched=0,
+        articles_new=0, articles_updated=0, articles_unchanged=0, errors=0, args=args or {},
+        software_version=__version__, pid=os.getpid(), hostname=socket.gethostname(),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, *, status: str, counts: RunCounts,
+               message: str | None = None, now: datetime | None = None) -> None:
+    """Close a crawl run with its final status and counts."""
+    session.execute(
+        update(CrawlRun).where(CrawlRun.id == run_id).values(
+            finished_at=now or utcnow(), status=status, message=message, **asdict(counts),
+        )
+    )
+
+
+def record_columns(record: ArticleRecord) -> dict[str, Any]:
+    """The article columns an extraction sets (identity and crawl bookkeeping left out)."""
+    return {
+        "title": record.title, "description": record.description, "author": record.author,
+        "published_at": record.published_at, "modified_at": record.modified_at,
+        "section": record.section, "tags": list(record.tags), "language": record.language,
+        "text": record.text, "captions": list(record.captions),
+        "images": [i.as_dict() for i in record.images], "word_count": record.word_count,
+        "content_sha256": record.content_sha256, "date_source": record.date_source,
+        "modified_source": record.modified_source, "source_agency": record.source_agency,
+        "flags": list(record.flags), "extractor_version": record.extractor_version,
+    }
+
+
+def _record_row(record: ArticleRecord) -> dict[str, Any]:
+    return {"canonical_url": record.canonical_url, "url": record.url, "site": record.site,
+            "fetched_at": record.fetched_at, **record_columns(record)}
+
+
+def _content_key(values: dict[str, Any]) -> str:
+    return json.dumps([values.get(c) for c in CONTENT_COLUMNS], ensure_ascii=False,
+                      default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
+
+
+def upsert_articles(session: Session, records: Sequence[ArticleRecord], *,
+                    run_id: int | None = None, now: datetime | None = None) -> UpsertCounts:
+    """Insert new articles and update changed ones, keyed on ``canonical_url``.
+
+    A record whose content equals the archived one only refreshes ``last_seen_at``; a batch
+    holding the same URL twice keeps the last. Returns how many were new/updated/unchanged.
+    """
+    now = now or utcnow()
+    latest: dict[str, ArticleRecord] = {}
+    for r in records:
+        latest[r.canonical_url] = r
+    counts = UpsertCounts()
+    items = list(latest.values())
+    for start in range(0, len(items), _UPSERT_CHUNK):
+        counts += _upsert_chunk(session, items[start:start + _UPSERT_CHUNK], run_id, now)
+    return counts
+
+
+def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | None,
+                  now: datetime) -> UpsertCounts:
+    urls = [r.canonical_url for r in records]
+    existing = {
+        a.canonical_url: a
+        for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
+    }
+    new_rows: list[dict[str, Any]] = []
+    updated = unchanged = 0
+    fingerprints = _registry_fingerprints(session, {r.site for r in records if r.site})
+    changed_ids: list[int] = []
+    changed_urls: dict[str, int] = {}
+    for record in records:
+        row = _record_row(record)
+        row.update(_archival_row(record, fingerprints.get(record.site or "")))
+        current = existing.get(record.canonical_url)
+        if current is None:
+            row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
+            simhash = getattr(record, "simhash", UNSET)
+            if not isinstance(simhash, Unset):  # computed by the extraction worker
+                row["simhash"] = to_signed(simhash) if simhash is not None else None
+            new_rows.append(row)
+            continue
+        old = {c: getattr(current, c) for c in CONTENT_COLUMNS}
+        # Seen again with content: whatever a past 404 said, the page is back.
+        current.withdrawn_at, current.withdrawn_status = None, None
+        if _content_key(old) == _content_key(row):
+            current.last_seen_at = now
+            current.fetched_at = record.fetched_at or current.fetched_at
+            if current.capture_record_id is None and row["capture_record_id"] is not None:
+                for key in versions.CAPTURE_COLUMNS:
+                    setattr(current, key, row[key])
+            unchanged += 1
+        else:
+            versions.archive_version(session, current, versions.changed_fields(old, row), now=now, run_id=run_id)
+            changed_ids.append(current.id)
+            changed_urls[record.canonical_url] = current.id
+            for key, value in row.items():
+                setattr(current, key, value)
+            current.last_seen_at = now
+            current.crawl_run_id = run_id
+            updated += 1
+    # Folds the extraction workers computed: SQLite's FTS triggers of the rows written below take
+    # them (PostgreSQL folds in SQL, so nothing is handed over there).
+    if session.get_bind().dialect.name == "sqlite":
+        for record in records:
+            folded = getattr(record, "folded_text", None)
+            if folded is not None and (record.canonical_url not in existing or record.canonical_url in changed_urls):
+                prefold(record.text, folded)
+    if new_rows:
+        _insert_ignoring_conflicts(session, new_rows)
+    session.flush()
+    if new_rows or changed_ids:
+        new_urls = [r["canonical_url"] for r in new_rows]
+        ids_by_url = dict(session.execute(
+            select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(new_urls))).all())
+        changed_ids += ids_by_url.values()
+        ids_by_url.update(changed_urls)
+        # SimHashes the extraction workers already computed (see workers.ExtractionResult).
+        known = {ids_by_url[r.canonical_url]: h for r in records
+                 if r.canonical_url in ids_by_url and not isinstance(h := getattr(r, "simhash", UNSET), Unset)}
+        stored = [ids_by_url[r["canonical_url"]] for r in new_rows
+                  if "simhash" in r and r["canonical_url"] in ids_by_url]
+        dedup.update_duplicates(session, changed_ids, known=known, stored=stored)
+    return UpsertCounts(len(new_rows), updated, unchanged)
+
+
+def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str | None]:
+    if not sites:
+        return {}
+    rows = session.execute(select(Source.id, Source.registry_sha256).where(Source.id.in_(sites))).all()
+    return {site: sha for site, sha in rows}
+
+
+def _archival_row(record: ArticleRecord, registry_sha256: str | None) -> dict[str, Any]:
+    """Capture pointer (issue 5) and registry fingerprint of a record; every key always set."""
+    row: dict[str, Any] = dict.fromkeys(versions.CAPTURE_COLUMNS)
+    row.update(versions.capture_values(getattr(record, "capture", None)))
+    row["registry_sha256"] = registry_sha256
+    return row
+
+
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert rows; a row another writer inserted meanwhile is left to that writer."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        stmt: Any = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
+    elif dialect == "postgresql":
+        stmt = pg_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
+    else:
+        stmt = insert(Article)
+    session.execute(stmt, rows)
+
+
+def article_to_record(article: Article) -> ArticleRecord:
+    """The archived row as an :class:`ArticleRecord`."""
+    return ArticleRecord(
+        url=article.url, canonical_url=article.canonical_url, site=article.site,
+        title=article.title, description=article.description, author=article.author,
+        published_at=article.published_at, modified_at=article.modified_at,
+        section=article.section, tags=tuple(article.tags or ()), language=article.language,
+        text=article.text, captions=tuple(article.captions or ()),
+        images=tuple(Image(url=i["url"], caption=i.get("caption")) for i in article.images or ()),
+        word_count=article.word_count, content_sha256=article.content_sha256,
+        fetched_at=article.fetched_at, date_source=article.date_source,
+        modified_source=article.modified_source, source_agency=article.source_agency,
+        flags=tuple(article.flags or ()), extractor_version=article.extractor_version,
+    )
+
+
+def get_article(session: Session, key: str | int) -> Article | None:
+    """An article by id, URL or canonical URL."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return session.get(Article, int(key))
+    return session.scalars(
+        select(Article).where((Article.canonical_url == key) | (Article.url == key)).limit(1)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStats:
+    site: str
+    name: str | None
+    articles: int
+    first_published: datetime | None
+    last_published: datetime | None
+    last_run_at: datetime | None
+    last_run_status: str | None
+
+
+def site_stats(session: Session) -> list[SiteStats]:
+    """Article counts and the last crawl of every site in the archive."""
+    counts = session.execute(
+        select(Article.site, func.count(), func.min(Article.published_at), func.max(Article.published_at))
+        .group_by(Article.site)
+    ).all()
+    by_site = {row[0]: row for row in counts}
+    names = {s.id: s.name for s in session.scalars(select(Source))}
+    last_runs: dict[str | None, CrawlRun] = {}
+    for crawl_run in session.scalars(select(CrawlRun).order_by(CrawlRun.id)):
+        last_runs[crawl_run.site_id] = crawl_run
+    sites = sorted(set(by_site) | set(last_runs) | set(names), key=lambda s: s or "")
+    out = []
+    for s in sites:
+        if s is None:
+            continue
+        row = by_site.get(s)
+        run = last_runs.get(s)
+        first, last = (row[2], row[3]) if row else (None, None)
+        out.append(SiteStats(
+            site=s, name=names.get(s), articles=row[1] if row else 0,
+            first_published=first, last_published=last,
+            last_run_at=run.started_at if run else None, last_run_status=run.status if run else None,
+        ))
+    return out
+
+
+def iter_records(session: Session, *, site: str | None = None) -> Iterable[ArticleRecord]:
+    stmt = select(Article).order_by(Article.id)
+    if site:
+        stmt = stmt.where(Article.site == site)
+    for a in session.scalars(stmt):
+        yield article_to_record(a)

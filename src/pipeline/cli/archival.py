@@ -1,0 +1,151 @@
+"""``baotinh history | reextract | verify | dedup``: the archival-fidelity commands (issue 5)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date
+
+import click
+from sqlalchemy.orm import Session
+
+from pipeline.cli.main import _parse_date, _settings
+from pipeline.errors import ExitCode, InputError
+
+
+@contextmanager
+def _session(ctx: click.Context) -> Iterator[Session]:
+    """A transaction on the archive (schema brought up to date first)."""
+    from pipeline.archive import db
+
+    engine = db.make_engine(_settings(ctx).database_url)
+    db.upgrade(engine)
+    try:
+        with db.make_sessionmaker(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@click.command(epilog="""\b
+Examples:
+  baotinh history https://baohaiduong.vn/chinh-tri/huyen-uy-kim-thanh-105123.html
+  baotinh history 42 --json
+""")
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
+@click.pass_context
+def history(ctx: click.Context, key: str, as_json: bool) -> None:
+    """Show every version of an article (URL or id) with a word diff of title and text."""
+    from pipeline.archive import store
+    from pipeline.archive import versions
+
+    with _session(ctx) as session:
+        article = store.get_article(session, key)
+        if article is None:
+            from pipeline.text.normalise import canonicalise_url
+
+            article = store.get_article(session, canonicalise_url(key))
+        if article is None:
+            raise InputError(f"no article {key!r} in the archive; give its URL or id")
+        views = versions.list_versions(session, article)
+        text = versions.history_json(article, views) if as_json else versions.format_history(article, views)
+    click.echo(text)
+
+
+@click.command(epilog="""\b
+Examples:
+  baotinh reextract                       # every record that has a capture
+  baotinh reextract --site baohaiduong --since 2025-01-01
+  baotinh reextract --outdated            # only records made by an older extractor
+""")
+@click.option("--site", "site_id", metavar="ID", help="Only this site's records.")
+@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--outdated", is_flag=True, help="Only records made by another extractor version or registry entry.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def reextract(ctx: click.Context, site_id: str | None, since: date | None, outdated: bool, as_json: bool) -> None:
+    """Rebuild records from the stored WARC captures with the current extractor (no network)."""
+    from pipeline.archive.reextract import ReextractOptions, reextract_archive
+    from pipeline.registry.load import load_registry
+
+    settings = _settings(ctx)
+    registry = load_registry(*settings.registry_paths)
+    if site_id and registry.find(site_id) is None:
+        raise InputError(f"unknown site id {site_id!r}; `baotinh sites` lists the known ones")
+    options = ReextractOptions(site=site_id, since=since, outdated=outdated)
+    with _session(ctx) as session:
+        report = reextract_archive(session, settings.archive_dir, registry, options)
+    if as_json:
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
+    else:
+        click.echo(f"{report.checked} records re-extracted with extractor {report.extractor_version}: "
+                   f"{report.changed} changed (new versions), {report.unchanged} unchanged, {report.failed} failed")
+        for article_id, reason in report.failures:
+            click.echo(f"  article {article_id}: {reason}", err=True)
+    if report.failed:
+        ctx.exit(ExitCode.PARTIAL)
+
+
+@click.command(epilog="""\b
+Examples:
+  baotinh verify
+  baotinh verify --json
+""")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, as_json: bool) -> None:
+    """Re-read every WARC record the archive points to and check its digests.
+
+    Exit code 1 when a capture is missing or corrupted; the affected articles are named.
+    """
+    from pipeline.archive.fixity import verify_archive
+
+    with _session(ctx) as session:
+        report = verify_archive(session, _settings(ctx).archive_dir)
+    if as_json:
+        click.echo(json.dumps({"records": report.records, "files": report.files, "problems": [
+            {**asdict(p), "articles": [{"id": i, "url": u} for i, u in p.articles]} for p in report.problems
+        ]}, ensure_ascii=False))
+    else:
+        for p in report.problems:
+            click.echo(f"{p.kind}: {p.warc} @ {p.offset} {p.record_id or ''}: {p.detail}", err=True)
+            for article_id, url in p.articles:
+                click.echo(f"  article {article_id}: {url}", err=True)
+        click.echo(f"{report.records} records in {report.files} WARC files checked, {len(report.problems)} problems")
+    if report.problems:
+        ctx.exit(ExitCode.FAILED)
+
+
+@click.command(epilog="""\b
+Examples:
+  baotinh dedup            # how many articles are copies of another
+  baotinh dedup --rebuild  # recompute every SimHash and duplicate link
+""")
+@click.option("--rebuild", is_flag=True, help="Recompute near-duplicate links for the whole archive.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def dedup(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
+    """Near-duplicate (syndicated) copies across papers, linked to the earliest copy."""
+    from sqlalchemy import func, select
+
+    from pipeline.archive import dedup as dd
+    from pipeline.archive.models import Article
+
+    with _session(ctx) as session:
+        if rebuild:
+            stats = dd.rebuild_duplicates(session)
+            result = asdict(stats)
+        else:
+            total = int(session.scalar(select(func.count()).select_from(Article)) or 0)
+            unique = dd.count_non_duplicates(session)
+            result = {"articles": total, "duplicates": total - unique, "unique": unique}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
+
+
+COMMANDS = [history, reextract, verify, dedup]

@@ -1,0 +1,293 @@
+"""``baotinh``: the command line, a thin layer over the library.
+
+Each command parses its input, calls one library function and formats the result. Library
+errors (:class:`~pipeline.errors.BaotinhError`) become one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline import __version__
+from pipeline.cli.options import BaotinhGroup
+from pipeline.cli.options import parse_date as _parse_date
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ExitCode, InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EPILOG_ROOT = """\b
+Examples:
+  baotinh demo                         # crawl the bundled demo paper, offline
+  baotinh crawl baohaiduong --max-pages 50
+  baotinh extract page.html --url https://baohaiduong.vn/chinh-tri/x-105123.html
+  baotinh stats
+"""
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+@click.group(cls=BaotinhGroup, epilog=EPILOG_ROOT, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="BAOTINH_ARCHIVE",
+              help="Archive folder (database, captures, exports, logs). [env BAOTINH_ARCHIVE; default ./archive]")
+@click.option("--db", "db_url", envvar="BAOTINH_DB", metavar="URL",
+              help="SQLAlchemy database URL, e.g. postgresql+psycopg://user@host/db. [env BAOTINH_DB; "
+                   "default sqlite:///ARCHIVE/baotinh.sqlite]")
+@click.version_option(__version__, prog_name="baotinh")
+@click.pass_context
+def cli(ctx: click.Context, archive: Path | None, db_url: str | None) -> None:
+    """baotinh: the archive of Vietnam's provincial press.
+
+    Crawl provincial papers, extract and normalise their articles, and keep them in a SQL
+    archive that can be searched and exported.
+    """
+    ctx.obj = load_settings(archive=archive, db=db_url)
+
+
+# -- demo ------------------------------------------------------------------------------------
+@cli.command(epilog="\b\nExample:\n  baotinh demo\n  baotinh --archive /tmp/a demo --json")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--workers", type=int, default=None, help="Extraction processes (default: one per core but one).")
+@click.pass_context
+def demo(ctx: click.Context, as_json: bool, workers: int | None) -> None:
+    """Serve the bundled demo paper on 127.0.0.1 and crawl it into the archive (offline)."""
+    from pipeline.demo.run import run_demo
+
+    summary = run_demo(_settings(ctx), workers=workers)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary.format())
+    if summary.exit_code:
+        ctx.exit(summary.exit_code)
+
+
+# -- crawl -----------------------------------------------------------------------------------
+@cli.command(epilog="""\b
+Examples:
+  baotinh crawl baohaiduong baohaiphong --max-pages 100
+  baotinh crawl --all --since 2025-07-01
+  baotinh crawl --url https://baothainguyen.vn/ --max-pages 20
+  baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
+""")
+@click.argument("site_ids", nargs=-1)
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every site of the registry.")
+@click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
+@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
+@click.option("--origin", metavar="URL", help="Fetch the (single) site from this origin, e.g. a local mirror.")
+@click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (0: a thread).")
+@click.option("--refresh", is_flag=True, help="Re-check known articles even when not due (conditional GET).")
+@click.option("--delay", type=click.FloatRange(min=0.01), metavar="SECONDS",
+              help="Least delay between two requests to one site (default 0.5; AutoThrottle may wait longer).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
+@click.pass_context
+def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: tuple[str, ...],
+          max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
+          refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
+    """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
+    from pipeline.crawling.launch import CrawlRequest, run_crawl
+    from pipeline.registry.load import load_registry
+
+    settings = _settings(ctx)
+    registry = load_registry(*settings.registry_paths)
+    sites = tuple(s.id for s in registry if s.id != "demo") if all_sites else site_ids
+    if origin and len(sites) != 1:
+        raise InputError("--origin needs exactly one SITE_ID")
+    scrapy_settings = {} if delay is None else {
+        "DOWNLOAD_DELAY": str(delay), "AUTOTHROTTLE_START_DELAY": str(delay)}
+    request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
+                           since=since, workers=workers, verbose=verbose, refresh=refresh,
+                           scrapy_settings=scrapy_settings)
+    # a refreshed status line on a terminal only: never in cron mail or a log file
+    show = not quiet and not verbose and sys.stderr.isatty()
+    result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)
+    if show:
+        click.echo("\r\033[K", nl=False, err=True)
+    if not quiet or result.exit_code:
+        for s in result.sites:
+            click.echo(f"{s.site}: {s.status}, {s.article_pages} article pages, {s.new} new, "
+                       f"{s.updated} updated, {s.unchanged} unchanged, {s.failed} failed (run {s.run_id})")
+    line = result.error_line()
+    if line:
+        click.echo(f"error: {line}", err=True)
+    ctx.exit(result.exit_code)
+
+
+def _show_progress(line: str) -> None:
+    width = shutil.get_terminal_size((100, 20)).columns - 1
+    click.echo("\r\033[K" + line[:width], nl=False, err=True)
+
+
+# -- extract ---------------------------------------------------------------------------------
+@cli.command(epilog="""\b
+Examples:
+  baotinh extract saved.html --url https://baohaiduong.vn/chinh-tri/x-105123.html
+  curl -s URL | baotinh extract - --url URL
+""")
+@click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="The page's URL (for the canonical URL and the site).")
+@click.option("--site", "site_id", help="Registry site id (default: the site owning --url).")
+@click.pass_context
+def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None) -> None:
+    """Print the JSON record of one saved page (no network, no database)."""
+    from pipeline.extract.core import extract_article
+    from pipeline.registry.load import load_registry
+
+    if str(path) == "-":
+        body = sys.stdin.buffer.read()
+    else:
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory, not a saved page") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    registry = load_registry(*_settings(ctx).registry_paths)
+    site = registry.get(site_id) if site_id else (registry.for_url(url) if url else None)
+    page_url = url or (site.origin + "/" if site else Path(str(path)).resolve().as_uri())
+    record = extract_article(body, page_url, site=site)
+    click.echo(json.dumps(record.as_dict(), ensure_ascii=False, indent=2))
+
+
+# -- sites -----------------------------------------------------------------------------------
+@cli.group(invoke_without_command=True, cls=BaotinhGroup,
+           epilog="\b\nExamples:\n  baotinh sites\n  baotinh sites --json\n  baotinh sites check")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, one site a line.")
+@click.pass_context
+def sites(ctx: click.Context, as_json: bool) -> None:
+    """List the papers of the registry with their province (before → after 2025) and family."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipeline.registry.load import load_registry
+    from pipeline.registry.check import format_sites_table, site_as_dict
+
+    registry = load_registry(*_settings(ctx).registry_paths)
+    if as_json:
+        for s in registry:
+            click.echo(json.dumps(site_as_dict(s), ensure_ascii=False))
+    else:
+        click.echo(format_sites_table(registry))
+
+
+@sites.command("check", epilog="\b\nExample:\n  baotinh sites check")
+@click.pass_context
+def sites_check(ctx: click.Context) -> None:
+    """Validate the registry: schema, unique ids and domains, patterns, selectors, provinces."""
+    from pipeline.registry.load import load_registry
+    from pipeline.registry.check import check_registry
+
+    registry = load_registry(*_settings(ctx).registry_paths)
+    problems = check_registry(registry)
+    for p in problems:
+        click.echo(f"{p.site_id or '-'}: {p.field}: {p.message}", err=True)
+    if problems:
+        click.echo(f"error: {len(problems)} problem(s) in the registry", err=True)
+        ctx.exit(ExitCode.CONFIG)
+    click.echo(f"ok: {len(registry)} sites, {len(registry.families)} families")
+
+
+@sites.command("suggest", epilog="""\b
+Examples:
+  baotinh sites suggest https://baothainguyen.vn/ > thainguyen.toml
+  BAOTINH_REGISTRY=thainguyen.toml baotinh sites check
+""")
+@click.argument("url")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds per request.")
+@click.pass_context
+def sites_suggest(ctx: click.Context, url: str, timeout: float) -> None:
+    """Draft a registry entry for a paper the registry does not know (a few polite requests)."""
+    from pipeline.discover.suggest import suggest_site
+
+    suggestion = suggest_site(url, user_agent=_settings(ctx).user_agent, timeout=timeout)
+    click.echo(f"# drafted from {suggestion.base_url}: {len(suggestion.feeds)} feed(s), "
+               f"{len(suggestion.sitemaps)} sitemap(s), {len(suggestion.article_urls)} article URLs, "
+               f"{len(suggestion.listing_urls)} listing URLs seen")
+    click.echo(suggestion.entry)
+
+
+# -- stats -----------------------------------------------------------------------------------
+@cli.command(epilog="\b\nExample:\n  baotinh stats\n  baotinh --db postgresql+psycopg://postgres@127.0.0.1/test stats")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, one site a line.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Articles per site, the period they cover, and each site's last crawl."""
+    from pipeline.archive import db
+    from pipeline.archive import store
+    from pipeline.cli.textfmt import format_table
+
+    engine = db.make_engine(_settings(ctx).database_url)
+    db.upgrade(engine)
+    with db.make_sessionmaker(engine)() as session:
+        rows = store.site_stats(session)
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps({
+                "site": r.site, "name": r.name, "articles": r.articles,
+                "first_published": r.first_published.isoformat() if r.first_published else None,
+                "last_published": r.last_published.isoformat() if r.last_published else None,
+                "last_run_at": r.last_run_at.isoformat() if r.last_run_at else None,
+                "last_run_status": r.last_run_status,
+            }, ensure_ascii=False))
+        return
+    click.echo(format_table(
+        ["site", "name", "articles", "first published", "last published", "last crawl", "status"],
+        [[r.site, r.name, r.articles, r.first_published, r.last_published, r.last_run_at, r.last_run_status]
+         for r in rows],
+    ))
+    click.echo(f"\n{sum(r.articles for r in rows)} articles in {len(rows)} sites")
+
+
+# -- db --------------------------------------------------------------------------------------
+@cli.group(cls=BaotinhGroup)
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade", epilog="\b\nExample:\n  baotinh db upgrade\n  baotinh --db postgresql+psycopg://postgres@127.0.0.1/test db upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target Alembic revision.")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Create or migrate the archive's schema (Alembic)."""
+    from pipeline.archive import db as dbmod
+
+    url = _settings(ctx).database_url
+    engine = dbmod.make_engine(url)
+    dbmod.upgrade(engine, revision)
+    click.echo(f"schema at revision {dbmod.current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})")
+
+
+# Commands of other concerns live in their own modules, each exposing ``COMMANDS``.
+_COMMAND_MODULES = ("search", "web", "archival", "runs", "export", "quality")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="baotinh")

@@ -1,0 +1,161 @@
+"""``baotinh search`` and ``baotinh show``: thin commands over :mod:`pipeline.search.engine`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from pipeline.cli.main import _settings
+from pipeline.cli.options import filter_options
+from pipeline.errors import InputError
+from pipeline.search.engine import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
+
+EPILOG_SEARCH = """\b
+Examples:
+  baotinh search "kim thanh"
+  baotinh search '"nông thôn mới" -"Hà Nội"' --site baohaiduong --from 2024-01-01
+  baotinh search 'vải thiều OR nhãn' --sort newest --json
+"""
+
+
+def open_session(ctx: click.Context) -> Any:
+    """A session on the archive, its schema brought up to date first."""
+    from pipeline.archive import db
+    from pipeline.search.engine import install_sqlite_functions
+
+    engine = db.make_engine(_settings(ctx).database_url)
+    install_sqlite_functions(engine, tune_reads=True)
+    db.upgrade(engine)
+    return db.make_sessionmaker(engine)()
+
+
+def format_snippet(snippet: Snippet, *, tty: bool) -> str:
+    if tty:
+        return "".join(click.style(s, bold=True) if m else s for s, m in snippet.segments)
+    return snippet.as_text()
+
+
+def format_hit(hit: SearchHit, *, tty: bool) -> str:
+    day = hit.published_at.date().isoformat() if hit.published_at else "----------"
+    title = (hit.title or "(no title)").replace("\n", " ")
+    head = f"{hit.id:>8}  {day}  {hit.site or '-':<16} {title}"
+    return head + "\n" + " " * 10 + format_snippet(hit.snippet, tty=tty).replace("\n", " ")
+
+
+def total_text(result: SearchResult) -> str:
+    return f"≥ {result.total}" if result.total_is_estimate else str(result.total)
+
+
+def print_table(result: SearchResult) -> None:
+    tty = sys.stdout.isatty()
+    q = result.query
+    shown = f"{q.offset + 1}–{q.offset + len(result.hits)}" if result.hits else "0"
+    click.echo(f"{total_text(result)} articles; showing {shown}")
+    for hit in result.hits:
+        click.echo(format_hit(hit, tty=tty))
+    for name, counts in result.facets.items():
+        click.echo(f"{name}: " + ", ".join(f"{k} ({n})" for k, n in counts[:15]))
+
+
+def print_json_lines(result: SearchResult) -> None:
+    for hit in result.hits:
+        click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+    summary: dict[str, Any] = {"total": result.total, "total_is_estimate": result.total_is_estimate}
+    if result.query.facets:
+        summary["facets"] = {k: [[key, n] for key, n in v] for k, v in result.facets.items()}
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@click.command(epilog=EPILOG_SEARCH)
+@click.argument("query")
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--facets", is_flag=True, help="Also count the hits by site, province and year.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines: one hit a line, then the total.")
+@click.pass_context
+def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tuple[str, ...],
+           date_from: date | None, date_to: date | None, author: str | None, section: str | None,
+           language: str | None, no_duplicates: bool, sort: str, limit: int, offset: int,
+           facets: bool, as_json: bool) -> None:
+    """Search the archive: words (AND), "phrases", OR, -exclusion, prefix*; diacritics optional."""
+    from pipeline.search.engine import search as run_search
+
+    request = SearchQuery(text=query, sites=sites, provinces=provinces, date_from=date_from,
+                          date_to=date_to, author=author, section=section, language=language,
+                          exclude_duplicates=no_duplicates, sort=sort, limit=limit, offset=offset,
+                          facets=facets)
+    with open_session(ctx) as session:
+        result = run_search(session, request)
+    if as_json:
+        print_json_lines(result)
+    else:
+        print_table(result)
+
+
+def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
+    def iso(v: Any) -> Any:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "id": article.id, "site": article.site, "site_name": source.name if source else None,
+        "province_before": source.province_before if source else None,
+        "province_after": source.province_after if source else None,
+        "url": article.url, "canonical_url": article.canonical_url, "title": article.title,
+        "description": article.description, "author": article.author, "section": article.section,
+        "language": article.language, "published_at": iso(article.published_at),
+        "modified_at": iso(article.modified_at), "fetched_at": iso(article.fetched_at),
+        "first_seen_at": iso(article.first_seen_at), "last_seen_at": iso(article.last_seen_at),
+        "crawl_run_id": article.crawl_run_id,
+        "crawl_run_started_at": iso(run.started_at) if run else None,
+        "extractor_version": article.extractor_version, "date_source": article.date_source,
+        "modified_source": article.modified_source, "source_agency": article.source_agency,
+        "flags": list(article.flags or ()), "tags": list(article.tags or ()),
+        "word_count": article.word_count, "content_sha256": article.content_sha256,
+        "text": article.text, "captions": list(article.captions or ()),
+    }
+
+
+def print_article(data: dict[str, Any]) -> None:
+    click.echo(data["title"] or "(no title)")
+    for key in ("id", "site", "site_name", "province_before", "province_after", "published_at",
+                "author", "section", "url", "canonical_url", "fetched_at", "crawl_run_id",
+                "extractor_version", "date_source", "flags"):
+        value = data[key]
+        if value not in (None, [], ""):
+            click.echo(f"  {key:<18} {', '.join(value) if isinstance(value, list) else value}")
+    if data["description"]:
+        click.echo("\n" + data["description"])
+    click.echo("\n" + data["text"])
+    for caption in data["captions"]:
+        click.echo(f"\n[ảnh] {caption}")
+
+
+@click.command(epilog="\b\nExamples:\n  baotinh show 105123\n  baotinh show https://baohaiduong.vn/x-105123.html --json")
+@click.argument("key", metavar="ID|URL")
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.pass_context
+def show(ctx: click.Context, key: str, as_json: bool) -> None:
+    """Print one article (by id or URL) with its metadata and provenance."""
+    from pipeline.archive.models import CrawlRun, Source
+    from pipeline.archive.store import get_article
+
+    with open_session(ctx) as session:
+        article = get_article(session, key)
+        if article is None:
+            raise InputError(f"no article {key!r} in the archive; find one with: baotinh search WORDS")
+        run = session.get(CrawlRun, article.crawl_run_id) if article.crawl_run_id else None
+        source = session.get(Source, article.site) if article.site else None
+        data = article_dict(article, run, source)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_article(data)
+
+
+COMMANDS = [search, show]

@@ -1,0 +1,54 @@
+"""``baotinh serve``: the read-only web UI and JSON API over the archive."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+__all__ = ["COMMANDS", "serve"]
+
+
+@click.command(epilog="""\b
+Examples:
+  baotinh serve                       # http://127.0.0.1:8080/
+  baotinh serve --port 9000 --lang en
+  baotinh --archive /data/archive serve --host 0.0.0.0
+""")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 exposes the archive to the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="TCP port (0: any free port).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+              help="Open the printed URL in this interface language (visitors can switch).")
+@click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, lang: str | None, verbose: bool) -> None:
+    """Serve the archive's search page, article pages and JSON API (read-only; Ctrl-C stops)."""
+    # Imported here: cli.py imports this module while it is being initialised.
+    from pipeline.cli.main import _settings
+    from pipeline.web import make_app, make_server, open_archive
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    archive = open_archive(_settings(ctx))
+    try:
+        server = make_server(make_app(archive), host, port)
+    except OSError as exc:
+        archive.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}; "
+                                   "choose another --port") from None
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{server.server_port}/" + (f"?lang={lang}" if lang else "")
+    click.echo(f"serving {archive.engine.url.render_as_string(hide_password=True)} at {url}", err=True)
+    click.echo(url)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+        archive.close()
+
+
+COMMANDS = [serve]

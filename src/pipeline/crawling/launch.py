@@ -1,0 +1,198 @@
+"""Running crawls: the library side of ``baotinh crawl`` and ``baotinh demo``.
+
+The crawl itself runs in a child process (``python -m crawler``): Twisted's reactor cannot be
+restarted inside one process, and the child's crash can never take the caller down. This
+module validates the request, prepares the archive, starts the child and reads its summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeline.archive import db
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, ExitCode, InputError
+from pipeline.registry.load import Registry, load_registry
+
+__all__ = ["CrawlRequest", "CrawlResult", "SiteResult", "run_crawl", "validate_request"]
+
+# Settings for crawling a server on this machine (the demo, fixture sites): no politeness
+# delay is needed towards our own loopback server.
+LOCAL_SERVER_SETTINGS: Mapping[str, str] = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_START_DELAY": "0",
+    "AUTOTHROTTLE_MAX_DELAY": "1",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "RANDOMIZE_DOWNLOAD_DELAY": "False",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrawlRequest:
+    sites: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    origin: str | None = None
+    max_pages: int | None = None
+    since: date | None = None
+    workers: int | None = None
+    scrapy_settings: Mapping[str, str] = field(default_factory=dict)
+    verbose: bool = False
+    refresh: bool = False  # fetch known articles even when not due (issue 6)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteResult:
+    site: str
+    run_id: int | None
+    status: str
+    article_pages: int
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    failures: tuple[tuple[str, str], ...]
+    elapsed_seconds: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SiteResult:
+        return cls(
+            site=str(data.get("site")), run_id=data.get("run_id"), status=str(data.get("status")),
+            article_pages=int(data.get("article_pages") or 0), new=int(data.get("new") or 0),
+            updated=int(data.get("updated") or 0), unchanged=int(data.get("unchanged") or 0),
+            failed=int(data.get("failed") or 0),
+            failures=tuple((str(u), str(r)) for u, r in data.get("failures") or ()),
+            elapsed_seconds=data.get("elapsed_seconds"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrawlResult:
+    sites: tuple[SiteResult, ...]
+    exit_code: int
+    log_file: Path
+    seconds: float
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sites)
+
+    def error_line(self) -> str | None:
+        """One line saying what went wrong, or None when every site crawled cleanly."""
+        bad = [s for s in self.sites if s.status != "ok"]
+        if not bad and self.exit_code == 0:
+            return None
+        if not self.sites:
+            return f"the crawler stopped before crawling anything; see {self.log_file}"
+        s = bad[0]
+        if s.failures:
+            url, reason = s.failures[0]
+            verb = "cannot reach" if s.article_pages == 0 else "failed to fetch"
+            more = f" (and {s.failed - 1} more failures)" if s.failed > 1 else ""
+            return f"{s.site}: {verb} {url}: {reason}{more}; log: {self.log_file}"
+        return f"{s.site}: crawl {s.status}; log: {self.log_file}"
+
+
+def validate_request(request: CrawlRequest, registry: Registry) -> None:
+    """Fail early, in one line, on unknown sites and malformed URLs."""
+    if not request.sites and not request.urls:
+        raise InputError("nothing to crawl: give SITE_ID..., --all or --url URL")
+    for sid in request.sites:
+        if registry.find(sid) is None:
+            raise ConfigError(f"unknown site id {sid!r}; `baotinh sites` lists the known ones")
+    for url in request.urls + ((request.origin,) if request.origin else ()):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(f"not an http(s) URL: {url!r}")
+    if request.max_pages is not None and request.max_pages < 1:
+        raise InputError("--max-pages must be at least 1")
+
+
+def crawler_command(request: CrawlRequest, log_file: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "crawler", "--log-file", str(log_file)]
+    for sid in request.sites:
+        cmd += ["--site", sid]
+    for url in request.urls:
+        cmd += ["--url", url]
+    if request.origin:
+        cmd += ["--origin", request.origin]
+    if request.max_pages is not None:
+        cmd += ["--max-pages", str(request.max_pages)]
+    if request.since is not None:
+        cmd += ["--since", request.since.isoformat()]
+    if request.workers is not None:
+        cmd += ["--workers", str(request.workers)]
+    if request.refresh:
+        cmd += ["--refresh"]
+    for name, value in request.scrapy_settings.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
+def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
+              progress: Callable[[str], None] | None = None) -> CrawlResult:
+    """Crawl the requested sites into the archive and return what happened.
+
+    Raises :class:`ConfigError`/:class:`InputError` before anything starts when the request is
+    invalid, and :class:`~pipeline.errors.ArchiveError` when the archive cannot be written.
+    """
+    registry = registry or load_registry(*settings.registry_paths)
+    validate_request(request, registry)
+    engine = db.make_engine(settings.database_url)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    log_file = settings.logs_dir / f"crawl-{stamp}-{os.getpid()}.log"
+    env = {**os.environ, **settings.as_env()}
+    cmd = crawler_command(request, log_file)
+    started = datetime.now()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=None if request.verbose else subprocess.DEVNULL,
+                            text=True)
+    stdout = _wait_reporting(proc, settings, progress)
+    seconds = (datetime.now() - started).total_seconds()
+    summary: dict[str, Any] = {}
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                summary = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            break
+    sites = tuple(SiteResult.from_json(s) for s in summary.get("sites", ()))
+    if proc.returncode == ExitCode.LOCKED:
+        from pipeline.crawling.locks import LockedError
+
+        raise LockedError(str(summary.get("error") or "another crawl holds the archive lock; try again later"))
+    code = proc.returncode if sites else ExitCode.FAILED
+    return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds)
+
+
+def _wait_reporting(proc: subprocess.Popen[str], settings: Settings,
+                    progress: Callable[[str], None] | None, every: float = 1.0) -> str:
+    """Wait for the crawler child, calling ``progress`` with a status line every ``every`` s."""
+    if progress is None:
+        out, _ = proc.communicate()
+        return out or ""
+    from pipeline.crawling.ledger import read_progress
+
+    while True:
+        try:
+            out, _ = proc.communicate(timeout=every)
+            return out or ""
+        except subprocess.TimeoutExpired:
+            # retrying communicate() loses no output (subprocess docs)
+            try:
+                progress(read_progress(settings.database_url))
+            except Exception:  # a progress line is never worth failing a crawl
+                continue

@@ -1,0 +1,240 @@
+"""The coverage ledger: for every run, site and section, what was found and what became of it.
+
+Metrics and their reasons:
+
+- ``discovered`` by source: ``sitemap``, ``feed``, ``listing``
+- ``fetched`` (article pages requested and answered)
+- ``new``, ``updated``, ``unchanged`` (``unchanged``/``not_modified`` for a 304)
+- ``skipped`` with the reason: ``robots``, ``not_article``, ``too_short``, ``duplicate``,
+  ``not_due``, ``unchanged`` (sitemap/feed date not newer), ``before_since``, ``max_pages``
+- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, …
+
+The crawler counts in a :class:`Tally`; each archive batch adds the counts gathered since the
+previous batch in the same transaction, so a killed run keeps a ledger consistent with what it
+archived.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pipeline.archive.models import CrawlRun, LedgerCount
+
+__all__ = [
+    "LedgerKey",
+    "LedgerRow",
+    "RunSummary",
+    "Tally",
+    "add_counts",
+    "close_interrupted_runs",
+    "list_runs",
+    "read_ledger",
+    "section_of",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LedgerKey:
+    site_id: str
+    section: str
+    metric: str
+    reason: str = ""
+
+
+def section_of(url: str) -> str:
+    """The section of an article URL: its first path segment when the path has more than one.
+
+    >>> section_of("http://demo.baotinh.test/xa-hoi/cau-moi-123.html")
+    'xa-hoi'
+    >>> section_of("http://hanoimoi.vn/cau-moi-123.html")
+    ''
+    """
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    return segments[0] if len(segments) > 1 else ""
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts gathered by a running crawl; :meth:`take` hands over what was counted since the last take.
+
+    Only the crawler's reactor thread touches a tally; the archive writer gets the taken deltas.
+    """
+
+    site_id: str
+    counts: Counter[LedgerKey] = field(default_factory=Counter)
+    totals: Counter[LedgerKey] = field(default_factory=Counter)
+
+    def add(self, metric: str, reason: str = "", *, url: str | None = None, n: int = 1) -> None:
+        """Count ``n`` of ``metric``/``reason`` in the section of ``url``."""
+        key = LedgerKey(self.site_id, section_of(url) if url else "", metric, reason)
+        self.counts[key] += n
+        self.totals[key] += n
+
+    def take(self) -> dict[LedgerKey, int]:
+        """The counts since the previous take (and forget them)."""
+        taken, self.counts = dict(self.counts), Counter()
+        return taken
+
+    def total(self, metric: str, reason: str | None = None) -> int:
+        """The run's total for a metric (and reason), over every section."""
+        return sum(n for k, n in self.totals.items()
+                   if k.metric == metric and (reason is None or k.reason == reason))
+
+
+def add_counts(session: Session, run_id: int, deltas: Mapping[LedgerKey, int]) -> None:
+    """Add ``deltas`` to the ledger of ``run_id`` (inside the caller's transaction)."""
+    if not deltas:
+        return
+    rows = {
+        LedgerKey(r.site_id, r.section, r.metric, r.reason): r
+        for r in session.scalars(select(LedgerCount).where(LedgerCount.run_id == run_id))
+    }
+    for key, n in deltas.items():
+        row = rows.get(key)
+        if row is None:
+            session.add(LedgerCount(run_id=run_id, site_id=key.site_id, section=key.section,
+                                    metric=key.metric, reason=key.reason, count=n))
+        else:
+            row.count += n
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    site_id: str
+    section: str
+    metric: str
+    reason: str
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"site": self.site_id, "section": self.section, "metric": self.metric,
+                "reason": self.reason, "count": self.count}
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One crawl run as ``baotinh runs`` shows it."""
+
+    id: int
+    site_id: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    pages_fetched: int
+    message: str | None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "site": self.site_id, "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": self.duration_seconds, "status": self.status, "new": self.new,
+            "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed,
+            "pages_fetched": self.pages_fetched, "message": self.message,
+        }
+
+
+def _summary(run: CrawlRun) -> RunSummary:
+    return RunSummary(run.id, run.site_id, run.started_at, run.finished_at, run.status,
+                      run.articles_new, run.articles_updated, run.articles_unchanged, run.errors,
+                      run.pages_fetched, run.message)
+
+
+def list_runs(session: Session, *, site_id: str | None = None, limit: int = 20) -> list[RunSummary]:
+    """The most recent runs, newest first."""
+    stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+    if site_id:
+        stmt = stmt.where(CrawlRun.site_id == site_id)
+    return [_summary(r) for r in session.scalars(stmt)]
+
+
+def get_run(session: Session, run_id: int) -> RunSummary | None:
+    """One run, or None."""
+    run = session.get(CrawlRun, run_id)
+    return _summary(run) if run is not None else None
+
+
+def read_ledger(session: Session, run_id: int) -> list[LedgerRow]:
+    """The ledger of one run, sorted by site, section, metric and reason."""
+    rows = session.scalars(select(LedgerCount).where(LedgerCount.run_id == run_id))
+    return sorted((LedgerRow(r.site_id, r.section, r.metric, r.reason, r.count) for r in rows),
+                  key=lambda r: (r.site_id, r.section, r.metric, r.reason))
+
+
+def totals_by_metric(rows: Iterable[LedgerRow]) -> dict[str, dict[str, int]]:
+    """``{metric: {reason: count}}`` over every section ("" is the reason of a bare metric)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r.metric, {}).setdefault(r.reason, 0)
+        out[r.metric][r.reason] += r.count
+    return out
+
+
+def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
+                           now: datetime | None = None) -> list[int]:
+    """Close as ``interrupted`` the runs of ``site_ids`` still marked running.
+
+    Call it only while holding the sites' locks: then no live process owns such a run, except
+    the caller's own (excluded by pid and host).
+    """
+    now = now or datetime.now(timezone.utc)
+    me = (os.getpid(), socket.gethostname())
+    ids = [
+        r.id for r in session.scalars(select(CrawlRun).where(
+            CrawlRun.status == "running", CrawlRun.site_id.in_(list(site_ids))))
+        if (r.pid, r.hostname) != me
+    ]
+    for run_id in ids:
+        # the ledger was written batch by batch, so it knows what the dead run achieved
+        totals = totals_by_metric(read_ledger(session, run_id))
+        session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+            status="interrupted", finished_at=now,
+            pages_fetched=sum(totals.get("fetched", {}).values()),
+            articles_new=sum(totals.get("new", {}).values()),
+            articles_updated=sum(totals.get("updated", {}).values()),
+            articles_unchanged=sum(totals.get("unchanged", {}).values()),
+            errors=sum(totals.get("failed", {}).values()),
+            message="closed by a later run: the process that ran it died"))
+    return ids
+
+
+def read_progress(database_url: str) -> str:
+    """One status line of the runs in progress, from their ledgers (for a terminal display)."""
+    from pipeline.archive import db
+
+    engine = db.make_engine(database_url)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            runs = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+            parts = []
+            for run in runs:
+                totals = totals_by_metric(read_ledger(session, run.id))
+                found = sum(totals.get("discovered", {}).values())
+                parts.append(
+                    f"{run.site_id}: {found} found, {sum(totals.get('fetched', {}).values())} fetched, "
+                    f"{sum(totals.get('new', {}).values())} new, "
+                    f"{sum(totals.get('skipped', {}).values())} skipped, "
+                    f"{sum(totals.get('failed', {}).values())} failed")
+    finally:
+        engine.dispose()
+    return "; ".join(parts) or "starting…"

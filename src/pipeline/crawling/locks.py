@@ -1,0 +1,247 @@
+"""One crawl at a time: a lock per archive (a file) and per site (a row in the database).
+
+The archive lock is ``fcntl.flock`` on ``<archive>/locks/archive.lock``; the kernel releases it
+when its process dies, so a SIGKILLed crawl never blocks the next one. The file holds the
+holder's pid, host and start time, for the message an overlapping run prints.
+
+The site locks live in the ``run_locks`` table, so that crawls on different hosts sharing one
+PostgreSQL archive (``--db``) exclude each other too. A holder refreshes its heartbeat; a row
+whose holder is dead (same host, pid gone) or silent for ``stale_after`` is taken over.
+
+>>> with hold_crawl_locks(settings, ["demo"]):      # doctest: +SKIP
+...     crawl()
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.archive import db
+from pipeline.config import Settings
+from pipeline.errors import BaotinhError, ExitCode
+from pipeline.crawling.ledger import close_interrupted_runs
+from pipeline.archive.models import RunLock
+
+__all__ = [
+    "LockedError",
+    "LockHolder",
+    "acquire_db_lock",
+    "hold_archive_lock",
+    "hold_crawl",
+    "hold_crawl_locks",
+    "release_db_lock",
+]
+
+HEARTBEAT_SECONDS = 30.0
+STALE_AFTER = timedelta(minutes=5)
+
+
+class LockedError(BaotinhError):
+    """Another run holds the lock; cron should simply try again later."""
+
+    exit_code = ExitCode.LOCKED
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    pid: int
+    hostname: str
+    started_at: str
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.hostname}, since {self.started_at}"
+
+
+def _me() -> LockHolder:
+    return LockHolder(os.getpid(), socket.gethostname(),
+                      datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def _read_holder(handle: IO[str]) -> LockHolder | None:
+    handle.seek(0)
+    try:
+        data = json.loads(handle.read() or "{}")
+        return LockHolder(int(data["pid"]), str(data["hostname"]), str(data["started_at"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@contextmanager
+def hold_archive_lock(locks_dir: Path, name: str = "archive") -> Iterator[LockHolder]:
+    """Hold ``<locks_dir>/<name>.lock`` for the block, or raise :class:`LockedError` at once."""
+    locks_dir.mkdir(parents=True, exist_ok=True)
+    path = locks_dir / f"{name}.lock"
+    # "a+" neither truncates a live holder's data nor fails when the file is missing
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(handle)
+            who = holder.describe() if holder else "another process"
+            raise LockedError(f"another crawl holds {path} ({who}); try again later") from None
+        me = _me()
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": me.pid, "hostname": me.hostname, "started_at": me.started_at}))
+        handle.flush()
+        try:
+            yield me
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_stale(row: RunLock, now: datetime, stale_after: timedelta) -> bool:
+    if row.hostname == socket.gethostname() and not _pid_alive(row.pid):
+        return True
+    return now - row.heartbeat_at > stale_after
+
+
+def acquire_db_lock(session: Session, name: str, *, now: datetime | None = None,
+                    stale_after: timedelta = STALE_AFTER) -> None:
+    """Take the lock ``name`` in the ``run_locks`` table (inside the caller's transaction).
+
+    Raises :class:`LockedError` when a live holder has it; takes over a stale one.
+    """
+    now = now or datetime.now(timezone.utc)
+    me = _me()
+    row = session.get(RunLock, name)
+    if row is None:
+        session.add(RunLock(name=name, pid=me.pid, hostname=me.hostname, acquired_at=now, heartbeat_at=now))
+        try:
+            session.flush()
+        except IntegrityError:
+            raise LockedError(f"another crawl took the lock {name!r} just now; try again later") from None
+        return
+    if (row.pid, row.hostname) == (me.pid, me.hostname):
+        row.heartbeat_at = now
+        return
+    if not _is_stale(row, now, stale_after):
+        raise LockedError(
+            f"another crawl holds the lock {name!r} (pid {row.pid} on {row.hostname}, "
+            f"since {row.acquired_at:%Y-%m-%d %H:%M:%S%z}); try again later")
+    # compare-and-swap on the old heartbeat, so two runs cannot both take a stale lock over
+    taken = session.execute(
+        update(RunLock).where(RunLock.name == name, RunLock.pid == row.pid,
+                              RunLock.hostname == row.hostname,
+                              RunLock.heartbeat_at == row.heartbeat_at)
+        .values(pid=me.pid, hostname=me.hostname, acquired_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        raise LockedError(f"another crawl took over the stale lock {name!r} just now; try again later")
+
+
+def refresh_db_locks(session: Session, names: Sequence[str], *, now: datetime | None = None) -> None:
+    """Refresh the heartbeat of the locks this process holds."""
+    me = _me()
+    session.execute(
+        update(RunLock).where(RunLock.name.in_(list(names)), RunLock.pid == me.pid,
+                              RunLock.hostname == me.hostname)
+        .values(heartbeat_at=now or datetime.now(timezone.utc))
+    )
+
+
+def release_db_lock(session: Session, names: Sequence[str]) -> None:
+    """Release the locks this process holds (another holder's rows are left alone)."""
+    me = _me()
+    session.execute(delete(RunLock).where(RunLock.name.in_(list(names)), RunLock.pid == me.pid,
+                                          RunLock.hostname == me.hostname))
+
+
+def site_lock_name(site_id: str) -> str:
+    return f"site:{site_id}"
+
+
+@contextmanager
+def _heartbeat(sessions: sessionmaker[Session], names: Sequence[str], every: float) -> Iterator[None]:
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with sessions.begin() as session:
+                    refresh_db_locks(session, names)
+            except Exception:  # a missed beat only brings staleness closer; the crawl goes on
+                continue
+
+    thread = threading.Thread(target=beat, name="lock-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def hold_crawl_locks(locks_dir: Path, sessions: sessionmaker[Session], site_ids: Sequence[str], *,
+                     heartbeat_seconds: float = HEARTBEAT_SECONDS) -> Iterator[LockHolder]:
+    """Hold the archive lock and every site's database lock for the block.
+
+    Raises :class:`LockedError` (exit code 75) at once when any is held by a live run.
+    """
+    names = [site_lock_name(s) for s in dict.fromkeys(site_ids)]
+    with hold_archive_lock(locks_dir) as holder:
+        with sessions.begin() as session:
+            for name in names:
+                acquire_db_lock(session, name)
+        try:
+            with _heartbeat(sessions, names, heartbeat_seconds):
+                yield holder
+        finally:
+            with sessions.begin() as session:
+                release_db_lock(session, names)
+
+
+def current_holders(session: Session) -> list[RunLock]:
+    """The database locks currently recorded (for diagnostics)."""
+    return list(session.scalars(select(RunLock).order_by(RunLock.name)))
+
+
+@contextmanager
+def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHolder]:
+    """Everything a crawl process holds while it runs: the archive and site locks.
+
+    Once the locks are held, runs of these sites still marked ``running`` belong to dead
+    processes; they are closed as ``interrupted`` before the new run starts.
+    """
+    engine = db.make_engine(settings.database_url)
+    try:
+        db.upgrade(engine)
+        sessions = db.make_sessionmaker(engine)
+        with hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids) as holder:
+            with sessions.begin() as session:
+                close_interrupted_runs(session, site_ids)
+            yield holder
+    finally:
+        engine.dispose()

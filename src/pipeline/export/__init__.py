@@ -1,0 +1,1 @@
+"""Export: datasets (JSONL, CSV, Parquet, WARC) with manifests, checksums and datasheets."""

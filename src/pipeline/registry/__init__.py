@@ -1,0 +1,1 @@
+"""Registry: the provincial papers as data (sites.toml), loaded, merged and checked."""

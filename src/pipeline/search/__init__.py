@@ -1,0 +1,1 @@
+"""Search: the query language and Vietnamese full-text search over the archive (SQLite FTS5, PostgreSQL tsvector)."""
