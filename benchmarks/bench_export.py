@@ -77,7 +77,7 @@ def generate_archive(path: Path, n: int) -> str:
     from pipeline.archive import store
     from pipeline.archive.models import Article
     from pipeline.registry.load import load_registry
-    from pipeline.search.engine import install_sqlite_functions
+    from pipeline.archive.sqlite import install_sqlite_functions
 
     url = f"sqlite:///{path}"
     engine = db.make_engine(url)

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import text
 
 from pipeline.archive import db
-from pipeline.search.engine import SearchQuery, install_sqlite_functions, search
+from pipeline.archive.sqlite import install_sqlite_functions
+from pipeline.search.engine import SearchQuery, search
 
 from .corpus_gen import SITES, generate
 

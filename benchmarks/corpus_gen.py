@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pipeline.archive import db
-from pipeline.search.engine import install_sqlite_functions
+from pipeline.archive.sqlite import install_sqlite_functions
 
 REAL_TEXT_DIRS = (Path("/work/shared/realpages"), Path(__file__).resolve().parent.parent / "src/pipeline/demo/articles")
 SYLLABLE_RE = re.compile(r"[^\W\d_]+")
@@ -61,7 +61,7 @@ def generate(path: Path, articles: int, *, seed: int = 7) -> float:
     db.upgrade(engine)
     engine.dispose()
     conn = sqlite3.connect(path)
-    from pipeline.search.engine import register_sqlite_functions
+    from pipeline.archive.sqlite import register_sqlite_functions
     register_sqlite_functions(conn)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")

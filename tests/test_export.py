@@ -37,7 +37,8 @@ from pipeline.export.manifest import verify_export
 from pipeline.archive.models import Article, ArticleVersion
 from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
 from pipeline.registry.load import load_registry
-from pipeline.search.engine import SearchQuery, install_sqlite_functions
+from pipeline.archive.sqlite import install_sqlite_functions
+from pipeline.search.engine import SearchQuery
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -448,7 +449,7 @@ def test_export_reads_without_mmap_and_restores_the_connection(sessions: session
     # Mapped pages of the database count in RSS: with the search's mmap on, an export's peak
     # memory grew with the archive it read. The export turns it off on its own connection only.
     seen: list[tuple[int, int]] = []
-    from pipeline.search.engine import install_sqlite_functions
+    from pipeline.archive.sqlite import install_sqlite_functions
 
     engine = sessions.kw["bind"]
     install_sqlite_functions(engine, tune_reads=True)  # as search and the web UI open it

@@ -25,7 +25,7 @@ from .conftest import ServedSite, run_cli
 def _connect(archive: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(archive / "baotinh.sqlite")
     try:  # the search triggers (issue 4) call baotinh_fold on every article write
-        from pipeline.search.engine import register_sqlite_functions
+        from pipeline.archive.sqlite import register_sqlite_functions
 
         register_sqlite_functions(conn)
     except ImportError:

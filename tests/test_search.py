@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from pipeline.archive import db
 from pipeline.text.fold import fold
 from pipeline.archive.models import Article
-from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, install_sqlite_functions,
-                             make_snippet, parse_query, rebuild_index, search)
+from pipeline.archive.sqlite import install_sqlite_functions
+from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
+                                    rebuild_index, search)
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.archive import db
-from pipeline.search.engine import install_sqlite_functions
+from pipeline.archive.sqlite import install_sqlite_functions
 from tests.conftest import run_cli
 from tests.search_corpus.corpus import load_corpus
 

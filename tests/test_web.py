@@ -23,7 +23,7 @@ from pipeline.config import Settings
 from pipeline.text.dates import VN_TZ
 from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
-from pipeline.search.engine import install_sqlite_functions
+from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.web import make_app, make_server, open_archive
 from pipeline.web.i18n import LANGUAGES, pick_language
 

@@ -71,7 +71,7 @@ def make_engine(url: str, *, check_writable: bool = True) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _on_sqlite_connect)
             # The search index's triggers fold text with a Python function (đ→d, tones).
-            from pipeline.search.engine import install_sqlite_functions
+            from pipeline.archive.sqlite import install_sqlite_functions
 
             install_sqlite_functions(engine)
         else:

@@ -25,7 +25,7 @@ Examples:
 def open_session(ctx: click.Context) -> Any:
     """A session on the archive, its schema brought up to date first."""
     from pipeline.archive import db
-    from pipeline.search.engine import install_sqlite_functions
+    from pipeline.archive.sqlite import install_sqlite_functions
 
     engine = db.make_engine(_settings(ctx).database_url)
     install_sqlite_functions(engine, tune_reads=True)

@@ -75,7 +75,7 @@ __all__ = [
 BATCH_ROWS = 1000
 # SQLite settings of the export's connection, restored afterwards. No memory-mapped I/O: mapped
 # pages of the database file count in the process's RSS, so with the search's 64 GiB mmap
-# (search.tune_sqlite_reads) peak RSS grew with the data read (2.3 GB at 1,000,000 articles,
+# (archive.sqlite.tune_sqlite_reads) peak RSS grew with the data read (2.3 GB at 1,000,000 articles,
 # 2.06 GB of it file-backed); an export reads every page once, where pread costs no more.
 # A modest page cache: each row is read once, in rowid order.
 _EXPORT_PRAGMAS = {"mmap_size": 0, "cache_size": -8 * 1024}

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (Engine, Select, and_, bindparam, column, event, func, literal_column, or_,
+from sqlalchemy import (Engine, Select, and_, bindparam, column, func, literal_column, or_,
                         select, table, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -37,13 +37,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from pipeline.text.dates import VN_TZ
-from pipeline.text.fold import fold, fold_aligned, take_fold
+from pipeline.text.fold import fold, fold_aligned
 from pipeline.archive.models import Article, Source
 from pipeline.search.query import ParsedQuery, QueryError, Term, parse_query
 
 __all__ = [
     "CANDIDATE_CAP", "QueryError", "SearchHit", "SearchQuery", "SearchResult", "Snippet",
-    "filtered_articles", "install_sqlite_functions", "parse_query", "rebuild_index", "search",
+    "filtered_articles", "parse_query", "rebuild_index", "search",
 ]
 
 SORTS = ("relevance", "newest", "oldest")
@@ -60,9 +60,6 @@ FTS5_WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 PG_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
 FTS_TABLE = "articles_fts"
 FTS = table(FTS_TABLE, column("rowid"))
-# Per-connection read tuning (see tune_sqlite_reads): address space, not memory, for mmap.
-SQLITE_MMAP_BYTES = 64 * 1024**3
-SQLITE_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,46 +132,6 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # True when ``total`` is a lower bound ("≥ total"): the match set exceeded the cap.
     total_is_estimate: bool = False
-
-
-# -- SQLite functions ------------------------------------------------------------------------
-def sqlite_fold(value: str | None) -> str | None:
-    """``baotinh_fold`` as SQLite calls it (NULL stays NULL; a text folded ahead is not refolded)."""
-    return None if value is None else take_fold(value)
-
-
-def register_sqlite_functions(dbapi_conn: Any, _record: Any = None) -> None:
-    """Register ``baotinh_fold`` on one raw sqlite3 connection (the FTS triggers call it)."""
-    dbapi_conn.create_function("baotinh_fold", 1, sqlite_fold, deterministic=True)
-
-
-def tune_sqlite_reads(dbapi_conn: Any, _record: Any = None) -> None:
-    """Read-side PRAGMAs for search: memory-mapped I/O and a larger page cache.
-
-    A search touches a few thousand scattered pages (FTS5 doclists, article rows); through
-    mmap they cost a memory read instead of a ``pread`` each, about three times faster.
-    Both are per connection and do not change the file.
-    """
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cur.close()
-
-
-def install_sqlite_functions(engine: Engine, *, tune_reads: bool = False) -> None:
-    """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``.
-
-    ``db.make_engine`` calls this; writing an article without it fails in the FTS trigger.
-    ``tune_reads`` also memory-maps the database and enlarges the page cache: right for search
-    and the web UI (random reads, 2–3× faster lookups), wrong for long sequential readers such
-    as exports, whose resident memory would grow with every mapped page.
-    """
-    if engine.dialect.name != "sqlite":
-        return
-    listeners = (register_sqlite_functions, tune_sqlite_reads) if tune_reads else (register_sqlite_functions,)
-    for listener in listeners:
-        if not event.contains(engine, "connect", listener):
-            event.listen(engine, "connect", listener)
 
 
 # -- the text match as a dialect-neutral SQL element -----------------------------------------

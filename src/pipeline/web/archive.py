@@ -23,7 +23,7 @@ from pipeline.config import Settings
 from pipeline.text.dates import VN_TZ
 from pipeline.errors import ArchiveError
 from pipeline.archive.models import Article, AwareDateTime, JSONType, Source
-from pipeline.search.engine import install_sqlite_functions
+from pipeline.archive.sqlite import install_sqlite_functions
 
 __all__ = [
     "ArchiveFeatures",

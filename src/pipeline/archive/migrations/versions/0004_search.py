@@ -6,7 +6,7 @@ Create Date: 2026-11-25
 
 SQLite: a contentless FTS5 table over the folded title, description, text and author, kept in
 sync by triggers that call ``baotinh_fold`` (registered on every connection by
-``pipeline.search.engine.install_sqlite_functions``). The folded text is stored only in the index.
+``pipeline.archive.sqlite.install_sqlite_functions``). The folded text is stored only in the index.
 
 PostgreSQL: ``baotinh_fold(text)``, an immutable SQL function (translate + lower) that folds like
 ``pipeline.text.fold.fold``, and a generated ``tsvector`` column with a GIN index.
@@ -46,7 +46,7 @@ def folded_list(prefix: str) -> str:
 
 
 def upgrade_sqlite() -> None:
-    from pipeline.search.engine import register_sqlite_functions
+    from pipeline.archive.sqlite import register_sqlite_functions
 
     # The backfill and the triggers below need the function on this very connection.
     register_sqlite_functions(op.get_bind().connection.driver_connection)
