@@ -1,4 +1,4 @@
-"""Tests of pipeline.text.normalise: text repair, whitespace, canonical URLs, digests, decoding."""
+"""Tests of pipeline.text.normalise, .urls and .charset: text repair, whitespace, canonical URLs, digests, decoding."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+import pipeline.text.charset as charset_module
 import pipeline.text.normalise as normalise_module
+import pipeline.text.urls as urls_module
 
+from pipeline.text.charset import decode_html
 from pipeline.text.fold import fold
 from pipeline.text.normalise import (
-    canonicalise_url,
     clean_inline,
     count_words,
-    decode_html,
     normalise_text,
     normalise_whitespace,
     repair_mojibake,
@@ -29,6 +30,7 @@ from pipeline.text.normalise import (
     sha256_text,
     unify_tone_placement,
 )
+from pipeline.text.urls import canonicalise_url
 
 SEED = paths.SEED
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -433,6 +435,12 @@ def test_repair_text_never_raises_on_random_text() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(normalise_module).failed == 0
+
+
+def test_docstring_examples_of_urls_and_charset() -> None:
+    for module in (urls_module, charset_module):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0
 
 
 def test_decode_html_declared_utf8_but_cp1258_bytes() -> None:

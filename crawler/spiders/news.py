@@ -35,7 +35,7 @@ from pipeline.crawling import ledger
 from pipeline.config import load_settings
 from pipeline.text.dates import VN_TZ
 from pipeline.registry.load import Site, host_of, load_registry
-from pipeline.text.normalise import canonicalise_url
+from pipeline.text.urls import canonicalise_url
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
 from pipeline.crawling.workers import FetchedPage
 

@@ -45,7 +45,7 @@ def history(ctx: click.Context, key: str, as_json: bool) -> None:
     with _session(ctx) as session:
         article = store.get_article(session, key)
         if article is None:
-            from pipeline.text.normalise import canonicalise_url
+            from pipeline.text.urls import canonicalise_url
 
             article = store.get_article(session, canonicalise_url(key))
         if article is None:

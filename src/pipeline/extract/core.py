@@ -46,15 +46,15 @@ from pipeline.text.dates import (
     parse_iso_datetime,
 )
 from pipeline.errors import ExtractionError
+from pipeline.text.charset import decode_html
 from pipeline.text.normalise import (
-    canonicalise_url,
     clean_inline,
     count_words,
-    decode_html,
     normalise_text,
     repair_mojibake,
     sha256_text,
 )
+from pipeline.text.urls import canonicalise_url
 from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import ExtractionHints, Site, host_of
 
