@@ -1,4 +1,4 @@
-"""Generic discovery (`pipeline.discover.classify`) on inline documents and on the real Dân trí pages."""
+"""Generic discovery (`pipeline.discover`) on inline documents and on the real Dân trí pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.discover.classify import (
+from pipeline.discover import (
     COMMON_FEED_PATHS,
     COMMON_SITEMAP_PATHS,
     classify_page,

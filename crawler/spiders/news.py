@@ -29,7 +29,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from pipeline.archive import db as archive_db
-from pipeline.discover import classify as discover
+from pipeline import discover
 from pipeline.crawling import frontier
 from pipeline.crawling import ledger
 from pipeline.config import load_settings

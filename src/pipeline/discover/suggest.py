@@ -1,8 +1,8 @@
 """``baotinh sites suggest URL``: look at a paper the registry does not know, draft its entry.
 
 A handful of polite requests (robots.txt first and obeyed, the home page, the feeds and one
-sitemap it names), then :mod:`pipeline.discover.classify` decides what they hold. Uses the standard
-library's HTTP client: this is a few requests, not a crawl.
+sitemap it names), then the pure functions of :mod:`pipeline.discover` decide what they hold.
+Uses the standard library's HTTP client: this is a few requests, not a crawl.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import urllib.robotparser
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from pipeline.discover import classify as discover
+from pipeline import discover
 from pipeline.errors import BaotinhError, InputError
-from pipeline.text.normalise import decode_html
+from pipeline.text.charset import decode_html
 
 MAX_BYTES = 8 * 1024 * 1024
 
