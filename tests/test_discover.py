@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from . import paths
 
+import ast
+import doctest
 import gzip
 import re
 import tomllib
@@ -12,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import pipeline.discover.classify as classify_module
+import pipeline.discover.draft as draft_module
+import pipeline.discover.feeds as feeds_module
 from pipeline.discover import (
     COMMON_FEED_PATHS,
     COMMON_SITEMAP_PATHS,
@@ -271,3 +276,22 @@ def test_draft_without_findings_still_parses() -> None:
     site = tomllib.loads(draft)["sites"][0]
     assert site["name"] == "tin.example.vn" and "article_pattern" not in site
     assert site["scheme"] == "http" and "no article pattern" in site["notes"]
+
+
+def test_docstring_examples() -> None:
+    for module in (feeds_module, classify_module, draft_module):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0
+
+
+def test_discover_room_imports_only_lower_rooms() -> None:
+    """pipeline.discover stands on text and registry only; no crawler, Scrapy or Twisted."""
+    allowed = ("pipeline.discover", "pipeline.text.", "pipeline.registry", "pipeline.errors")
+    for module in sorted(Path(feeds_module.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] if node.module != "pipeline" else [f"pipeline.{a.name}" for a in node.names]
+            for name in names:
+                if name.split(".")[0] in ("pipeline", "crawler", "scrapy", "twisted"):
+                    assert name.startswith(allowed), (module.name, name)

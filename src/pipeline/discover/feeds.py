@@ -4,7 +4,7 @@ Pure functions over strings and bytes (no network, no Scrapy): feeds announced b
 (``<link rel=alternate>``, feed-looking links) or at common paths, sitemaps named by robots.txt
 or at common paths, and tolerant parsers for RSS/Atom feeds and (gzipped) sitemaps.
 
->>> parse_robots_sitemaps("User-agent: *\nSitemap: https://x.vn/sitemap.xml")
+>>> parse_robots_sitemaps("Sitemap: https://x.vn/sitemap.xml # news")
 ['https://x.vn/sitemap.xml']
 """
 
