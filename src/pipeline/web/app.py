@@ -21,7 +21,6 @@ from wsgiref.simple_server import make_server as wsgiref_make_server
 from pipeline.errors import InputError
 from pipeline.search.engine import QueryError, SearchQuery, search
 from pipeline.web import api, pages
-from pipeline.web.openapi import build_openapi
 from pipeline.web.archive import (
     ReadOnlyArchive,
     fetch_article,
@@ -30,6 +29,7 @@ from pipeline.web.archive import (
     read_article_capture,
 )
 from pipeline.web.i18n import pick_language
+from pipeline.web.openapi import build_openapi
 from pipeline.web.render import Templates, load_templates
 from pipeline.web.views import Page, VersionsView
 

@@ -66,7 +66,8 @@ def _frame(ctx: PageContext, title: str) -> Frame:
     params = [(k, v) for k, v in ctx.query if k != "lang"]
     return Frame(
         lang=ctx.lang, title=f"{title} · {ctx.t('app_name')}" if title else ctx.t("app_name"),
-        home_url=ctx.link("/"), other_lang=other, other_lang_url=url_with(ctx.path, [*params, ("lang", other)]),
+        home_url=ctx.link("/"), other_lang=other,
+        other_lang_url=url_with(ctx.path, [*params, ("lang", other)]),
         t=LANGUAGES[ctx.lang],
     )
 
@@ -83,7 +84,8 @@ def time_view(ctx: PageContext, value: datetime | None) -> TimeView | None:
 
 
 # -- the search page ---------------------------------------------------------------------------
-def _options(ctx: PageContext, values: Sequence[tuple[str, str]], chosen: Sequence[str]) -> tuple[OptionView, ...]:
+def _options(ctx: PageContext, values: Sequence[tuple[str, str]],
+             chosen: Sequence[str]) -> tuple[OptionView, ...]:
     """An "any" option, then one per (value, label), the chosen ones selected."""
     first = OptionView("", ctx.t("any"), not chosen)
     return (first, *(OptionView(value, label, value in chosen) for value, label in values))
@@ -178,7 +180,8 @@ def search_page(ctx: PageContext, params: SearchQuery, sources: Sequence[Source]
 
 # -- the article page --------------------------------------------------------------------------
 def _metadata(ctx: PageContext, article: Article, source: Source | None) -> tuple[MetaRow, ...]:
-    rows: list[tuple[str, Value | None]] = [("site", f"{source.name} ({article.site})" if source else article.site)]
+    site = f"{source.name} ({article.site})" if source else article.site
+    rows: list[tuple[str, Value | None]] = [("site", site)]
     if source and (source.province_before or source.province_after):
         before, after = source.province_before or "?", source.province_after or "?"
         rows.append(("province", before if before == after else f"{before} → {after}"))

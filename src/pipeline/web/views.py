@@ -25,6 +25,7 @@ __all__ = [
     "ResultsView",
     "SearchView",
     "TimeView",
+    "Value",
     "VersionsView",
 ]
 
