@@ -1,7 +1,7 @@
-"""The JSON API behind the web UI: parameter parsing, result shapes and the OpenAPI document.
+"""The JSON API behind the web UI: parameter parsing and result shapes.
 
 The HTML pages and the API read their parameters through the same :func:`parse_search_params`,
-so a filter means the same thing in both.
+so a filter means the same thing in both. The OpenAPI document is :mod:`pipeline.web.openapi`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pipeline import __version__
 from pipeline.errors import InputError
 from pipeline.archive.models import Article, Source
 from pipeline.record import to_jsonable
@@ -21,9 +20,9 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "PAGE_SIZE",
+    "SORTS",
     "BadParameter",
     "article_as_dict",
-    "build_openapi",
     "hit_as_dict",
     "parse_search_params",
     "result_as_dict",
@@ -152,109 +151,3 @@ def article_as_dict(article: Article, source: Source | None) -> dict[str, Any]:
         "after": source.province_after if source else None,
     }
     return out
-
-
-def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def build_openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of the API (served at ``/api/openapi.json``)."""
-    nullable_str: dict[str, Any] = {"type": ["string", "null"]}
-    string_list: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-    hit_props: dict[str, Any] = {
-        "id": {"type": "integer"}, "url": {"type": "string"}, "canonical_url": {"type": "string"},
-        "site": nullable_str, "site_name": nullable_str, "province": nullable_str,
-        "title": nullable_str, "description": nullable_str, "author": nullable_str,
-        "section": nullable_str,
-        "published_at": {"type": ["string", "null"], "format": "date-time"},
-        "score": {"type": ["number", "null"]},
-        "snippet": {"type": "array", "items": {
-            "type": "object", "required": ["text", "match"],
-            "properties": {"text": {"type": "string"}, "match": {"type": "boolean"}}}},
-    }
-    article_props: dict[str, Any] = {
-        "id": {"type": "integer"}, "url": {"type": "string"}, "canonical_url": {"type": "string"},
-        "site": nullable_str, "site_name": nullable_str,
-        "province": {"type": "object", "properties": {"before": nullable_str, "after": nullable_str}},
-        "title": nullable_str, "description": nullable_str, "author": nullable_str,
-        "published_at": {"type": ["string", "null"], "format": "date-time"},
-        "modified_at": {"type": ["string", "null"], "format": "date-time"},
-        "section": nullable_str, "tags": string_list, "language": nullable_str,
-        "text": {"type": "string"}, "captions": string_list,
-        "images": {"type": "array", "items": {"type": "object", "properties": {
-            "url": {"type": "string"}, "caption": nullable_str}}},
-        "word_count": {"type": "integer"}, "content_sha256": {"type": "string"},
-        "fetched_at": {"type": ["string", "null"], "format": "date-time"},
-        "date_source": nullable_str, "modified_source": nullable_str, "source_agency": nullable_str,
-        "flags": string_list, "extractor_version": nullable_str,
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "baotinh archive API", "version": __version__,
-                 "description": "Read-only search and retrieval over the archive of Vietnam's "
-                                "provincial press. Text is Unicode NFC; dates are ISO 8601 with offset."},
-        "paths": {
-            "/api/search": {"get": {
-                "operationId": "search",
-                "summary": "Full-text search with filters, sorting, pagination and facets",
-                "parameters": [
-                    _param("q", {"type": "string"}, 'Words (AND), "phrases", OR, -exclusion, prefix*; '
-                                                    "with or without diacritics"),
-                    _param("site", string_list, "Registry site id (repeatable)"),
-                    _param("province", string_list, "Province, old or new name (repeatable)"),
-                    _param("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)"),
-                    _param("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)"),
-                    _param("author", {"type": "string"}, "Author"),
-                    _param("section", {"type": "string"}, "Section"),
-                    _param("language", {"type": "string"}, "Language code, e.g. vi"),
-                    _param("no_duplicates", {"type": "string", "enum": ["0", "1"]}, "Exclude near-duplicates"),
-                    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order"),
-                    _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                     "default": PAGE_SIZE}, "Hits per page"),
-                    _param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET,
-                                      "default": 0}, "Hits to skip"),
-                    _param("facets", {"type": "string", "enum": ["0", "1"]}, "Count hits by site, province, year"),
-                ],
-                "responses": {
-                    "200": {"description": "Hits", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/SearchResult"}}}},
-                    "400": _error_response("Malformed query (bad_query) or parameter (bad_parameter)"),
-                    "500": _error_response("Server error (logged)"),
-                },
-            }},
-            "/api/articles/{id}": {"get": {
-                "operationId": "getArticle",
-                "summary": "One article's record with its provenance",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer", "minimum": 1}}],
-                "responses": {
-                    "200": {"description": "The article", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Article"}}}},
-                    "404": _error_response("No article with this id (not_found)"),
-                    "500": _error_response("Server error (logged)"),
-                },
-            }},
-        },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error", "code"], "properties": {
-                "error": {"type": "string", "description": "A message for the user"},
-                "code": {"type": "string", "enum": ["bad_query", "bad_parameter", "not_found",
-                                                    "method_not_allowed", "server_error"]}}},
-            "Hit": {"type": "object", "properties": hit_props},
-            "SearchResult": {"type": "object", "required": ["total", "total_is_estimate", "hits", "facets"],
-                             "properties": {
-                                 "total": {"type": "integer"},
-                                 "total_is_estimate": {"type": "boolean"},
-                                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                                 "facets": {"type": "object", "additionalProperties": {
-                                     "type": "array", "items": {"type": "object", "properties": {
-                                         "value": {"type": "string"}, "count": {"type": "integer"}}}}}}},
-            "Article": {"type": "object", "properties": article_props},
-        }},
-    }

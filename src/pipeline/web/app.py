@@ -29,7 +29,9 @@ from pipeline.web.archive import (
     read_article_capture,
 )
 from pipeline.web.i18n import pick_language
-from pipeline.web.render import Html, Templates, load_templates
+from pipeline.web.openapi import build_openapi
+from pipeline.web.render import Templates, load_templates
+from pipeline.web.views import Page, VersionsView
 
 __all__ = ["Request", "Response", "WebApp", "make_app", "make_server"]
 
@@ -105,7 +107,7 @@ def json_error(status: int, code: str, message: str) -> Response:
     return json_response(status, {"error": message, "code": code})
 
 
-def html_response(status: int, page: Html) -> Response:
+def html_response(status: int, page: str) -> Response:
     """An HTML page; its language may come from ``Accept-Language``, hence ``Vary``."""
     return Response(status, page.encode("utf-8"), "text/html; charset=utf-8", (("Vary", "Accept-Language"),))
 
@@ -145,8 +147,8 @@ class WebApp:
         if request.method not in ("GET", "HEAD"):
             resp = (json_error(405, "method_not_allowed", f"{request.method} is not allowed; use GET")
                     if request.path.startswith("/api/") else
-                    html_response(405, pages.render_error_page(self.context(request), "method_not_allowed",
-                                                               f"{request.method}: GET, HEAD")))
+                    self.html(405, pages.error_page(self.context(request), "method_not_allowed",
+                                                    f"{request.method}: GET, HEAD")))
             return Response(resp.status, resp.body, resp.content_type, (("Allow", "GET, HEAD"),))
         if request.path.startswith("/api/"):
             return self.handle_api(request)
@@ -167,7 +169,7 @@ class WebApp:
         """The JSON endpoints; every failure becomes the JSON error shape."""
         path = request.path
         if path == "/api/openapi.json":
-            return json_response(200, api.build_openapi())
+            return json_response(200, build_openapi())
         if path == "/api/search":
             return self.api_search(request)
         if m := _API_ARTICLE.fullmatch(path):
@@ -178,10 +180,14 @@ class WebApp:
         return json_error(404, "not_found", f"no API endpoint {path}; see /api/openapi.json")
 
     # -- pages ---------------------------------------------------------------------------------
+    def html(self, status: int, page: Page) -> Response:
+        """``page`` rendered by its template."""
+        return html_response(status, self.templates.render(page))
+
     def context(self, request: Request) -> pages.PageContext:
         requested = request.query.get("lang", [None])[0]
         return pages.PageContext(
-            templates=self.templates, lang=pick_language(requested, request.accept_language),
+            lang=pick_language(requested, request.accept_language),
             explicit_lang=requested is not None and requested in ("vi", "en"),
             path=request.path, query=request.query_pairs,
         )
@@ -193,14 +199,14 @@ class WebApp:
             try:
                 params = api.parse_search_params(request.query, paged=True)
             except api.BadParameter as exc:
-                return html_response(400, pages.render_search_page(ctx, SearchQuery(), sources, None, str(exc)))
+                return self.html(400, pages.search_page(ctx, SearchQuery(), sources, None, str(exc)))
             if params.is_empty:
-                return html_response(200, pages.render_search_page(ctx, params, sources, None))
+                return self.html(200, pages.search_page(ctx, params, sources, None))
             try:
                 result = search(session, params)
             except QueryError as exc:
-                return html_response(400, pages.render_search_page(ctx, params, sources, None, str(exc)))
-        return html_response(200, pages.render_search_page(ctx, params, sources, result))
+                return self.html(400, pages.search_page(ctx, params, sources, None, str(exc)))
+        return self.html(200, pages.search_page(ctx, params, sources, result))
 
     def article_page(self, request: Request, article_id: int) -> Response:
         ctx = self.context(request)
@@ -209,18 +215,18 @@ class WebApp:
             if found is None:
                 return self.not_found(request)
             article, source = found
-            versions = Html("")
+            versions: VersionsView | None = None
             if self.archive.features.has_versions:
                 columns, rows = list_versions(session, self.archive.features, article_id)
                 if columns:
-                    versions = pages.render_versions(ctx, columns, rows)
+                    versions = pages.versions_view(ctx, columns, rows)
             capture_url = None
             if self.archive.features.has_captures and getattr(article, "capture_warc", None):
                 capture_url = ctx.link(f"/articles/{article_id}/capture")
             back = request.query.get("back", [None])[0]
-            page = pages.render_article_page(ctx, article, source, versions=versions,
-                                             capture_url=capture_url, back=back)
-        return html_response(200, page)
+            page = pages.article_page(ctx, article, source, versions=versions,
+                                      capture_url=capture_url, back=back)
+        return self.html(200, page)
 
     def capture(self, request: Request, article_id: int) -> Response:
         """The HTTP payload of the article's WARC response record, as plain text."""
@@ -229,7 +235,7 @@ class WebApp:
             payload = read_article_capture(self.archive, session, found[0]) if found else None
         if payload is None:
             ctx = self.context(request)
-            return html_response(404, pages.render_error_page(ctx, "not_found", ctx.t("capture_missing")))
+            return self.html(404, pages.error_page(ctx, "not_found", ctx.t("capture_missing")))
         # text/plain + nosniff: the captured HTML is shown as source, never rendered here.
         return Response(200, payload.body, f"text/plain; charset={payload.charset}",
                         (("Content-Disposition", f'inline; filename="article-{article_id}.txt"'),))
@@ -246,14 +252,14 @@ class WebApp:
         if request.path.startswith("/api/"):
             return json_error(404, "not_found", "not found")
         ctx = self.context(request)
-        return html_response(404, pages.render_error_page(ctx, "not_found", ctx.t("not_found_text")))
+        return self.html(404, pages.error_page(ctx, "not_found", ctx.t("not_found_text")))
 
     def server_error(self, request: Request) -> Response:
         if request.path.startswith("/api/"):
             return json_error(500, "server_error", "internal error; it has been logged")
         try:
             ctx = self.context(request)
-            return html_response(500, pages.render_error_page(ctx, "server_error", ctx.t("server_error_text")))
+            return self.html(500, pages.error_page(ctx, "server_error", ctx.t("server_error_text")))
         except Exception:
             log.exception("error rendering the error page")
             return Response(500, b"internal error", "text/plain; charset=utf-8")

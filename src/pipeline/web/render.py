@@ -1,84 +1,49 @@
-"""A tiny HTML renderer: ``string.Template`` files whose every value is escaped by default.
+"""The Jinja2 environment of the web UI: every template autoescaped, every name required.
 
-Only :class:`Html` values — fragments this package built from escaped pieces — go into a page
-unescaped; any other value (article content, query strings, translations) is passed through
-:func:`html.escape`. There is deliberately no way to mark outside text as safe.
+Templates live in ``templates/`` of this package; they get a page's plain view
+(:mod:`pipeline.web.views`) and escape every value they write. Nothing in this package marks
+outside text as safe.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
-from string import Template
-from types import MappingProxyType
-from urllib.parse import urlencode
 
-__all__ = ["Html", "Templates", "attrs", "escape", "join_html", "load_templates", "tag", "url_with"]
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from pipeline.web.views import Page
 
-class Html(str):
-    """A fragment of markup already escaped by this package."""
-
-    __slots__ = ()
+__all__ = ["Templates", "load_templates", "make_environment"]
 
 
-def escape(value: object) -> Html:
-    """``value`` as text safe in element content and in quoted attribute values."""
-    if isinstance(value, Html):
-        return value
-    return Html(html.escape("" if value is None else str(value), quote=True))
+def make_environment(package: str = "pipeline.web") -> Environment:
+    """The environment over ``package``'s ``templates/`` folder.
 
-
-def join_html(parts: Iterable[object], sep: str = "") -> Html:
-    """Concatenate fragments, escaping any part that is not already :class:`Html`."""
-    return Html(escape(sep).join(escape(p) for p in parts))
-
-
-def attrs(values: Mapping[str, object]) -> Html:
-    """`` name="value"`` pairs; ``None``/``False`` drop the attribute, ``True`` writes it bare."""
-    out: list[str] = []
-    for name, value in values.items():
-        if value is None or value is False:
-            continue
-        attr_name = name.rstrip("_").replace("_", "-")
-        out.append(f" {attr_name}" if value is True else f' {attr_name}="{escape(value)}"')
-    return Html("".join(out))
-
-
-def tag(name: str, content: object = "", **attributes: object) -> Html:
-    """``<name attrs>content</name>`` with the content escaped unless it is :class:`Html`.
-
-    >>> tag("a", "<b>", href="/x?a=1&b=2")
-    '<a href="/x?a=1&amp;b=2">&lt;b&gt;</a>'
+    ``autoescape=True`` escapes every value in every template (whatever its file name), and
+    :class:`~jinja2.StrictUndefined` turns a misspelt name into an error instead of blank text.
     """
-    return Html(f"<{name}{attrs(attributes)}>{escape(content)}</{name}>")
-
-
-def url_with(path: str, params: Iterable[tuple[str, str]]) -> str:
-    """``path?query`` from (name, value) pairs, empty values dropped (plain text; escape it)."""
-    query = urlencode([(k, v) for k, v in params if v != ""])
-    return f"{path}?{query}" if query else path
+    return Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Templates:
-    """The page templates, read once when the application starts."""
+    """The page templates, loaded (and compiled on first use) once per application."""
 
-    by_name: Mapping[str, Template]
+    env: Environment
 
-    def render(self, name: str, **values: object) -> Html:
-        """Fill template ``name``; every value is escaped unless it is :class:`Html`."""
-        return Html(self.by_name[name].substitute({k: escape(v) for k, v in values.items()}))
+    def render(self, page: Page) -> str:
+        """The HTML of ``page``: its template filled with the frame, the strings and its view."""
+        template = self.env.get_template(page.template)
+        return template.render(frame=page.frame, t=page.frame.t, view=page.view)
 
 
 def load_templates(package: str = "pipeline.web") -> Templates:
-    """Every ``templates/*.html`` of ``package``, keyed by file name without ``.html``."""
-    folder = resources.files(package) / "templates"
-    found = {
-        entry.name.removesuffix(".html"): Template(entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".html")
-    }
-    return Templates(MappingProxyType(found))
+    """The templates of ``package`` (``pipeline.web`` by default)."""
+    return Templates(make_environment(package))
