@@ -1,7 +1,7 @@
 """Photo captions and images: kept apart from the article text, each caption with its image.
 
->>> tree = lxml.html.fragment_fromstring('<div><p>Cầu mới. (Ảnh: TTXVN)</p></div>')
->>> caption_text(tree)
+>>> from lxml.html import fragment_fromstring
+>>> caption_text(fragment_fromstring('<div><p>Cầu mới. (Ảnh: TTXVN)</p></div>'))
 'Cầu mới.'
 """
 
@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml.html import HtmlElement
 
 from pipeline.extract.markup import CAPTION

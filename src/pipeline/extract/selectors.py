@@ -1,7 +1,8 @@
 """Finding elements fast: compiled XPaths, class-word lookups that skip pages without the
 words, and the registry's CSS hints turned into XPath.
 
->>> tree = lxml.html.document_fromstring('<div class="box detail-content"><p>x</p></div>')
+>>> from lxml.html import document_fromstring
+>>> tree = document_fromstring('<div class="box detail-content"><p>x</p></div>')
 >>> [e.tag for e in select_all(tree, "div.detail-content p, .missing", ClassText(tree))]
 ['p']
 """
@@ -14,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 import lxml.etree
-import lxml.html
 from cssselect import GenericTranslator, SelectorError
 from cssselect import parse as parse_css
 from cssselect.parser import Class, CombinedSelector, Hash
