@@ -18,7 +18,7 @@ Extractor = Callable[[bytes, str], object]
 
 
 def _baotinh(site: Site | None) -> Extractor:
-    from pipeline.extract.core import extract_article
+    from pipeline.extract import extract_article
 
     return lambda body, url: extract_article(body, url, site=site)
 

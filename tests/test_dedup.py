@@ -21,7 +21,7 @@ from pipeline.text import simhash
 from pipeline.archive import store
 from pipeline.text.dates import VN_TZ
 from pipeline.demo import load_demo_articles
-from pipeline.extract.core import canonical_for
+from pipeline.extract.urls import canonical_for
 from pipeline.archive.models import Article, SimhashBand
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import load_registry

@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.extract.core: the seed article, bad input, and the hard cases of issue 3."""
+"""Unit tests of pipeline.extract: the seed article, bad input, and the hard cases of issue 3."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 
 from pipeline.demo import DemoSite
 from pipeline.errors import ExtractionError
-from pipeline.extract.core import EXTRACTOR_VERSION, Byline, extract_article, parse_byline
+from pipeline.extract import EXTRACTOR_VERSION, extract_article
+from pipeline.extract.byline import Byline, parse_byline
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import Registry, load_registry
 
@@ -260,22 +261,50 @@ def test_parse_byline(line: str, expected: Byline | None) -> None:
 def test_class_shortcuts_select_what_the_plain_xpaths_select(registry: Registry, strip_classes: bool) -> None:
     """ClassText skips lookups the page's class and id values rule out; CSS hints skip the
     selectors whose classes are missing. Both must select exactly what the full XPath does."""
-    from pipeline.extract import core as ex
+    from lxml.html import HtmlElement
+
+    from pipeline.extract.markup import BOILERPLATE, BYLINE, CAPTION, GENERIC_BODY, LEAD, SECTION, TAGS
+    from pipeline.extract.page import decode_page, parse_tree
+    from pipeline.extract.selectors import ClassText, css_xpath, find_classed, select_all
 
     selectors = {s for site in registry.sites for s in (*hint_selectors(site.hints), *site.hints.remove) if s}
     for path in sorted((GOLDEN / "pages").glob("*.html"))[::3]:
-        tree = ex.parse_tree(ex.decode_page(path.read_bytes(), None), path.name)
+        tree = parse_tree(decode_page(path.read_bytes(), None), path.name)
         if strip_classes:
             for element in tree.xpath("//*[@class]"):
                 del element.attrib["class"]
-        classes = ex.ClassText(tree)
-        for lookup in (ex.BOILERPLATE, ex.CAPTION, ex.LEAD, ex.SECTION, ex.TAGS, ex.GENERIC_BODY, ex.BYLINE):
-            assert ex.find_classed(tree, lookup, classes) == tree.xpath(lookup.xpath), (path.name, lookup.words)
+        classes = ClassText(tree)
+        for lookup in (BOILERPLATE, CAPTION, LEAD, SECTION, TAGS, GENERIC_BODY, BYLINE):
+            assert find_classed(tree, lookup, classes) == tree.xpath(lookup.xpath), (path.name, lookup.words)
         for selector in selectors:
-            xpath = ex.css_xpath(selector)
-            plain = [e for e in tree.xpath(xpath) if isinstance(e, ex.HtmlElement)] if xpath else []
-            assert ex.select_all(tree, selector, classes) == plain, (path.name, selector)
+            xpath = css_xpath(selector)
+            plain = [e for e in tree.xpath(xpath) if isinstance(e, HtmlElement)] if xpath else []
+            assert select_all(tree, selector, classes) == plain, (path.name, selector)
 
 
 def hint_selectors(hints: Any) -> list[str | None]:
     return [hints.title, hints.body, hints.lead, hints.date, hints.byline, hints.caption, hints.section, hints.tags]
+
+
+@pytest.mark.parametrize(
+    "module", ["body", "byline", "captions", "core", "jsonld", "markup", "metadata", "page", "pubdate", "selectors",
+               "urls"],
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(f"pipeline.extract.{module}")).failed == 0
+
+
+def test_vietnamese_word_lists_are_plain_lower_case_nfc_data() -> None:
+    import doctest
+
+    from pipeline.text import vi
+
+    assert doctest.testmod(vi).failed == 0
+    for name in vi.__all__:
+        value = getattr(vi, name)
+        words = [value] if isinstance(value, str) else list(value)
+        assert words and all(isinstance(w, str) and w == w.lower() == unicodedata.normalize("NFC", w)
+                             for w in words), name

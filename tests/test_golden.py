@@ -8,7 +8,11 @@ itself loses pages, families or hard cases.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 import unicodedata
 from datetime import datetime
@@ -18,8 +22,9 @@ from typing import Any
 import pytest
 import trafilatura
 
+from pipeline.cli.quality import default_golden
 from pipeline.extract.evaluate import EvalReport, below_floor, body_scores, evaluate_golden, format_report, load_baseline
-from pipeline.extract.core import extract_article
+from pipeline.extract import extract_article
 from pipeline.registry.load import load_registry
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -106,3 +111,68 @@ def test_body_scores() -> None:
     assert body_scores("", "a b c d e").f1 == 0.0
     half = body_scores("a b c d x y z w", "a b c d")
     assert half.recall == 1.0 and half.precision == pytest.approx(0.2)
+
+
+# ---- `baotinh eval` outside a checkout ----
+
+# The CLI with no source checkout to fall back on, as when installed from a wheel.
+WITHOUT_CHECKOUT = ("import pipeline.cli.quality as q; q.CHECKOUT = None; "
+                    "from pipeline.cli.main import main; main()")
+
+
+def run_eval(*args: str, cwd: Path, checkout: bool = True) -> subprocess.CompletedProcess[str]:
+    """``baotinh eval`` in a subprocess started in ``cwd``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
+    command = ["-m", "pipeline"] if checkout else ["-c", WITHOUT_CHECKOUT]
+    return subprocess.run([sys.executable, *command, "eval", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def small_golden_set(folder: Path, names: tuple[str, ...] = ("cp1258", "nfd")) -> Path:
+    """A copy of a few golden pages (no baseline: no floors)."""
+    for sub in ("pages", "expected"):
+        (folder / sub).mkdir(parents=True)
+    for path in sorted((GOLDEN / "expected").glob("*.json")):
+        if json.loads(path.read_text(encoding="utf-8")).get("hard_case") in names:
+            shutil.copy(path, folder / "expected" / path.name)
+            shutil.copy(GOLDEN / "pages" / f"{path.stem}.html", folder / "pages" / f"{path.stem}.html")
+    assert len(list((folder / "expected").glob("*.json"))) == len(names)
+    return folder
+
+
+def test_eval_outside_the_checkout_uses_the_checkouts_golden_set(tmp_path: Path) -> None:
+    result = run_eval("--no-details", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "body f1 (4-gram)" in result.stdout and f"{len(expectations())} pages" in result.stdout
+
+
+def test_eval_uses_the_golden_folder_given(tmp_path: Path) -> None:
+    small = small_golden_set(tmp_path / "small")
+    result = run_eval("--golden", str(small), "--no-details", cwd=tmp_path, checkout=False)
+    assert result.returncode == 0, result.stderr
+    assert "2 pages" in result.stdout
+
+
+def test_eval_without_a_golden_set_says_to_pass_golden(tmp_path: Path) -> None:
+    result = run_eval(cwd=tmp_path, checkout=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--golden DIR" in lines[0], result.stderr
+
+
+def test_eval_with_a_folder_that_is_no_golden_set(tmp_path: Path) -> None:
+    result = run_eval("--golden", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no golden set at "), result.stderr
+
+
+def test_default_golden_prefers_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here, checkout = tmp_path / "here", tmp_path / "checkout"
+    small_golden_set(checkout / "tests" / "golden")
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert default_golden(checkout) == checkout / "tests" / "golden"
+    small_golden_set(here / "tests" / "golden")
+    assert default_golden(checkout) == Path("tests") / "golden"

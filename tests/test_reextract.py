@@ -14,7 +14,7 @@ from pipeline.archive import db
 from pipeline.archive import store
 from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo, with_capture
 from pipeline.demo.site import DemoSite
-from pipeline.extract.core import EXTRACTOR_VERSION, extract_article
+from pipeline.extract import EXTRACTOR_VERSION, extract_article
 from pipeline.archive.models import Article, ArticleVersion
 from pipeline.archive.reextract import ReextractOptions, reextract_archive
 from pipeline.registry.load import load_registry

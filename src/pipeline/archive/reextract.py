@@ -125,7 +125,7 @@ def reextract_archive(session: Session, archive_dir: Path, registry: Registry,
     Never touches the network. A capture that cannot be read or extracted is counted as failed
     (``baotinh verify`` says why) and its record is left as it was.
     """
-    from pipeline.extract.core import EXTRACTOR_VERSION, extract_article
+    from pipeline.extract import EXTRACTOR_VERSION, extract_article
 
     now = now or datetime.now(timezone.utc)
     fingerprints = {s.id: s.registry_sha256 for s in session.scalars(select(Source))}

@@ -144,7 +144,7 @@ Examples:
 @click.pass_context
 def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None) -> None:
     """Print the JSON record of one saved page (no network, no database)."""
-    from pipeline.extract.core import extract_article
+    from pipeline.extract import extract_article
     from pipeline.registry.load import load_registry
 
     if str(path) == "-":

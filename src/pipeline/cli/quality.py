@@ -8,19 +8,41 @@ import click
 
 from pipeline.errors import ExitCode, InputError
 
-DEFAULT_GOLDEN = Path("tests/golden")
+# The golden set of a checkout, relative to its root.
+GOLDEN_IN_CHECKOUT = Path("tests") / "golden"
+# The source checkout this package runs from (an editable install); elsewhere it holds no golden set.
+CHECKOUT: Path | None = Path(__file__).resolve().parents[3]
+
+
+def is_golden_set(folder: Path) -> bool:
+    """True when ``folder`` holds a golden set's expectations."""
+    return (folder / "expected").is_dir()
+
+
+def default_golden(checkout: Path | None) -> Path:
+    """``tests/golden`` under the current directory, else under the checkout; an
+    :class:`InputError` telling to pass ``--golden`` when neither holds a golden set."""
+    candidates = [GOLDEN_IN_CHECKOUT] + ([checkout / GOLDEN_IN_CHECKOUT] if checkout is not None else [])
+    for folder in candidates:
+        if is_golden_set(folder):
+            return folder
+    raise InputError(f"no golden set in ./{GOLDEN_IN_CHECKOUT.as_posix()} and no checkout holding one; "
+                     "pass --golden DIR (a folder with pages/, expected/ and baseline.json)")
 
 
 @click.command("eval", epilog="\b\nExamples:\n  baotinh eval\n  baotinh eval --golden tests/golden --no-details")
-@click.option("--golden", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_GOLDEN,
-              show_default=True, help="Golden set folder (pages/, expected/, baseline.json).")
+@click.option("--golden", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Golden set folder (pages/, expected/, baseline.json)  [default: tests/golden here or "
+                   "in the checkout]")
 @click.option("--details/--no-details", default=True, help="List the pages that miss a field.")
 @click.option("--no-trafilatura", is_flag=True, help="Skip the trafilatura-alone comparison.")
-def eval_command(golden: Path, details: bool, no_trafilatura: bool) -> None:
+def eval_command(golden: Path | None, details: bool, no_trafilatura: bool) -> None:
     """Per-field accuracy and body precision/recall/F1 on the golden set; exit 1 below the floors."""
     from pipeline.extract.evaluate import below_floor, evaluate_golden, format_report, load_baseline
 
-    if not (golden / "expected").is_dir():
+    if golden is None:
+        golden = default_golden(CHECKOUT)
+    elif not is_golden_set(golden):
         raise InputError(f"no golden set at {golden} (expected {golden}/expected/*.json); use --golden")
     report = evaluate_golden(golden, compare_trafilatura=not no_trafilatura)
     baseline_file = golden / "baseline.json"

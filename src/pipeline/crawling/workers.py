@@ -71,7 +71,7 @@ class ExtractionResult:
 
 def extract_page(page: FetchedPage) -> ExtractionResult:
     """Extract one fetched page; never raises (errors come back in the result)."""
-    from pipeline.extract.core import extract_article  # imported in the worker, after fork/spawn
+    from pipeline.extract import extract_article  # imported in the worker, after fork/spawn
 
     start = time.thread_time()
     try:

@@ -1,0 +1,204 @@
+"""The article's published and modified dates, and where each came from.
+
+Candidates come from the head (JSON-LD, meta, ``<time>``: :mod:`pipeline.extract.metadata`),
+from the date line printed near the title, and from the URL; :func:`article_dates` picks one of
+each in that precedence and vets it (not in the future, not before the paper existed). Parsing
+the text itself is :mod:`pipeline.text.dates`.
+
+>>> [(d.parsed.value.isoformat(), d.source) for d in url_dates("https://x.vn/2019/8/6/a.html")]
+[('2019-08-06T00:00:00+07:00', 'url')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from pipeline.extract.jsonld import json_text
+from pipeline.extract.markup import DATE
+from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_all
+from pipeline.registry.load import ExtractionHints, Site
+from pipeline.text.dates import VN_TZ, ParsedDate, check_plausible, parse_date_text, parse_iso_datetime
+from pipeline.text.normalise import clean_inline, normalise_text
+
+__all__ = [
+    "ArticleDates",
+    "DateFound",
+    "VisibleDates",
+    "article_dates",
+    "choose_date",
+    "find_visible_dates",
+    "iso_dates",
+    "url_dates",
+]
+
+URL_STAMP_RE = re.compile(r"-(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{0,3}\.html?$")
+URL_PATH_DATE_RE = re.compile(r"/(19\d{2}|20\d{2})/(\d{1,2})/(\d{1,2})/")
+
+
+@dataclass(frozen=True, slots=True)
+class DateFound:
+    """A candidate date with the source it came from."""
+
+    parsed: ParsedDate
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleDates:
+    """The dates printed near the title."""
+
+    published: tuple[DateFound, ...]
+    modified: tuple[DateFound, ...]
+    lines: tuple[str, ...] = ()  # the date lines as printed, kept out of the body
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDates:
+    """The chosen dates and their sources (None when there is none or it is implausible)."""
+
+    published: datetime | None
+    published_source: str | None
+    modified: datetime | None
+    modified_source: str | None
+
+
+def article_dates(
+    meta_published: Sequence[DateFound], meta_modified: Sequence[DateFound], visible: VisibleDates,
+    url: str, site: Site | None, reference: datetime, flags: list[str],
+) -> ArticleDates:
+    """The published and modified dates: head first, then the visible line, then the URL.
+
+    Appends ``relative_date``, the plausibility flags and ``no_date`` to ``flags``.
+    """
+    published, published_source = choose_date(
+        list(meta_published) + list(visible.published) + url_dates(url), flags
+    )
+    modified, modified_source = choose_date(list(meta_modified) + list(visible.modified), [])
+    if published is None and visible.modified:
+        # Many CMSs print their only date as "Cập nhật lúc …": it is the publication time.
+        published, published_source = choose_date(list(visible.modified), flags)
+    founded = founded_date(site)
+    published, published_source = vet_date(published, published_source, reference, founded, flags)
+    modified, modified_source = vet_date(modified, modified_source, reference, founded, [])
+    if published is None and "no_date" not in flags:
+        flags.append("no_date")
+    return ArticleDates(published, published_source, modified, modified_source)
+
+
+def iso_dates(value: Any) -> list[ParsedDate]:
+    """The date of a meta or JSON-LD value ([] when there is none)."""
+    text = json_text(value) if not isinstance(value, str) else value.strip()
+    if not text:
+        return []
+    parsed = parse_iso_datetime(text) or parse_date_text(text)
+    return [parsed] if parsed is not None else []
+
+
+def find_visible_dates(
+    tree: HtmlElement, hints: ExtractionHints, fetched_at: datetime | None, title: str | None,
+    classes: ClassText,
+) -> VisibleDates:
+    """Dates printed on the page near the title (the hint's element first)."""
+    elements = select_all(tree, hints.date, classes)[:3]
+    if not elements:
+        elements = date_candidates(tree, title, classes)
+    published: list[DateFound] = []
+    modified: list[DateFound] = []
+    lines: list[str] = []
+    for element in elements:
+        text = element.text_content()
+        if len(text) > 200:
+            continue
+        parsed = parse_date_text(text, now=fetched_at)
+        if parsed is None:
+            continue
+        lines.append(normalise_text(text).replace("\n", " "))
+        target = modified if parsed.kind == "modified" else published
+        target.append(DateFound(parsed, "visible"))
+        if published:
+            break
+    return VisibleDates(tuple(published), tuple(modified), tuple(lines))
+
+
+def date_candidates(tree: HtmlElement, title: str | None, classes: ClassText) -> list[HtmlElement]:
+    """Elements classed date/time in the article block around the h1, nearest scope first."""
+    h1s = tree.xpath("//h1")[:4]
+    # The title's h1 first: a logo in an h1 would make the whole page the scope.
+    h1s.sort(key=lambda h: clean_inline(h.text_content()) != title)
+    scopes: list[HtmlElement] = []
+    for h1 in h1s[:2]:
+        node = h1.getparent()
+        for _ in range(3):
+            if node is None:
+                break
+            scopes.append(node)
+            node = node.getparent()
+    for scope in scopes:
+        found = [e for e in find_classed(scope, DATE, classes) if not has_ancestor(e, "li", "aside")]
+        if found:
+            return found[:4]
+    return []
+
+
+def url_dates(url: str) -> list[DateFound]:
+    """A date in the URL: a ``-yyyymmddHHMMSS…`` stamp or a ``/yyyy/mm/dd/`` path."""
+    m = URL_STAMP_RE.search(url)
+    if m:
+        parsed = parse_iso_datetime("{}-{}-{}T{}:{}:{}".format(*m.groups()))
+        return [DateFound(parsed, "url")] if parsed else []
+    m = URL_PATH_DATE_RE.search(url)
+    if m:
+        parsed = parse_iso_datetime(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+        return [DateFound(parsed, "url")] if parsed else []
+    return []
+
+
+def choose_date(candidates: Sequence[DateFound], flags: list[str]) -> tuple[datetime | None, str | None]:
+    """The first candidate in precedence order, except that a candidate with a time of day
+    beats an earlier date-only one for the same day (a visible line beats a date-only meta)."""
+    if not candidates:
+        return None, None
+    best = candidates[0]
+    if not best.parsed.has_time:
+        day = local_day(best.parsed.value)
+        timed = next((c for c in candidates if c.parsed.has_time and local_day(c.parsed.value) == day), None)
+        best = timed or best
+    if best.parsed.relative:
+        flags.append("relative_date")
+    return best.parsed.value, best.source
+
+
+def local_day(value: datetime) -> date:
+    """The calendar day of ``value`` in Vietnam (a naive value is taken as local)."""
+    return (value.astimezone(VN_TZ) if value.tzinfo else value).date()
+
+
+def founded_date(site: Site | None) -> date | None:
+    """The day the site's paper was founded, when the registry knows it."""
+    if site is None or not site.founded:
+        return None
+    try:
+        return date.fromisoformat(site.founded)
+    except ValueError:
+        return None
+
+
+def vet_date(
+    value: datetime | None, source: str | None, now: datetime, founded: date | None, flags: list[str]
+) -> tuple[datetime | None, str | None]:
+    """The date, or None with a flag when it is implausible (future, before the paper existed)."""
+    if value is None:
+        return None, None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VN_TZ)
+    flag = check_plausible(value, now=now, founded=founded)
+    if flag:
+        flags.append(flag)
+        return None, None
+    return value, source

@@ -1,0 +1,66 @@
+"""Vietnamese words that article extraction looks for, as plain data (no logic, no patterns).
+
+Lower case, NFC, as the papers print them; the extractor compiles its patterns from these and
+matches them case-insensitively. The CMS class and id names (``lien-quan``, ``chu-thich``) are
+markup, not language: they stay with the XPaths in :mod:`pipeline.extract.markup`.
+
+>>> "xem thêm" in BOILERPLATE_LINE_STARTS and "trang chủ" in HOME_LINK_NAMES
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AGENCY_LINE_STARTS",
+    "AGENCY_WORDS",
+    "AND_WORD",
+    "ARTICLE_WORD",
+    "BOILERPLATE_LINE_STARTS",
+    "BYLINE_ROLES",
+    "CREDIT_LABELS",
+    "HOME_LINK_NAMES",
+    "NEWS_WORD",
+    "PAPER_NAME_STARTS",
+    "PHOTO_CREDIT_LABELS",
+    "PHOTO_WORD",
+    "SOURCE_LINE_STARTS",
+    "VIETNAMESE_MARKS",
+]
+
+# Lines that are never article text when they stand alone at the edge of a body
+# ("see also", "related news", "share", "comments", "keywords").
+BOILERPLATE_LINE_STARTS = (
+    "xem thêm", "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "chia sẻ", "bình luận",
+    "ý kiến bạn đọc", "từ khóa", "tags", "tag",
+)
+
+# Labels of a photo credit line ("Ảnh: Minh Tuấn", "Đồ họa: …").
+PHOTO_CREDIT_LABELS = ("ảnh", "ảnh minh họa", "nguồn ảnh", "đồ họa", "video")
+# Labels of a credit in brackets at the end of a caption ("… (Ảnh: TTXVN)").
+CREDIT_LABELS = ("ảnh", "nguồn")
+
+# Byline roles: "Bài, ảnh: …" (text and photos), "Tin và ảnh: …", "Nhóm PV: …", "Thực hiện: …".
+ARTICLE_WORD = "bài"
+PHOTO_WORD = "ảnh"
+NEWS_WORD = "tin"
+AND_WORD = "và"
+BYLINE_ROLES = ("nhóm pv", "nhóm phóng viên", "thực hiện", "video", "clip")
+
+# "Theo TTXVN", "(Nguồn: VnEconomy)": the agency a story is taken from.
+AGENCY_WORDS = ("theo", "nguồn")
+# How a line naming only the agency starts.
+AGENCY_LINE_STARTS = ("theo", "nguồn", "(theo", "(nguồn")
+# How a source line just above an author line starts ("Theo Thanh Xuân").
+SOURCE_LINE_STARTS = ("theo ", "(theo", "nguồn")
+
+# A paper's own name or staff, never an author: "Báo Hải Dương", "Tòa soạn", "Quản trị".
+PAPER_NAME_STARTS = (
+    "báo", "tạp chí", "đài", "cổng thông tin", "trang thông tin", "ban biên tập", "tòa soạn",
+    "toà soạn", "admin", "administrator", "biên tập viên", "quản trị",
+)
+
+# Breadcrumb links to the home page, never a section.
+HOME_LINK_NAMES = frozenset({"trang chủ", "home", "trang chu"})
+
+# Lower-case letters with marks only Vietnamese uses among the Latin-script languages.
+VIETNAMESE_MARKS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
