@@ -104,7 +104,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
 
     settings = _settings(ctx)
     registry = load_registry(*settings.registry_paths)
-    sites = tuple(s.id for s in registry if s.id != "demo") if all_sites else site_ids
+    sites = tuple(s.id for s in registry.papers) if all_sites else site_ids
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
     scrapy_settings = {} if delay is None else {
@@ -169,15 +169,18 @@ def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None
 @cli.group(invoke_without_command=True, cls=BaotinhGroup,
            epilog="\b\nExamples:\n  baotinh sites\n  baotinh sites --json\n  baotinh sites check")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one site a line.")
+@click.option("--fixtures", is_flag=True, help="Also list the fixture sites (the demo paper).")
 @click.pass_context
-def sites(ctx: click.Context, as_json: bool) -> None:
+def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
     """List the papers of the registry with their province (before → after 2025) and family."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.registry.load import load_registry
+    from pipeline.registry.load import Registry, load_registry
     from pipeline.registry.check import format_sites_table, site_as_dict
 
     registry = load_registry(*_settings(ctx).registry_paths)
+    if not fixtures:
+        registry = Registry(registry.papers, registry.families)
     if as_json:
         for s in registry:
             click.echo(json.dumps(site_as_dict(s), ensure_ascii=False))
@@ -199,7 +202,8 @@ def sites_check(ctx: click.Context) -> None:
     if problems:
         click.echo(f"error: {len(problems)} problem(s) in the registry", err=True)
         ctx.exit(ExitCode.CONFIG)
-    click.echo(f"ok: {len(registry)} sites, {len(registry.families)} families")
+    fixtures = len(registry) - len(registry.papers)
+    click.echo(f"ok: {len(registry.papers)} papers and {fixtures} fixture(s), {len(registry.families)} families")
 
 
 @sites.command("suggest", epilog="""\b
