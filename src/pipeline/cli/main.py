@@ -19,7 +19,8 @@ import click
 from pipeline import __version__
 from pipeline.cli.options import BaotinhGroup
 from pipeline.cli.options import parse_date as _parse_date
-from pipeline.config import Settings, load_settings
+from pipeline.cli.session import settings_of as _settings
+from pipeline.config import load_settings
 from pipeline.errors import ExitCode, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,12 +32,6 @@ Examples:
   baotinh extract page.html --url https://baohaiduong.vn/chinh-tri/x-105123.html
   baotinh stats
 """
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
 
 
 @click.group(cls=BaotinhGroup, epilog=EPILOG_ROOT, context_settings={"help_option_names": ["-h", "--help"]})
@@ -231,13 +226,11 @@ def sites_suggest(ctx: click.Context, url: str, timeout: float) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Articles per site, the period they cover, and each site's last crawl."""
-    from pipeline.archive import db
     from pipeline.archive import store
+    from pipeline.cli.session import archive_session
     from pipeline.cli.textfmt import format_table
 
-    engine = db.make_engine(_settings(ctx).database_url)
-    db.upgrade(engine)
-    with db.make_sessionmaker(engine)() as session:
+    with archive_session(ctx, write=False) as session:
         rows = store.site_stats(session)
     if as_json:
         for r in rows:

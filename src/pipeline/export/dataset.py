@@ -64,6 +64,7 @@ __all__ = [
     "ExportOptions",
     "ExportResult",
     "ProgressCallback",
+    "check_options",
     "export_articles",
     "prepare_output",
     "select_article_ids",
@@ -342,7 +343,8 @@ def _export_connection(session: Session) -> Iterator[None]:
 
 
 # -- the export -----------------------------------------------------------------------------
-def _validate(options: ExportOptions) -> None:
+def check_options(options: ExportOptions) -> None:
+    """Raise :class:`InputError` for options no export can honour (before anything is opened)."""
     if options.format not in FORMATS:
         raise InputError(f"unknown format {options.format!r}; use one of {', '.join(FORMATS)}")
     if options.shard_size is not None and options.shard_size < 1:
@@ -383,7 +385,7 @@ def export_articles(session: Session, options: ExportOptions, *, archive_dir: Pa
     ``README.md`` and ``manifest.json``. Raises :class:`InputError` for bad options or an
     output folder in use, :class:`ArchiveError` when the archive lacks what the format needs.
     """
-    _validate(options)
+    check_options(options)
     if options.format == "warc":
         _require_captures(session)
     if options.all_versions:
