@@ -7,7 +7,6 @@ import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import click
 

@@ -78,7 +78,7 @@ Examples:
   baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
 """)
 @click.argument("site_ids", nargs=-1)
-@click.option("--all", "all_sites", is_flag=True, help="Crawl every site of the registry.")
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
 @click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
