@@ -327,3 +327,29 @@ def test_module_main_serves_and_logs(tmp_path: Path) -> None:
         ("GET", "/khong-co", 404),
     ]
     assert process.stderr is not None and process.stderr.read() == ""
+
+
+def test_misbehaving_site_throttles_fails_and_disallows_once_per_path() -> None:
+    from pipeline.demo import Misbehaviour
+
+    site = DemoSite()
+    paths = [a.path for a in site.articles()[:6]]
+    misbehaviour = Misbehaviour(throttle_every=2, retry_after="3", fail_every=3, disallow=("/van-hoa/",))
+    with serve_site(site, misbehaviour=misbehaviour) as served:
+        statuses = [_status(served.base_url + p) for p in paths]
+        again = [_status(served.base_url + p) for p in paths]
+        robots = urllib.request.urlopen(served.base_url + "/robots.txt", timeout=10).read().decode()
+        records = served.access_log.records()
+    assert statuses == [200, 429, 503, 429, 200, 429]
+    assert 429 not in again[:4] and 503 not in again[:4]  # each error at most once per path
+    assert "Disallow: /van-hoa/" in robots
+    throttled = next(r for r in records if r.status == 429)
+    assert throttled.arrived <= throttled.answered
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code

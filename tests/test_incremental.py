@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.demo import load_demo_articles
+from pipeline.demo import DemoSite, Misbehaviour, load_demo_articles, serve_site
 from pipeline.crawling.frontier import FrontierState, decide_fetch, next_due_at, url_key
 
 from .conftest import ROOT, ServedSite, run_cli
-from .fixture_server import Misbehaviour, serve_fixture
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -182,7 +181,7 @@ def test_sigkill_half_way_then_resume_equals_an_uninterrupted_crawl(demo_article
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     killed.mkdir()
     clean.mkdir()
-    with serve_fixture(demo_articles, Misbehaviour(delay=0.4)) as server:
+    with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(delay=0.4)) as server:
         proc = subprocess.Popen(_crawl_cmd(server.base_url, killed), cwd=ROOT, env=_env(killed),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
@@ -192,12 +191,12 @@ def test_sigkill_half_way_then_resume_equals_an_uninterrupted_crawl(demo_article
         proc.wait()
         done_before = {url.removeprefix("http://demo.baotinh.test") for url, _ in _archived(killed)}
         assert total // 3 <= len(done_before) < total, "the kill must land half way"
-        first_hits = len(server.hits())
+        first_hits = len(server.access_log.records())
 
         resumed = subprocess.run(_crawl_cmd(server.base_url, killed), cwd=ROOT, env=_env(killed),
                                  capture_output=True, timeout=300, check=False)
         assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
-        second_paths = [h.path for h in server.hits()[first_hits:]]
+        second_paths = [h.path for h in server.access_log.records()[first_hits:]]
 
         uninterrupted = subprocess.run(_crawl_cmd(server.base_url, clean), cwd=ROOT, env=_env(clean),
                                        capture_output=True, timeout=300, check=False)

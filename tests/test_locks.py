@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.archive import db
 from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
 from pipeline.archive.models import RunLock
+from pipeline.demo import DemoSite, Misbehaviour, RunningServer, serve_site
 
 from .conftest import ROOT, run_cli
-from .fixture_server import FixtureServer, Misbehaviour, serve_fixture
 
 
 def _dead_pid() -> int:
@@ -102,8 +102,8 @@ def test_db_site_locks_postgresql(pg_url: str) -> None:
 
 # -- whole crawls -----------------------------------------------------------------------------
 @pytest.fixture
-def slow_site(demo_articles: Path) -> Iterator[FixtureServer]:
-    with serve_fixture(demo_articles, Misbehaviour(delay=0.8)) as server:
+def slow_site(demo_articles: Path) -> Iterator[RunningServer]:
+    with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(delay=0.8)) as server:
         yield server
 
 
@@ -141,7 +141,7 @@ def _has_running_run(archive: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_overlapping_run_exits_at_once_with_75(slow_site: FixtureServer, archive: Path) -> None:
+def test_overlapping_run_exits_at_once_with_75(slow_site: RunningServer, archive: Path) -> None:
     first = _crawler(archive, slow_site.base_url)
     try:
         _wait_for(lambda: _has_running_run(archive))
@@ -159,7 +159,7 @@ def test_overlapping_run_exits_at_once_with_75(slow_site: FixtureServer, archive
 
 
 @pytest.mark.slow
-def test_lock_of_a_killed_crawl_does_not_block_the_next(slow_site: FixtureServer, archive: Path) -> None:
+def test_lock_of_a_killed_crawl_does_not_block_the_next(slow_site: RunningServer, archive: Path) -> None:
     first = _crawler(archive, slow_site.base_url)
     _wait_for(lambda: _has_running_run(archive))
     first.send_signal(signal.SIGKILL)

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from crawler.middlewares import MetaRefreshMiddleware, may_refresh, parse_retry_after
-from pipeline.demo import load_demo_articles
+from pipeline.demo import AccessRecord, DemoSite, Misbehaviour, load_demo_articles, serve_site
 
 from .conftest import ROOT, run_cli
-from .fixture_server import Hit, Misbehaviour, serve_fixture
 
 USER_AGENT = "baotinh-test/1.0 (+https://example.test/contact)"
 
@@ -48,7 +47,7 @@ def test_meta_refresh_is_looked_for_in_the_bytes_before_decoding() -> None:
     assert getattr(response, "_cached_ubody", None) is None  # the page was never decoded
 
 
-def _gaps_after(hits: list[Hit], status: int) -> list[float]:
+def _gaps_after(hits: list[AccessRecord], status: int) -> list[float]:
     """For each answer with ``status``, the time until the server saw the next request."""
     gaps = []
     for i, h in enumerate(hits):
@@ -65,7 +64,7 @@ def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_article
     misbehaviour = Misbehaviour(throttle_every=6, retry_after="2", fail_every=5, disallow=("/van-hoa/",))
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
     env.update(BAOTINH_ARCHIVE=str(archive), BAOTINH_USER_AGENT=USER_AGENT)
-    with serve_fixture(demo_articles, misbehaviour) as server:
+    with serve_site(DemoSite(demo_articles), misbehaviour=misbehaviour) as server:
         proc = subprocess.run(
             [sys.executable, "-m", "crawler", "--site", "demo", "--origin", server.base_url,
              "--workers", "0", "--log-file", str(archive / "crawl.log"),
@@ -73,7 +72,7 @@ def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_article
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.05",
              "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "BAOTINH_BACKOFF_BASE=0.5"],
             cwd=ROOT, env=env, capture_output=True, timeout=300, check=False)
-        hits = server.hits()
+        hits = sorted(server.access_log.records(), key=lambda h: h.arrived)
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
 
     statuses = [h.status for h in hits]

@@ -227,3 +227,46 @@ def test_sites_table_and_json(reg: Registry) -> None:
     assert data["domain"] == "baobacgiang.vn"
     assert "baobacgiang.com.vn" in data["aliases"]
     assert data["hints"]["body"].startswith("div.ArticleContent")
+
+
+# -- fixtures: the demo paper's own registry file (issue 12) ---------------------------------
+def test_demo_is_a_bundled_fixture_not_a_paper(reg: Registry) -> None:
+    from pipeline.registry.load import bundled_registry_paths
+
+    packaged, *fixtures = bundled_registry_paths()
+    assert [p.name for p in fixtures] == ["registry.toml"] and fixtures[0].parent.name == "demo"
+    assert all(s["id"] != "demo" for s in tomllib.loads(packaged.read_text(encoding="utf-8"))["sites"])
+    assert reg.fixtures == {"demo"} and reg.is_fixture(reg.get("demo"))
+    assert len(reg.papers) == 63 and "demo" not in {s.id for s in reg.papers}
+    assert reg.with_site(reg.get("baohaiduong")).fixtures == {"demo"}
+
+
+def test_fixture_flag_in_an_extra_file_and_its_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.registry import load as registry_load
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[sites]]\nid = "testpaper"\nname = "T"\ndomains = ["paper.test"]\nfixture = true\n',
+                     encoding="utf-8")
+    reg = load_registry(extra)
+    assert reg.fixtures == {"demo", "testpaper"} and len(reg.papers) == 63
+    extra.write_text('[[sites]]\nid = "testpaper"\nname = "T"\ndomains = ["paper.test"]\nfixture = "yes"\n',
+                     encoding="utf-8")
+    with pytest.raises(registry_load.RegistryError, match="fixture must be true or false"):
+        load_registry(extra)
+    # a bundled fixture file may not slip a paper in
+    extra.write_text('[[sites]]\nid = "testpaper"\nname = "T"\ndomains = ["paper.test"]\n', encoding="utf-8")
+    monkeypatch.setattr(registry_load, "bundled_registry_paths", lambda: (default_registry_path(), extra))
+    with pytest.raises(registry_load.RegistryError, match="must say fixture = true"):
+        load_registry()
+
+
+def test_sites_command_lists_papers_and_fixtures_on_request() -> None:
+    from .conftest import run_cli
+
+    papers = run_cli("sites")
+    assert papers.returncode == 0 and len(papers.stdout.splitlines()) == 2 + 63
+    assert "demo.baotinh.test" not in papers.stdout
+    everything = run_cli("sites", "--fixtures", "--json")
+    assert [json.loads(x)["id"] for x in everything.stdout.splitlines()].count("demo") == 1
+    check = run_cli("sites", "check")
+    assert check.returncode == 0 and check.stdout.startswith("ok: 63 papers and 1 fixture(s)")

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 
 import click
-from sqlalchemy.orm import Session
 
-from pipeline.cli.main import _parse_date, _settings
+from pipeline.cli.options import parse_date
+from pipeline.cli.session import archive_session, settings_of
 from pipeline.errors import ExitCode, InputError
-
-
-@contextmanager
-def _session(ctx: click.Context) -> Iterator[Session]:
-    """A transaction on the archive (schema brought up to date first)."""
-    from pipeline.archive import db
-
-    engine = db.make_engine(_settings(ctx).database_url)
-    db.upgrade(engine)
-    try:
-        with db.make_sessionmaker(engine).begin() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 @click.command(epilog="""\b
@@ -42,7 +26,7 @@ def history(ctx: click.Context, key: str, as_json: bool) -> None:
     from pipeline.archive import store
     from pipeline.archive import versions
 
-    with _session(ctx) as session:
+    with archive_session(ctx, write=False) as session:
         article = store.get_article(session, key)
         if article is None:
             from pipeline.text.urls import canonicalise_url
@@ -62,7 +46,7 @@ Examples:
   baotinh reextract --outdated            # only records made by an older extractor
 """)
 @click.option("--site", "site_id", metavar="ID", help="Only this site's records.")
-@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
 @click.option("--outdated", is_flag=True, help="Only records made by another extractor version or registry entry.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
@@ -71,12 +55,12 @@ def reextract(ctx: click.Context, site_id: str | None, since: date | None, outda
     from pipeline.archive.reextract import ReextractOptions, reextract_archive
     from pipeline.registry.load import load_registry
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     registry = load_registry(*settings.registry_paths)
     if site_id and registry.find(site_id) is None:
         raise InputError(f"unknown site id {site_id!r}; `baotinh sites` lists the known ones")
     options = ReextractOptions(site=site_id, since=since, outdated=outdated)
-    with _session(ctx) as session:
+    with archive_session(ctx, write=True) as session:
         report = reextract_archive(session, settings.archive_dir, registry, options)
     if as_json:
         click.echo(json.dumps(asdict(report), ensure_ascii=False))
@@ -103,8 +87,8 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     """
     from pipeline.archive.fixity import verify_archive
 
-    with _session(ctx) as session:
-        report = verify_archive(session, _settings(ctx).archive_dir)
+    with archive_session(ctx, write=False) as session:
+        report = verify_archive(session, settings_of(ctx).archive_dir)
     if as_json:
         click.echo(json.dumps({"records": report.records, "files": report.files, "problems": [
             {**asdict(p), "articles": [{"id": i, "url": u} for i, u in p.articles]} for p in report.problems
@@ -134,7 +118,7 @@ def dedup(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     from pipeline.archive import dedup as dd
     from pipeline.archive.models import Article
 
-    with _session(ctx) as session:
+    with archive_session(ctx, write=rebuild) as session:
         if rebuild:
             stats = dd.rebuild_duplicates(session)
             result = asdict(stats)

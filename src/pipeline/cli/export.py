@@ -7,14 +7,11 @@ import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import click
 
-# Nothing from .cli at import time: cli.py imports this module while it loads (to register its
-# COMMANDS), so importing this module first would meet a half-initialised cli.py. Its helpers
-# are imported inside the functions that use them.
 from pipeline.cli.options import BaotinhGroup, filter_options
+from pipeline.cli.session import archive_session, settings_of
 from pipeline.errors import ExitCode, InputError
 from pipeline.export.formats import COMPRESSIONS, FORMATS
 from pipeline.record import RECORD_FIELDS
@@ -96,12 +93,10 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
         return
     if fmt is None:
         raise click.UsageError("--format is required (jsonl, csv, parquet or warc)")
-    from pipeline.cli.main import _settings
-    from pipeline.cli.search import open_session
-    from pipeline.export.dataset import ExportOptions, export_articles
+    from pipeline.export.dataset import ExportOptions, check_options, export_articles
     from pipeline.search.engine import SearchQuery
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     query = SearchQuery(text=text, sites=sites, provinces=provinces, date_from=date_from, date_to=date_to,
                         author=author, section=section, language=language, exclude_duplicates=no_duplicates)
     fields = parse_fields(fields_text)
@@ -111,9 +106,10 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
         since_export=since_export, overwrite=overwrite,
         command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or RECORD_FIELDS,
     )
+    check_options(options)  # bad options are told before the archive is opened
     progress = Progress() if not quiet and sys.stderr.isatty() else None
     try:
-        with open_session(ctx) as session:
+        with archive_session(ctx, write=False) as session:
             result = export_articles(session, options, archive_dir=settings.archive_dir, progress=progress)
     finally:
         if progress:

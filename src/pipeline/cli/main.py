@@ -19,7 +19,8 @@ import click
 from pipeline import __version__
 from pipeline.cli.options import BaotinhGroup
 from pipeline.cli.options import parse_date as _parse_date
-from pipeline.config import Settings, load_settings
+from pipeline.cli.session import settings_of as _settings
+from pipeline.config import load_settings
 from pipeline.errors import ExitCode, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,12 +32,6 @@ Examples:
   baotinh extract page.html --url https://baohaiduong.vn/chinh-tri/x-105123.html
   baotinh stats
 """
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
 
 
 @click.group(cls=BaotinhGroup, epilog=EPILOG_ROOT, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +78,7 @@ Examples:
   baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
 """)
 @click.argument("site_ids", nargs=-1)
-@click.option("--all", "all_sites", is_flag=True, help="Crawl every site of the registry.")
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
 @click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
@@ -104,7 +99,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
 
     settings = _settings(ctx)
     registry = load_registry(*settings.registry_paths)
-    sites = tuple(s.id for s in registry if s.id != "demo") if all_sites else site_ids
+    sites = tuple(s.id for s in registry.papers) if all_sites else site_ids
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
     scrapy_settings = {} if delay is None else {
@@ -169,15 +164,18 @@ def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None
 @cli.group(invoke_without_command=True, cls=BaotinhGroup,
            epilog="\b\nExamples:\n  baotinh sites\n  baotinh sites --json\n  baotinh sites check")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one site a line.")
+@click.option("--fixtures", is_flag=True, help="Also list the fixture sites (the demo paper).")
 @click.pass_context
-def sites(ctx: click.Context, as_json: bool) -> None:
+def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
     """List the papers of the registry with their province (before → after 2025) and family."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.registry.load import load_registry
+    from pipeline.registry.load import Registry, load_registry
     from pipeline.registry.check import format_sites_table, site_as_dict
 
     registry = load_registry(*_settings(ctx).registry_paths)
+    if not fixtures:
+        registry = Registry(registry.papers, registry.families)
     if as_json:
         for s in registry:
             click.echo(json.dumps(site_as_dict(s), ensure_ascii=False))
@@ -199,7 +197,8 @@ def sites_check(ctx: click.Context) -> None:
     if problems:
         click.echo(f"error: {len(problems)} problem(s) in the registry", err=True)
         ctx.exit(ExitCode.CONFIG)
-    click.echo(f"ok: {len(registry)} sites, {len(registry.families)} families")
+    fixtures = len(registry) - len(registry.papers)
+    click.echo(f"ok: {len(registry.papers)} papers and {fixtures} fixture(s), {len(registry.families)} families")
 
 
 @sites.command("suggest", epilog="""\b
@@ -227,13 +226,11 @@ def sites_suggest(ctx: click.Context, url: str, timeout: float) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Articles per site, the period they cover, and each site's last crawl."""
-    from pipeline.archive import db
     from pipeline.archive import store
+    from pipeline.cli.session import archive_session
     from pipeline.cli.textfmt import format_table
 
-    engine = db.make_engine(_settings(ctx).database_url)
-    db.upgrade(engine)
-    with db.make_sessionmaker(engine)() as session:
+    with archive_session(ctx, write=False) as session:
         rows = store.site_stats(session)
     if as_json:
         for r in rows:

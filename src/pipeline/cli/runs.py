@@ -6,29 +6,13 @@ Registered by :mod:`pipeline.cli.main` through ``COMMANDS``.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
-from sqlalchemy.orm import Session
 
-from pipeline.config import Settings
+from pipeline.cli.session import archive_session
 from pipeline.errors import ExitCode, InputError
 
 __all__ = ["COMMANDS", "health", "runs"]
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
-
-
-def _open_session(ctx: click.Context) -> tuple[Any, Session]:
-    from pipeline.archive import db
-
-    engine = db.make_engine(_settings(ctx).database_url)
-    db.upgrade(engine)
-    return engine, db.make_sessionmaker(engine)()
 
 
 def _duration(seconds: float | None) -> str:
@@ -55,12 +39,8 @@ def runs(ctx: click.Context, site_id: str | None, limit: int, as_json: bool) -> 
     from pipeline.crawling.ledger import list_runs
     from pipeline.cli.textfmt import format_table
 
-    engine, session = _open_session(ctx)
-    try:
+    with archive_session(ctx, write=False) as session:
         rows = list_runs(session, site_id=site_id, limit=limit)
-    finally:
-        session.close()
-        engine.dispose()
     if as_json:
         for r in rows:
             click.echo(json.dumps(r.as_dict(), ensure_ascii=False))
@@ -81,15 +61,11 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
     from pipeline.crawling.ledger import get_run, read_ledger, totals_by_metric
     from pipeline.cli.textfmt import format_table
 
-    engine, session = _open_session(ctx)
-    try:
+    with archive_session(ctx, write=False) as session:
         run = get_run(session, run_id)
         if run is None:
             raise InputError(f"no run {run_id}; `baotinh runs` lists the recent ones")
         rows = read_ledger(session, run_id)
-    finally:
-        session.close()
-        engine.dispose()
     totals = totals_by_metric(rows)
     if as_json:
         click.echo(json.dumps({**run.as_dict(), "totals": totals, "ledger": [r.as_dict() for r in rows]},
@@ -128,12 +104,8 @@ def health(ctx: click.Context, stale_days: int | None, site_ids: tuple[str, ...]
     from pipeline.cli.textfmt import format_table
 
     days = stale_days or DEFAULT_STALE_DAYS
-    engine, session = _open_session(ctx)
-    try:
+    with archive_session(ctx, write=False) as session:
         report = check_health(session, stale_days=days, site_ids=site_ids)
-    finally:
-        session.close()
-        engine.dispose()
     shown = [h for h in report if not (quiet and h.ok)]
     if as_json:
         for h in shown:

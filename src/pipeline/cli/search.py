@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from pipeline.cli.main import _settings
 from pipeline.cli.options import filter_options
+from pipeline.cli.session import archive_session
 from pipeline.errors import InputError
 from pipeline.search.engine import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 
@@ -20,17 +20,6 @@ Examples:
   baotinh search '"nông thôn mới" -"Hà Nội"' --site baohaiduong --from 2024-01-01
   baotinh search 'vải thiều OR nhãn' --sort newest --json
 """
-
-
-def open_session(ctx: click.Context) -> Any:
-    """A session on the archive, its schema brought up to date first."""
-    from pipeline.archive import db
-    from pipeline.archive.sqlite import install_sqlite_functions
-
-    engine = db.make_engine(_settings(ctx).database_url)
-    install_sqlite_functions(engine, tune_reads=True)
-    db.upgrade(engine)
-    return db.make_sessionmaker(engine)()
 
 
 def format_snippet(snippet: Snippet, *, tty: bool) -> str:
@@ -90,7 +79,7 @@ def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tu
                           date_to=date_to, author=author, section=section, language=language,
                           exclude_duplicates=no_duplicates, sort=sort, limit=limit, offset=offset,
                           facets=facets)
-    with open_session(ctx) as session:
+    with archive_session(ctx, write=False, tune_reads=True) as session:
         result = run_search(session, request)
     if as_json:
         print_json_lines(result)
@@ -145,7 +134,7 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
     from pipeline.archive.models import CrawlRun, Source
     from pipeline.archive.store import get_article
 
-    with open_session(ctx) as session:
+    with archive_session(ctx, write=False, tune_reads=True) as session:
         article = get_article(session, key)
         if article is None:
             raise InputError(f"no article {key!r} in the archive; find one with: baotinh search WORDS")

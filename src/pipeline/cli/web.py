@@ -25,13 +25,12 @@ Examples:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, lang: str | None, verbose: bool) -> None:
     """Serve the archive's search page, article pages and JSON API (read-only; Ctrl-C stops)."""
-    # Imported here: cli.py imports this module while it is being initialised.
-    from pipeline.cli.main import _settings
+    from pipeline.cli.session import settings_of
     from pipeline.web import make_app, make_server, open_archive
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    archive = open_archive(_settings(ctx))
+    archive = open_archive(settings_of(ctx))
     try:
         server = make_server(make_app(archive), host, port)
     except OSError as exc:

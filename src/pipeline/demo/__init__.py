@@ -1,8 +1,9 @@
-"""The bundled demo paper: article data, renderer and a local HTTP server."""
+"""The bundled demo paper: article data, renderer, its registry entry and the one local HTTP server."""
 
 from __future__ import annotations
 
 from pipeline.demo.articles import DemoArticle, DemoExpected, DemoImage, load_demo_articles
+from pipeline.demo.misbehaviour import Misbehaviour
 from pipeline.demo.server import AccessLog, AccessRecord, RunningServer, serve_site
 from pipeline.demo.site import DemoSite, Page
 
@@ -13,6 +14,7 @@ __all__ = [
     "DemoExpected",
     "DemoImage",
     "DemoSite",
+    "Misbehaviour",
     "Page",
     "RunningServer",
     "load_demo_articles",

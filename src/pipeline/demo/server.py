@@ -1,25 +1,48 @@
-"""A real HTTP server for the demo paper: ThreadingHTTPServer in a daemon thread, on port 0."""
+"""The one HTTP server of the demo paper: ThreadingHTTPServer in a daemon thread, on port 0.
+
+``baotinh demo``, ``python -m pipeline.demo`` and the tests all serve the paper through
+:func:`serve_site`; a test that needs a misbehaving paper (delays, 429, 503, a stricter
+robots.txt) passes a :class:`~pipeline.demo.misbehaviour.Misbehaviour`. Every request is kept
+in the :class:`AccessLog` with its arrival and answer times (``time.monotonic()``).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
-from pipeline.demo.site import DemoSite
+from pipeline.demo.misbehaviour import MisbehavingSite, Misbehaviour
+from pipeline.demo.site import DemoSite, Page
+
+__all__ = ["AccessLog", "AccessRecord", "PageSource", "RunningServer", "serve_site", "start_server"]
+
+
+class PageSource(Protocol):
+    """What the server serves: :class:`DemoSite` or a :class:`MisbehavingSite`."""
+
+    def render(self, target: str, *, host: str | None = None,
+               request_headers: Mapping[str, str] | None = None) -> Page: ...
 
 
 @dataclass(frozen=True, slots=True)
 class AccessRecord:
-    """One request as the server saw it."""
+    """One request as the server saw it.
+
+    It is logged just before the response is written, so a client that has its response
+    always finds the record; ``answered`` is when the response was ready to write.
+    """
 
     method: str
     path: str  # path + query, as requested
     status: int
     headers: dict[str, str] = field(default_factory=dict)
+    arrived: float = 0.0  # time.monotonic() when the handler took the request
+    answered: float = 0.0  # time.monotonic() when the response was ready (after any delay)
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict."""
@@ -78,7 +101,7 @@ class RunningServer:
 
 
 def make_handler(
-    site: DemoSite, log: AccessLog, on_request: Callable[[AccessRecord], None] | None
+    site: PageSource, log: AccessLog, on_request: Callable[[AccessRecord], None] | None
 ) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to ``site`` and ``log``."""
 
@@ -94,9 +117,10 @@ def make_handler(
 
         def do_POST(self) -> None:  # noqa: N802
             # Comments are not accepted on the demo; drain the body so keep-alive stays sane.
+            arrived = time.monotonic()
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            self.record(405)
+            self.record(405, arrived)
             self.send_response(405)
             self.send_header("Allow", "GET, HEAD")
             self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -104,10 +128,11 @@ def make_handler(
             self.end_headers()
 
         def answer(self, *, send_body: bool) -> None:
+            arrived = time.monotonic()
             headers = {k: v for k, v in self.headers.items()}
             page = site.render(self.path, host=self.headers.get("Host"), request_headers=headers)
             # Logged before answering, so a client that has its response always finds the record.
-            self.record(page.status)
+            self.record(page.status, arrived)
             self.send_response(page.status)
             self.send_header("Content-Type", page.content_type)
             for name, value in page.headers:
@@ -117,8 +142,9 @@ def make_handler(
             if send_body:
                 self.wfile.write(page.body)
 
-        def record(self, status: int) -> None:
-            entry = AccessRecord(self.command, self.path, status, {k: v for k, v in self.headers.items()})
+        def record(self, status: int, arrived: float) -> None:
+            entry = AccessRecord(self.command, self.path, status, {k: v for k, v in self.headers.items()},
+                                 arrived=arrived, answered=time.monotonic())
             log.append(entry)
             if on_request is not None:
                 on_request(entry)
@@ -135,10 +161,12 @@ def start_server(
     port: int = 0,
     *,
     on_request: Callable[[AccessRecord], None] | None = None,
+    misbehaviour: Misbehaviour | None = None,
 ) -> RunningServer:
-    """Start serving ``site`` in a daemon thread; the caller must ``stop()`` it."""
+    """Start serving ``site`` (with ``misbehaviour``, if any) in a daemon thread; ``stop()`` it."""
     log = AccessLog()
-    server = ThreadingHTTPServer((host, port), make_handler(site, log, on_request))
+    pages: PageSource = site if misbehaviour is None else MisbehavingSite(site, misbehaviour)
+    server = ThreadingHTTPServer((host, port), make_handler(pages, log, on_request))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
@@ -156,14 +184,15 @@ def serve_site(
     port: int = 0,
     *,
     on_request: Callable[[AccessRecord], None] | None = None,
+    misbehaviour: Misbehaviour | None = None,
 ) -> Iterator[RunningServer]:
-    """Serve ``site`` for the duration of a ``with`` block.
+    """Serve ``site`` (with ``misbehaviour``, if any) for the duration of a ``with`` block.
 
     >>> with serve_site(DemoSite()) as server:
     ...     server.base_url.startswith("http://127.0.0.1:")
     True
     """
-    running = start_server(site, host, port, on_request=on_request)
+    running = start_server(site, host, port, on_request=on_request, misbehaviour=misbehaviour)
     try:
         yield running
     finally:

@@ -13,49 +13,43 @@ Everything is written under ``*.partial`` names and renamed only when the export
 
 from __future__ import annotations
 
-import platform
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import sqlalchemy
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from pipeline import __version__
+from pipeline.archive.models import Article, ArticleVersion, CrawlRun
 from pipeline.errors import ArchiveError, InputError
+from pipeline.export.datasheet import render_readme
 from pipeline.export.formats import (
     EXTRA_FIELDS,
-    FORMATS,
     PARTIAL_SUFFIX,
-    FieldSpec,
     WriterOptions,
     WrittenFile,
+    check_layout,
+    data_files_pattern,
     field_specs,
-    file_extension,
     make_writer,
     publish_files,
 )
-from pipeline.export.warc import CAPTURE_COLUMNS, INDEX_FIELDS, CaptureRow, WarcExportWriter
 from pipeline.export.manifest import (
     MANIFEST_NAME,
-    MANIFEST_VERSION,
     README_NAME,
+    ExportStats,
+    build_manifest,
     file_entry,
     read_manifest,
-    render_readme,
     write_json_atomic,
 )
-from pipeline.archive.models import Article, ArticleVersion, CrawlRun, Source
+from pipeline.export.warc import CAPTURE_COLUMNS, INDEX_FIELDS, CaptureRow, WarcExportWriter
 from pipeline.record import RECORD_FIELDS
 from pipeline.search.engine import SearchQuery, filtered_articles
 
@@ -64,6 +58,7 @@ __all__ = [
     "ExportOptions",
     "ExportResult",
     "ProgressCallback",
+    "check_options",
     "export_articles",
     "prepare_output",
     "select_article_ids",
@@ -180,39 +175,6 @@ def _discard_partials(folder: Path) -> None:
 
 
 # -- streaming ------------------------------------------------------------------------------
-@dataclass(slots=True)
-class _Stats:
-    """Counters gathered while rows stream by (per-site counts, time span, provenance)."""
-
-    articles: int = 0
-    versions: int = 0
-    sites: Counter[str] = field(default_factory=Counter)
-    extractors: Counter[str] = field(default_factory=Counter)
-    runs: set[int] = field(default_factory=set)
-    published_min: datetime | None = None
-    published_max: datetime | None = None
-    undated: int = 0
-    captures: int | None = None  # WARC exports: capture records copied
-
-    def add_articles(self, rows: Sequence[Any], idx: dict[str, int]) -> None:
-        self.articles += len(rows)
-        i_site, i_pub = idx["site"], idx["published_at"]
-        i_ext, i_run = idx["extractor_version"], idx["crawl_run_id"]
-        for row in rows:
-            self.sites[row[i_site] or ""] += 1
-            self.extractors[row[i_ext] or "unknown"] += 1
-            if row[i_run] is not None:
-                self.runs.add(row[i_run])
-            published = row[i_pub]
-            if published is None:
-                self.undated += 1
-                continue
-            if self.published_min is None or published < self.published_min:
-                self.published_min = published
-            if self.published_max is None or published > self.published_max:
-                self.published_max = published
-
-
 @dataclass(slots=True)
 class _Tracker:
     """Counts rows written and reports them to the progress callback."""
@@ -342,15 +304,13 @@ def _export_connection(session: Session) -> Iterator[None]:
 
 
 # -- the export -----------------------------------------------------------------------------
-def _validate(options: ExportOptions) -> None:
-    if options.format not in FORMATS:
-        raise InputError(f"unknown format {options.format!r}; use one of {', '.join(FORMATS)}")
+def check_options(options: ExportOptions) -> None:
+    """Raise :class:`InputError` for options no export can honour (before anything is opened)."""
+    check_layout(options.format, options.compress)
     if options.shard_size is not None and options.shard_size < 1:
         raise InputError("--shard-size must be at least 1")
     if not options.fields:
         raise InputError("--fields is empty; name at least one field")
-    if options.format == "warc" and options.compress:
-        raise InputError("--compress does not apply to warc (records are gzip members already)")
     field_specs(options.effective_fields())
 
 
@@ -383,7 +343,7 @@ def export_articles(session: Session, options: ExportOptions, *, archive_dir: Pa
     ``README.md`` and ``manifest.json``. Raises :class:`InputError` for bad options or an
     output folder in use, :class:`ArchiveError` when the archive lacks what the format needs.
     """
-    _validate(options)
+    check_options(options)
     if options.format == "warc":
         _require_captures(session)
     if options.all_versions:
@@ -393,7 +353,7 @@ def export_articles(session: Session, options: ExportOptions, *, archive_dir: Pa
     previous = prepare_output(folder, overwrite=options.overwrite)
     exported_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     ids = select_article_ids(options.query, since)
-    stats = _Stats()
+    stats = ExportStats()
     started = time.monotonic()
     try:
         with _export_connection(session):
@@ -413,7 +373,7 @@ def export_articles(session: Session, options: ExportOptions, *, archive_dir: Pa
                         tuple(e["path"] for e in manifest["files"]), manifest)
 
 
-def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stats: _Stats,
+def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stats: ExportStats,
                 total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     fields = options.effective_fields()
     writer = make_writer(options.output, WriterOptions(
@@ -447,7 +407,7 @@ def _capture_row(r: Any) -> CaptureRow:
 
 
 def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, archive_dir: Path,
-                stats: _Stats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
+                stats: ExportStats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     writer = WarcExportWriter(options.output, archive_dir, options.shard_size,
                               f"baotinh export: {options.command or 'library call'}")
     names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS])
@@ -482,110 +442,24 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
 
 
 # -- manifest and datasheet -----------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
-def _crawl_runs(session: Session, run_ids: set[int]) -> list[dict[str, Any]]:
-    if not run_ids:
-        return []
-    runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(sorted(run_ids))).order_by(CrawlRun.id))
-    keys = ("id", "site_id", "started_at", "finished_at", "status", "pages_fetched", "articles_new",
-            "articles_updated", "articles_unchanged", "errors", "software_version")
-    return [{k: _jsonable(getattr(r, k)) for k in keys} for r in runs]
-
-
-def _coverage_ledger(session: Session, run_ids: set[int]) -> dict[str, list[dict[str, Any]]] | None:
-    """The coverage ledger (issue 6) of every run that produced the data, when kept."""
-    from pipeline.crawling import ledger
-
-    if not inspect(session.connection()).has_table("ledger_counts"):
-        return None
-    return {str(run_id): [row.as_dict() for row in ledger.read_ledger(session, run_id)]
-            for run_id in sorted(run_ids)}
-
-
-def _sites(session: Session, counts: Counter[str]) -> dict[str, dict[str, Any]]:
-    sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(list(counts))))}
-    out = {}
-    for site_id, n in sorted(counts.items()):
-        src = sources.get(site_id)
-        out[site_id] = {
-            "articles": n,
-            "name": src.name if src else None,
-            "province": src.province_after if src else None,
-            "province_before_2025": src.province_before if src else None,
-        }
-    return out
-
-
-def _schema_revision(session: Session) -> str | None:
-    return MigrationContext.configure(session.connection()).get_current_revision()
-
-
-def _query_dict(query: SearchQuery) -> dict[str, Any]:
-    # Paging and presentation options of search do not select anything for an export.
-    skip = {"sort", "limit", "offset", "facets"}
-    default = SearchQuery()
-    return {k: _jsonable(v) for k, v in asdict(query).items()
-            if k not in skip and v != getattr(default, k)}
-
-
-def _data_files_pattern(options: ExportOptions) -> str:
-    if options.format == "warc":
-        return "articles-*.warc.gz"
-    ext = file_extension(WriterOptions(format=options.format, fields=options.fields, compress=options.compress))
-    return f"articles-*.{ext}"
-
-
-def _build_manifest(session: Session, options: ExportOptions, stats: _Stats, specs: list[FieldSpec],
-                    exported_at: datetime, since_info: dict[str, Any] | None, seconds: float) -> dict[str, Any]:
-    run_ids = stats.runs
+def _options_section(options: ExportOptions) -> dict[str, Any]:
+    """The ``options`` of the manifest: how the rows were laid out."""
     return {
-        "manifest_version": MANIFEST_VERSION,
-        "dataset": "baotinh",
-        "exported_at": exported_at.isoformat(),
-        "command": options.command,
-        "filters": _query_dict(options.query),
-        "options": {
-            "format": options.format,
-            "fields": [] if options.format == "warc" else list(options.effective_fields()),
-            "all_versions": options.all_versions, "shard_size": options.shard_size,
-            "compress": options.compress, "bom": options.bom,
-        },
-        "since_export": since_info,
-        "software": {
-            "name": "baotinh", "version": __version__, "python": platform.python_version(),
-            "sqlalchemy": sqlalchemy.__version__, "pyarrow": pa.__version__,
-            "database": session.get_bind().dialect.name, "schema_revision": _schema_revision(session),
-        },
-        "extractor_versions": dict(sorted(stats.extractors.items())),
-        "counts": {"articles": stats.articles, "versions": stats.versions,
-                   "rows": stats.articles + stats.versions,
-                   **({"captures": stats.captures} if stats.captures is not None else {})},
-        "time_span": {
-            "published_min": _jsonable(stats.published_min), "published_max": _jsonable(stats.published_max),
-            "articles_without_date": stats.undated, "timezone": "Asia/Ho_Chi_Minh",
-        },
-        "sites": _sites(session, stats.sites),
-        "crawl_runs": _crawl_runs(session, run_ids),
-        "coverage_ledger": _coverage_ledger(session, run_ids),
-        "schema": {"fields": [s.as_dict() for s in specs],
-                   **({"index": "index.cdxj: SURT key, 14-digit timestamp, JSON with these fields",
-                       "records": "WARC/1.1 records copied byte for byte, one gzip member each"}
-                      if options.format == "warc" else {})},
-        "seconds": round(seconds, 3),
+        "format": options.format,
+        "fields": [] if options.format == "warc" else list(options.effective_fields()),
+        "all_versions": options.all_versions, "shard_size": options.shard_size,
+        "compress": options.compress, "bom": options.bom,
     }
 
 
 def _finish(session: Session, folder: Path, options: ExportOptions, files: list[WrittenFile],
-            previous: list[str], stats: _Stats, exported_at: datetime,
+            previous: list[str], stats: ExportStats, exported_at: datetime,
             since_info: dict[str, Any] | None, seconds: float) -> dict[str, Any]:
     specs = list(INDEX_FIELDS) if options.format == "warc" else field_specs(options.effective_fields())
-    manifest = _build_manifest(session, options, stats, specs, exported_at, since_info, seconds)
-    readme = render_readme(manifest, specs, _data_files_pattern(options))
+    manifest = build_manifest(session, stats, specs, command=options.command, query=options.query,
+                              options=_options_section(options), since_export=since_info,
+                              exported_at=exported_at, seconds=seconds)
+    readme = render_readme(manifest, specs, data_files_pattern(options.format, options.compress))
     readme_partial = folder / (README_NAME + PARTIAL_SUFFIX)
     readme_partial.write_text(readme, encoding="utf-8", newline="\n")
     entries = [file_entry(folder, f.name + PARTIAL_SUFFIX, f.rows) for f in files]

@@ -38,6 +38,8 @@ __all__ = [
     "WriterOptions",
     "WrittenFile",
     "arrow_schema",
+    "check_layout",
+    "data_files_pattern",
     "field_specs",
     "file_extension",
     "make_writer",
@@ -402,10 +404,30 @@ def file_extension(options: WriterOptions) -> str:
     return f"{base}.{options.compress}" if options.compress else base
 
 
+def data_files_pattern(fmt: str, compress: str | None) -> str:
+    """The glob of an export's data files (``articles-*.parquet``, ``articles-*.warc.gz``…)."""
+    if fmt == "warc":
+        return "articles-*.warc.gz"
+    return f"articles-*.{file_extension(WriterOptions(format=fmt, fields=(), compress=compress))}"
+
+
+def check_layout(fmt: str, compress: str | None) -> None:
+    """Raise :class:`InputError` for a format, or a compression of it, that no export makes."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if compress is None:
+        return
+    if fmt == "warc":
+        raise InputError("--compress does not apply to warc (records are gzip members already)")
+    if compress not in COMPRESSIONS:
+        raise InputError(f"unknown compression {compress!r}; use gz or zst")
+    if fmt == "parquet":
+        raise InputError("--compress applies to jsonl and csv; Parquet is always zstd-compressed inside")
+
+
 def make_writer(folder: Path, options: WriterOptions) -> ShardedWriter:
     """A sharded writer of ``options.format`` rows (jsonl, csv or parquet) into ``folder``."""
-    if options.compress is not None and options.compress not in COMPRESSIONS:
-        raise InputError(f"unknown compression {options.compress!r}; use gz or zst")
+    check_layout(options.format, options.compress)
     if options.format == "jsonl":
         def open_jsonl(path: Path) -> ShardWriter:
             return JsonlShard(path, options.fields, options.compress)
@@ -415,8 +437,6 @@ def make_writer(folder: Path, options: WriterOptions) -> ShardedWriter:
             return CsvShard(path, options.fields, options.compress, options.bom)
         return ShardedWriter(folder, file_extension(options), open_csv, options.shard_size)
     if options.format == "parquet":
-        if options.compress:
-            raise InputError("--compress applies to jsonl and csv; Parquet is always zstd-compressed inside")
         schema = arrow_schema(field_specs(options.fields))
 
         def open_parquet(path: Path) -> ShardWriter:

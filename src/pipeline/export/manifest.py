@@ -1,8 +1,9 @@
-"""Manifests and datasheets of dataset exports, and their verification.
+"""The manifest of a dataset export: built from the export's statistics, written, verified.
 
 ``manifest.json`` records what an export holds and how it was made (command, filters, software,
 counts, time span, sites, crawl runs, schema) and a SHA-256 and size for every file, so an
-export can be cited and checked; ``README.md`` is a short datasheet for people.
+export can be cited and checked (``baotinh export verify``). The datasheet for people,
+``README.md``, is written from it by :mod:`pipeline.export.datasheet`.
 """
 
 from __future__ import annotations
@@ -10,22 +11,36 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import sqlalchemy
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from pipeline import __version__
+from pipeline.archive.models import CrawlRun, Source
 from pipeline.errors import InputError
-from pipeline.export.formats import PARTIAL_SUFFIX, FieldSpec
+from pipeline.export.formats import PARTIAL_SUFFIX, TIMEZONE, FieldSpec
+from pipeline.search.engine import SearchQuery
 
 __all__ = [
     "MANIFEST_NAME",
     "MANIFEST_VERSION",
     "README_NAME",
+    "ExportStats",
     "VerifyReport",
+    "build_manifest",
     "file_entry",
+    "query_filters",
     "read_manifest",
-    "render_readme",
     "sha256_file",
     "verify_export",
     "write_json_atomic",
@@ -34,6 +49,139 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 README_NAME = "README.md"
 MANIFEST_VERSION = 1
+
+
+# -- building -------------------------------------------------------------------------------
+@dataclass(slots=True)
+class ExportStats:
+    """Counters gathered while rows stream by (per-site counts, time span, provenance)."""
+
+    articles: int = 0
+    versions: int = 0
+    sites: Counter[str] = field(default_factory=Counter)
+    extractors: Counter[str] = field(default_factory=Counter)
+    runs: set[int] = field(default_factory=set)
+    published_min: datetime | None = None
+    published_max: datetime | None = None
+    undated: int = 0
+    captures: int | None = None  # WARC exports: capture records copied
+
+    def add_articles(self, rows: Sequence[Any], idx: dict[str, int]) -> None:
+        """Count a batch of article rows; ``idx`` maps column names to positions in a row."""
+        self.articles += len(rows)
+        i_site, i_pub = idx["site"], idx["published_at"]
+        i_ext, i_run = idx["extractor_version"], idx["crawl_run_id"]
+        for row in rows:
+            self.sites[row[i_site] or ""] += 1
+            self.extractors[row[i_ext] or "unknown"] += 1
+            if row[i_run] is not None:
+                self.runs.add(row[i_run])
+            published = row[i_pub]
+            if published is None:
+                self.undated += 1
+                continue
+            if self.published_min is None or published < self.published_min:
+                self.published_min = published
+            if self.published_max is None or published > self.published_max:
+                self.published_max = published
+
+
+def build_manifest(session: Session, stats: ExportStats, specs: Sequence[FieldSpec], *,
+                   command: str, query: SearchQuery, options: dict[str, Any],
+                   since_export: dict[str, Any] | None, exported_at: datetime,
+                   seconds: float) -> dict[str, Any]:
+    """The manifest of an export, without its ``files`` (added once the files are final).
+
+    ``options`` is the export's ``options`` section (format, fields, all_versions, shard_size,
+    compress, bom); ``since_export`` names the export an incremental one follows.
+    """
+    warc = options["format"] == "warc"
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "dataset": "baotinh",
+        "exported_at": exported_at.isoformat(),
+        "command": command,
+        "filters": query_filters(query),
+        "options": options,
+        "since_export": since_export,
+        "software": _software(session),
+        "extractor_versions": dict(sorted(stats.extractors.items())),
+        "counts": {"articles": stats.articles, "versions": stats.versions,
+                   "rows": stats.articles + stats.versions,
+                   **({"captures": stats.captures} if stats.captures is not None else {})},
+        "time_span": {
+            "published_min": _jsonable(stats.published_min), "published_max": _jsonable(stats.published_max),
+            "articles_without_date": stats.undated, "timezone": TIMEZONE,
+        },
+        "sites": _sites(session, stats.sites),
+        "crawl_runs": _crawl_runs(session, stats.runs),
+        "coverage_ledger": _coverage_ledger(session, stats.runs),
+        "schema": {"fields": [s.as_dict() for s in specs],
+                   **({"index": "index.cdxj: SURT key, 14-digit timestamp, JSON with these fields",
+                       "records": "WARC/1.1 records copied byte for byte, one gzip member each"}
+                      if warc else {})},
+        "seconds": round(seconds, 3),
+    }
+
+
+def query_filters(query: SearchQuery) -> dict[str, Any]:
+    """The filters of ``query`` that differ from the defaults (what selected the articles)."""
+    # Paging and presentation options of search do not select anything for an export.
+    skip = {"sort", "limit", "offset", "facets"}
+    default = SearchQuery()
+    return {k: _jsonable(v) for k, v in asdict(query).items()
+            if k not in skip and v != getattr(default, k)}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _software(session: Session) -> dict[str, Any]:
+    return {
+        "name": "baotinh", "version": __version__, "python": platform.python_version(),
+        "sqlalchemy": sqlalchemy.__version__, "pyarrow": pa.__version__,
+        "database": session.get_bind().dialect.name,
+        "schema_revision": MigrationContext.configure(session.connection()).get_current_revision(),
+    }
+
+
+def _crawl_runs(session: Session, run_ids: set[int]) -> list[dict[str, Any]]:
+    if not run_ids:
+        return []
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(sorted(run_ids))).order_by(CrawlRun.id))
+    keys = ("id", "site_id", "started_at", "finished_at", "status", "pages_fetched", "articles_new",
+            "articles_updated", "articles_unchanged", "errors", "software_version")
+    return [{k: _jsonable(getattr(r, k)) for k in keys} for r in runs]
+
+
+def _coverage_ledger(session: Session, run_ids: set[int]) -> dict[str, list[dict[str, Any]]] | None:
+    """The coverage ledger (issue 6) of every run that produced the data, when kept."""
+    from pipeline.crawling import ledger
+
+    if not inspect(session.connection()).has_table("ledger_counts"):
+        return None
+    return {str(run_id): [row.as_dict() for row in ledger.read_ledger(session, run_id)]
+            for run_id in sorted(run_ids)}
+
+
+def _sites(session: Session, counts: Counter[str]) -> dict[str, dict[str, Any]]:
+    sources = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(list(counts))))}
+    out = {}
+    for site_id, n in sorted(counts.items()):
+        src = sources.get(site_id)
+        out[site_id] = {
+            "articles": n,
+            "name": src.name if src else None,
+            "province": src.province_after if src else None,
+            "province_before_2025": src.province_before if src else None,
+        }
+    return out
+
+
+# -- files ----------------------------------------------------------------------------------
 
 
 def sha256_file(path: Path) -> str:
@@ -121,100 +269,3 @@ def _check_file(folder: Path, entry: dict[str, Any]) -> list[str]:
     if sha256_file(path) != entry["sha256"]:
         return [f"{entry['path']}: SHA-256 differs from the manifest"]
     return []
-
-
-def render_readme(manifest: dict[str, Any], specs: Sequence[FieldSpec], data_files: str) -> str:
-    """The datasheet of an export (Markdown with a Hugging Face dataset-card header)."""
-    counts = manifest["counts"]
-    span = manifest["time_span"]
-    sites = manifest["sites"]
-    site_lines = "\n".join(
-        f"| {sid} | {info.get('name') or ''} | {info.get('province') or ''} | {info['articles']} |"
-        for sid, info in sorted(sites.items())
-    )
-    field_lines = "\n".join(f"| `{s.name}` | {s.type} | {s.description} |" for s in specs)
-    options = manifest["options"]
-    filters = json.dumps(manifest["filters"], ensure_ascii=False) if manifest["filters"] else "none"
-    since = manifest.get("since_export")
-    incremental = (f"Incremental: only articles new or changed since the export of "
-                   f"{since['exported_at']}.\n" if since else "")
-    return f"""---
-language:
-- vi
-license: other
-pretty_name: baotinh export of Vietnamese provincial press articles
-configs:
-- config_name: default
-  data_files: "{data_files}"
----
-
-# baotinh export ({options['format']})
-
-Articles of Vietnam's provincial press from the baotinh archive, exported on
-{manifest['exported_at']} by baotinh {manifest['software']['version']}.
-
-- Rows: {counts['rows']} ({counts['articles']} articles, {counts['versions']} earlier versions)
-- Published between {span['published_min'] or 'unknown'} and {span['published_max'] or 'unknown'}
-  ({span['articles_without_date']} articles without a publication date)
-- Filters: {filters}
-{incremental}
-Command: `{manifest['command'] or '(library call: pipeline.export.dataset.export_articles)'}`
-
-## How the data was collected
-
-Pages were fetched by the baotinh crawler (robots.txt obeyed, identified User-Agent, throttled)
-from each paper's sitemaps, feeds and section listings. Text and metadata were extracted from
-the HTML (trafilatura plus rules for Vietnamese pages), normalised to Unicode NFC with
-whitespace collapsed, and dated in Asia/Ho_Chi_Minh time (UTC+7). The crawl runs that produced
-these records are listed in `manifest.json` (`crawl_runs`, and `coverage_ledger` when the
-archive keeps one).
-
-## Sites
-
-| site | name | province | articles |
-|---|---|---|---|
-{site_lines}
-
-## Fields{' of index.cdxj' if options['format'] == 'warc' else ''}
-
-| field | type | meaning |
-|---|---|---|
-{field_lines}
-
-Timestamps carry their offset (ISO 8601 in JSONL/CSV; UTC instants with zone
-`Asia/Ho_Chi_Minh` in Parquet). A field the page did not give is null, never a guess; in CSV
-null is an empty cell and lists are JSON strings.
-
-## Caveats
-
-- Bylines are as printed: often initials or pen names, sometimes a news agency; they do not
-  identify people reliably.
-- Dates are those printed by the papers; pages without a readable date have a null
-  `published_at`.
-- Coverage depends on what each paper's sitemaps, feeds and listings exposed when crawled; an
-  article missing here may exist on the paper's site.
-- Syndicated stories (e.g. from TTXVN) can appear in several papers.
-
-## Rights
-
-The texts, photos and captions belong to their papers and authors. This export is provided for
-research, preservation and reference; reuse beyond what the law allows (quotation, research
-exceptions) needs the rights holders' permission. Cite the paper and the article URL together
-with this dataset.
-
-## Reading
-
-- pyarrow: `pyarrow.dataset.dataset(PATH, format="parquet", exclude_invalid_files=True)`
-- pandas: `pandas.read_parquet(PATH + "/articles-00000.parquet")`, or
-  `pandas.read_json(FILE, lines=True)` for JSONL
-- polars: `polars.read_parquet(PATH + "/articles-*.parquet")`
-- DuckDB: `SELECT * FROM read_parquet('PATH/articles-*.parquet')`
-- Hugging Face: `datasets.load_dataset(PATH)` (this file's header names the data files)
-- WARC: `index.cdxj` indexes the records of `articles-*.warc.gz` for pywb and other replay tools
-
-## Verification
-
-`manifest.json` lists every file with its size and SHA-256. Check the export with:
-
-    baotinh export verify PATH
-"""

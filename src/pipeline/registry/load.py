@@ -5,6 +5,11 @@ A *family* groups the sites that run one CMS and holds the shared URL patterns a
 hints; a *site* holds only what differs. A site's effective settings are its family's merged with
 its own.
 
+Besides ``sites.toml``, the package bundles *fixtures*: registry files for sites that are not
+papers (the demo paper's ``demo/registry.toml``, listed in :data:`BUNDLED_FIXTURES`). They are
+loaded with the papers, so ``get("demo")`` works everywhere, and their sites say
+``fixture = true``, which :attr:`Registry.papers` (``crawl --all``, ``baotinh sites``) honours.
+
 >>> reg = load_registry()
 >>> reg.get("baohaiduong").province_after
 'Hải Phòng'
@@ -25,12 +30,15 @@ from urllib.parse import urlsplit
 from pipeline.errors import ConfigError
 
 __all__ = [
+    "BUNDLED_FIXTURES",
     "ExtractionHints",
     "Family",
     "Registry",
     "RegistryError",
     "Site",
     "UnknownSiteError",
+    "bundled_registry_paths",
+    "default_registry_path",
     "load_registry",
     "host_of",
 ]
@@ -157,10 +165,11 @@ def _bare_host(host: str) -> str:
 
 @dataclass(frozen=True)
 class Registry:
-    """All known sites, by id and by host."""
+    """All known sites, by id and by host; ``fixtures`` are the ids of sites marked ``fixture = true``."""
 
     sites: tuple[Site, ...]
     families: Mapping[str, Family]
+    fixtures: frozenset[str] = frozenset()
 
     def __iter__(self) -> Iterator[Site]:
         return iter(self.sites)
@@ -179,6 +188,15 @@ class Registry:
             for h in s.all_hosts:
                 table.setdefault(_bare_host(h), s)
         return table
+
+    @property
+    def papers(self) -> tuple[Site, ...]:
+        """The real papers: every site but the fixtures (what ``crawl --all`` and ``sites`` use)."""
+        return tuple(s for s in self.sites if s.id not in self.fixtures)
+
+    def is_fixture(self, site: Site) -> bool:
+        """True when ``site`` is a fixture (the demo paper, a test site), not a paper."""
+        return site.id in self.fixtures
 
     def get(self, site_id: str) -> Site:
         try:
@@ -208,7 +226,7 @@ class Registry:
     def with_site(self, site: Site) -> Registry:
         """A registry with ``site`` added (or replacing the site with the same id)."""
         others = tuple(s for s in self.sites if s.id != site.id)
-        return Registry(others + (site,), self.families)
+        return Registry(others + (site,), self.families, self.fixtures)
 
 
 def _tuple(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -229,7 +247,7 @@ _FAMILY_KEYS = {
 _SITE_KEYS = {
     "id", "name", "province_before", "province_after", "family", "domains", "aliases", "scheme",
     "start_urls", "feeds", "sitemaps", "listing_patterns", "pagination", "article_pattern",
-    "exclude_patterns", "hints", "founded", "language", "notes",
+    "exclude_patterns", "hints", "founded", "language", "notes", "fixture",
 }
 
 
@@ -334,33 +352,73 @@ def parse_registry(data: Mapping[str, Any]) -> Registry:
     if not isinstance(sites_raw, list):
         raise RegistryError("sites must be an array of tables ([[sites]])")
     sites = tuple(_parse_site(raw, families, i) for i, raw in enumerate(sites_raw))
-    return Registry(sites, families)
+    return Registry(sites, families, _fixture_ids(sites_raw))
+
+
+def _fixture_ids(sites_raw: list[Any]) -> frozenset[str]:
+    """The ids of the sites that say ``fixture = true`` (validated: a boolean)."""
+    ids: set[str] = set()
+    for raw in sites_raw:
+        flag = raw.get("fixture", False)
+        if not isinstance(flag, bool):
+            raise RegistryError(f"site {raw.get('id')!r}: fixture must be true or false")
+        if flag:
+            ids.add(raw["id"])
+    return frozenset(ids)
+
+
+# Registry files bundled with the package besides registry/sites.toml, relative to the
+# ``pipeline`` package: fixtures, read as data (never imported), whose every site must say
+# ``fixture = true``. A room that ships a fixture site lists its file here.
+BUNDLED_FIXTURES: tuple[str, ...] = ("demo/registry.toml",)
 
 
 def default_registry_path() -> Path:
+    """The packaged registry of the papers (``registry/sites.toml``)."""
     return Path(str(resources.files("pipeline.registry").joinpath("sites.toml")))
 
 
+def bundled_registry_paths() -> tuple[Path, ...]:
+    """The packaged registry, then the bundled fixture files, in the order they are loaded."""
+    root = Path(str(resources.files("pipeline")))
+    return (default_registry_path(), *(root / name for name in BUNDLED_FIXTURES))
+
+
+def _read_registry_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RegistryError(f"cannot read registry {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"registry {path} is not valid TOML: {exc}") from None
+
+
+def _require_fixtures(data: Mapping[str, Any], path: Path) -> None:
+    """A bundled fixture file may only hold sites that say ``fixture = true``."""
+    for raw in data.get("sites", []):
+        if not isinstance(raw, dict) or raw.get("fixture") is not True:
+            sid = raw.get("id") if isinstance(raw, dict) else None
+            raise RegistryError(f"{path}: site {sid!r} is a bundled fixture and must say fixture = true")
+
+
 def load_registry(*paths: Path | str) -> Registry:
-    """Load the packaged registry, then any extra registry files (later ids win).
+    """Load the packaged registry and bundled fixtures, then any extra files (later ids win).
 
     Extra files use the same format; they let a user add or correct a site without editing
-    the packaged data (``BAOTINH_REGISTRY`` names one, see :mod:`pipeline.config`).
+    the packaged data (``BAOTINH_REGISTRY`` names one, see :mod:`pipeline.config`). Within the
+    bundled files a repeated id is kept twice, for ``baotinh sites check`` to report.
     """
-    files = [default_registry_path(), *(Path(p) for p in paths)]
+    bundled = bundled_registry_paths()
     merged: dict[str, Any] = {"families": {}, "sites": []}
     by_id: dict[str | None, int] = {}
-    for f in files:
-        try:
-            data = tomllib.loads(f.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RegistryError(f"cannot read registry {f}: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise RegistryError(f"registry {f} is not valid TOML: {exc}") from None
+    for index, f in enumerate((*bundled, *(Path(p) for p in paths))):
+        data = _read_registry_file(f)
+        if 0 < index < len(bundled):
+            _require_fixtures(data, f)
         merged["families"].update(data.get("families", {}))
         for raw in data.get("sites", []):
             sid = raw.get("id") if isinstance(raw, dict) else None
-            if sid in by_id and f != files[0]:
+            if sid in by_id and index >= len(bundled):
                 merged["sites"][by_id[sid]] = raw
             else:
                 by_id.setdefault(sid, len(merged["sites"]))
