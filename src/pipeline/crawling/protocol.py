@@ -97,7 +97,9 @@ def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
 
 
 def _strs(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key) or []
+    value = data.get(key)
+    if value is None:
+        return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProtocolError(f"{key}: expected a list of strings, got {value!r}")
     return tuple(value)
@@ -209,7 +211,8 @@ class SiteResult:
             run_status = RunStatus(status)
         except ValueError:
             raise ProtocolError(f"status: unknown run status {status!r}") from None
-        failures = data.get("failures") or []
+        failures = data.get("failures")
+        failures = [] if failures is None else failures
         if not isinstance(failures, list) or not all(
                 isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f) for f in failures):
             raise ProtocolError(f"failures: expected [url, reason] pairs, got {failures!r}")
@@ -270,7 +273,8 @@ class CrawlSummary:
     @classmethod
     def from_dict(cls, value: Any) -> CrawlSummary:
         data = _object(value, "crawl summary")
-        sites = data.get("sites") or []
+        sites = data.get("sites")
+        sites = [] if sites is None else sites
         if not isinstance(sites, list):
             raise ProtocolError(f"sites: expected a list, got {sites!r}")
         usage = data.get("usage")
