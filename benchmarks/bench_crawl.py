@@ -7,7 +7,6 @@ every 100 ms; CPU comes from the crawler's own summary (its process and its reap
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,17 +15,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-# No politeness delay towards our own loopback server; per-domain concurrency high enough to
-# keep the reactor busy (the real-site defaults live in crawler/settings.py).
-FAST_LOCAL = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "RANDOMIZE_DOWNLOAD_DELAY": "False",
-    "LOGSTATS_INTERVAL": "0",
-}
+from pipeline.crawling.protocol import REQUEST_FLAG, CrawlRequest, CrawlSummary, CrawlUsage
+
+# No politeness delay towards our own loopback server, no throttling; per-domain concurrency
+# high enough to keep the reactor busy (the real-site defaults live in crawler/settings.py).
+PER_DOMAIN_CONCURRENCY = 16
+# Scrapy settings of the bench alone, given to the child as overrides: no periodic stats line.
+BENCH_OVERRIDES = {"LOGSTATS_INTERVAL": "0"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +37,7 @@ class CrawlMeasure:
     extract_cpu_ms: float
     store_ms: float
     store_cpu_ms: float
-    summary: dict[str, Any]
+    summary: CrawlSummary
 
     @property
     def pages_per_second(self) -> float:
@@ -79,20 +75,20 @@ def run_crawl(origin: str, registry: Path, *, fetch_only: bool = False, max_page
         env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent / "src"),
                                              str(Path(__file__).resolve().parent.parent),
                                              env.get("PYTHONPATH", "")])
-        cmd = [sys.executable, "-m", "crawler", "--site", "benchpaper", "--origin", origin,
+        request = CrawlRequest(sites=("benchpaper",), origin=origin, max_pages=max_pages or None,
+                               workers=workers, local_server=True, autothrottle=False,
+                               per_domain_concurrency=PER_DOMAIN_CONCURRENCY)
+        cmd = [sys.executable, "-m", "crawler", REQUEST_FLAG, "-",
                "--log-file", str(Path(tmp) / "crawl.log"), "--log-level", "WARNING"]
-        if max_pages:
-            cmd += ["--max-pages", str(max_pages)]
-        if workers is not None:
-            cmd += ["--workers", str(workers)]
-        settings = dict(FAST_LOCAL, **(extra or {}))
+        overrides = dict(BENCH_OVERRIDES, **(extra or {}))
         if fetch_only:
-            settings["ITEM_PIPELINES"] = "{}"
-        for k, v in settings.items():
+            overrides["ITEM_PIPELINES"] = "{}"
+        for k, v in overrides.items():
             cmd += ["-s", f"{k}={v}"]
         peak = 0.0
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
         done = threading.Event()
 
         def sample() -> None:
@@ -103,22 +99,20 @@ def run_crawl(origin: str, registry: Path, *, fetch_only: bool = False, max_page
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        out, _ = proc.communicate()
+        out, _ = proc.communicate(request.to_json())
         wall = time.perf_counter() - start
         done.set()
         sampler.join()
-        summary = json.loads(out.strip().splitlines()[-1])
-        site = summary["sites"][0]
-        usage = summary.get("usage", {})
-        pages = int(site["responses"] if fetch_only else site["article_pages"])
+        summary = CrawlSummary.from_json(out.strip().splitlines()[-1])
+        site = summary.sites[0]
+        usage = summary.usage or CrawlUsage()
+        pages = site.responses if fetch_only else site.article_pages
         if fetch_only:
-            pages = int(site.get("article_pages") or site["responses"])
-        cpu_c = float(usage.get("cpu_crawler_seconds", 0))
-        cpu_w = float(usage.get("cpu_workers_seconds", 0))
+            pages = site.article_pages or site.responses
+        cpu_c, cpu_w = usage.cpu_crawler_seconds, usage.cpu_workers_seconds
         return CrawlMeasure(
-            pages=pages, wall_seconds=wall, spider_seconds=float(site.get("elapsed_seconds") or wall),
+            pages=pages, wall_seconds=wall, spider_seconds=site.elapsed_seconds or wall,
             cpu_seconds=cpu_c + cpu_w, cpu_crawler=cpu_c, cpu_workers=cpu_w, peak_rss_mb=peak,
-            extract_cpu_ms=float(site.get("extract_cpu_ms") or 0), store_ms=float(site.get("store_ms") or 0),
-            store_cpu_ms=float(site.get("store_cpu_ms") or 0),
+            extract_cpu_ms=site.extract_cpu_ms, store_ms=site.store_ms, store_cpu_ms=site.store_cpu_ms,
             summary=summary,
         )

@@ -1,40 +1,50 @@
 """``python -m crawler``: run the news spider for one or more sites in this process.
 
 This is what ``baotinh crawl`` starts in a subprocess (Twisted's reactor cannot restart inside
-one process). The last line on stdout is a JSON summary the CLI reads; logs go to ``--log-file``.
+one process), with its request as JSON on stdin (``--request-json -``). The last line on stdout
+is the JSON summary the library reads (see ``pipeline.crawling.protocol``); logs go to
+``--log-file``. By hand, the flags build the same request:
 
     python -m crawler --site baohaiduong --max-pages 50
     python -m crawler --site demo --origin http://127.0.0.1:8123
     python -m crawler --url https://baomoi.example/ --since 2025-01-01
+    python -m crawler --request-json request.json -s LOGSTATS_INTERVAL=0
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
 from contextlib import ExitStack
-from typing import Any
+from datetime import date
+from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.settings import Settings
 
+from crawler.launch import scrapy_settings, spider_arguments
+from crawler.resources import CrawlResources
 from crawler.spiders.news import NewsSpider, generic_site
-from pipeline.crawling import locks
+from crawler.summary import process_usage, site_result
 from pipeline.config import load_settings
-from pipeline.errors import BaotinhError
-from pipeline.errors import ExitCode
+from pipeline.crawling import locks
+from pipeline.crawling.protocol import REQUEST_FLAG, CrawlRequest, CrawlSummary
+from pipeline.crawling.status import crawl_exit_code
+from pipeline.errors import BaotinhError, ExitCode, InputError
+
+# The flags that make a request by hand; --request-json excludes them.
+_REQUEST_FLAGS = ("site", "url", "origin", "max_pages", "since", "refresh", "workers")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m crawler", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(REQUEST_FLAG, dest="request_json", metavar="FILE",
+                   help="the whole crawl request as JSON, from FILE or - (stdin)")
     p.add_argument("--site", action="append", default=[], help="registry site id (repeatable)")
     p.add_argument("--url", action="append", default=[], help="a news site not in the registry")
     p.add_argument("--origin", help="serve the (single) registered site from this origin")
     p.add_argument("--max-pages", type=int, help="article pages per site at most")
-    p.add_argument("--since", help="skip items published before YYYY-MM-DD")
+    p.add_argument("--since", type=date.fromisoformat, help="skip items published before YYYY-MM-DD")
     p.add_argument("--refresh", action="store_true",
                    help="fetch known articles again even when not due (conditional GET)")
     p.add_argument("--workers", type=int, help="extraction processes (0: a thread)")
@@ -45,95 +55,69 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def make_settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    if args.workers is not None:
-        settings.set("BAOTINH_EXTRACT_WORKERS", args.workers, priority="cmdline")
-    if args.log_file:
-        settings.set("LOG_FILE", args.log_file, priority="cmdline")
-        settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
-    for item in args.set:
-        name, _, value = item.partition("=")
-        settings.set(name, value, priority="cmdline")
-    return settings
+def request_from_args(args: argparse.Namespace) -> CrawlRequest:
+    """The request given as JSON (``--request-json``), or made of the human flags."""
+    if args.request_json is not None:
+        given = [f for f in _REQUEST_FLAGS if getattr(args, f) not in (None, [], False)]
+        if given:
+            flags = ", ".join("--" + f.replace("_", "-") for f in given)
+            raise InputError(f"{REQUEST_FLAG} excludes {flags}")
+        try:
+            text = sys.stdin.read() if args.request_json == "-" else Path(args.request_json).read_text("utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the crawl request: {exc}") from None
+        return CrawlRequest.from_json(text)
+    return CrawlRequest(sites=tuple(args.site), urls=tuple(args.url), origin=args.origin,
+                        max_pages=args.max_pages, since=args.since, workers=args.workers,
+                        refresh=args.refresh)
 
 
-def summarise(crawler: Crawler) -> dict[str, Any]:
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    spider = crawler.spider
-    return {
-        "site": getattr(spider, "site_id", None),
-        "run_id": stats.get("baotinh/run_id"),
-        "status": stats.get("baotinh/status", "failed"),
-        "finish_reason": stats.get("finish_reason"),
-        "article_pages": stats.get("baotinh/article_pages", 0),
-        "new": stats.get("baotinh/new", 0),
-        "updated": stats.get("baotinh/updated", 0),
-        "unchanged": stats.get("baotinh/unchanged", 0),
-        "failed": stats.get("baotinh/failed", 0) + stats.get("baotinh/extract_failed", 0),
-        "failures": [list(f) for f in getattr(spider, "failures", [])[:5]],
-        "responses": stats.get("response_received_count", 0),
-        "elapsed_seconds": stats.get("elapsed_time_seconds"),
-        "extract_cpu_ms": round(stats.get("baotinh/extract_cpu_us", 0) / 1000, 1),
-        "store_ms": round(stats.get("baotinh/store_us", 0) / 1000, 1),
-        "store_cpu_ms": round(stats.get("baotinh/store_cpu_us", 0) / 1000, 1),
-    }
-
-
-def exit_code(summaries: list[dict[str, Any]]) -> int:
-    statuses = {s["status"] for s in summaries}
-    if not summaries or statuses <= {"failed"}:
-        return ExitCode.FAILED
-    if statuses != {"ok"}:
-        return ExitCode.PARTIAL
-    return ExitCode.OK
+def request_problem(request: CrawlRequest) -> str | None:
+    """Why the child cannot run this request, or None."""
+    if not request.sites and not request.urls:
+        return "give --site ID or --url URL"
+    if request.origin and len(request.sites) != 1:
+        return "--origin works with exactly one --site"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not args.site and not args.url:
-        print("error: give --site ID or --url URL", file=sys.stderr)
+    try:
+        request = request_from_args(args)
+    except BaotinhError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
-    if args.origin and len(args.site) != 1:
-        print("error: --origin works with exactly one --site", file=sys.stderr)
+    problem = request_problem(request)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return ExitCode.USAGE
     held = ExitStack()
     try:
         # one run at a time per archive and per site; a dead holder's lock is taken over
-        site_ids = [*args.site, *(generic_site(u).id for u in args.url)]
+        site_ids = [*request.sites, *(generic_site(u).id for u in request.urls)]
         held.enter_context(locks.hold_crawl(load_settings(), site_ids))
     except BaotinhError as exc:
-        print(json.dumps({"sites": [], "error": str(exc), "exit_code": exc.exit_code}), flush=True)
+        print(CrawlSummary(error=str(exc), exit_code=exc.exit_code).to_json(), flush=True)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    settings = make_settings(args)
+    resources = CrawlResources()
+    settings = scrapy_settings(request, log_file=args.log_file, log_level=args.log_level, overrides=args.set)
+    resources.attach(settings)
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
-    common = {"max_pages": args.max_pages, "since": args.since, "refresh": "1" if args.refresh else ""}
-    for site in args.site:
+    for arguments in spider_arguments(request):
         crawler = process.create_crawler(NewsSpider)
         crawlers.append(crawler)
-        process.crawl(crawler, site=site, origin=args.origin, **common)
-    for url in args.url:
-        crawler = process.create_crawler(NewsSpider)
-        crawlers.append(crawler)
-        process.crawl(crawler, url=url, **common)
+        process.crawl(crawler, **arguments)
     try:
         process.start()
     finally:
+        resources.close()
         held.close()
-    summaries = [summarise(c) for c in crawlers]
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    usage = {  # for the benchmarks' stage breakdown
-        "cpu_crawler_seconds": round(own.ru_utime + own.ru_stime, 3),
-        "cpu_workers_seconds": round(workers.ru_utime + workers.ru_stime, 3),
-        "maxrss_crawler_mb": round(own.ru_maxrss / 1024, 1),
-        "maxrss_worker_mb": round(workers.ru_maxrss / 1024, 1),
-    }
-    print(json.dumps({"sites": summaries, "usage": usage}, ensure_ascii=False), flush=True)
-    return exit_code(summaries)
+    summary = CrawlSummary(sites=tuple(site_result(c) for c in crawlers), usage=process_usage())
+    print(summary.to_json(), flush=True)
+    return crawl_exit_code(s.status for s in summary.sites)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,20 @@ import dataclasses
 import logging
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
+from crawler.resources import resources_of
+from crawler.skip import SkippedPage, skip_reason_of
 from pipeline.archive import db
 
 from pipeline.archive import store
 from pipeline.archive.captures import with_capture
 from pipeline.config import load_settings
 from pipeline.crawling.frontier import FetchOutcome
+from pipeline.crawling.status import SkipReason, run_status
 from pipeline.record import ArticleRecord
 from pipeline.archive.versions import WithdrawnPage
 from pipeline.crawling.workers import ExtractionPool, FetchedPage
@@ -33,37 +34,13 @@ from pipeline.crawling.writer import ArchiveWriter, WriteBatch, WriteResult
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
-class _SharedPool:
-    """One extraction pool per crawler process, shared by the crawlers running in it."""
-
-    pool: ExtractionPool | None = None
-    users: int = 0
-
-
-_POOL = _SharedPool()
-
-
-def acquire_pool(workers: int | None) -> ExtractionPool:
-    if _POOL.pool is None:
-        _POOL.pool = ExtractionPool(workers)
-    _POOL.users += 1
-    return _POOL.pool
-
-
-def release_pool() -> None:
-    _POOL.users -= 1
-    if _POOL.users <= 0 and _POOL.pool is not None:
-        _POOL.pool.close()
-        _POOL.pool = None
-
-
 class ExtractPipeline:
     """FetchedPage → ArticleRecord, off the reactor; pages without an article are dropped."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.workers = crawler.settings.get("BAOTINH_EXTRACT_WORKERS")
+        self.resources = resources_of(crawler)
         self.pool: ExtractionPool | None = None
 
     @classmethod
@@ -71,11 +48,11 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.pool = acquire_pool(None if self.workers is None else int(self.workers))
+        self.pool = self.resources.acquire_pool(None if self.workers is None else int(self.workers))
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
-            release_pool()
+            self.resources.release_pool()
             self.pool = None
 
     async def process_item(self, item: Any) -> Any:
@@ -88,44 +65,15 @@ class ExtractPipeline:
         stats.inc_value("baotinh/extract_cpu_us", int(result.cpu_seconds * 1e6))  # µs: ms rounded per page added up
         if result.record is None:
             stats.inc_value("baotinh/extract_failed")
-            raise DropItem(f"no article at {item.url}: {result.error}")
+            raise SkippedPage(SkipReason.NOT_ARTICLE, f"no article at {item.url}: {result.error}")
         spider = self.crawler.spider
         since = getattr(spider, "since", None)
         published = result.record.published_at
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
-            raise DropItem(f"published {published:%Y-%m-%d}, before --since")
+            raise SkippedPage(SkipReason.BEFORE_SINCE, f"published {published:%Y-%m-%d}, before --since")
         return with_capture(result.record, item.capture, simhash=result.simhash,
                             folded_text=result.folded_text)
-
-
-@dataclass(slots=True)
-class _SharedWriter:
-    """One archive writer per database in a crawler process, shared by its crawlers."""
-
-    writer: ArchiveWriter
-    users: int = 0
-
-
-_WRITERS: dict[str, _SharedWriter] = {}
-
-
-def acquire_writer(database_url: str, *, process: bool) -> ArchiveWriter:
-    shared = _WRITERS.get(database_url)
-    if shared is None:
-        shared = _WRITERS[database_url] = _SharedWriter(ArchiveWriter(database_url, process=process))
-    shared.users += 1
-    return shared.writer
-
-
-def release_writer(database_url: str) -> None:
-    shared = _WRITERS.get(database_url)
-    if shared is None:
-        return
-    shared.users -= 1
-    if shared.users <= 0:
-        del _WRITERS[database_url]
-        shared.writer.close()
 
 
 class StorePipeline:
@@ -140,6 +88,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("BAOTINH_STORE_BATCH", 50)
         self.interval = crawler.settings.getfloat("BAOTINH_STORE_INTERVAL", 2.0)
         self.settings = load_settings()
+        self.resources = resources_of(crawler)
         process = crawler.settings.get("BAOTINH_STORE_PROCESS")
         if process is None or process == "":
             workers = crawler.settings.get("BAOTINH_EXTRACT_WORKERS")
@@ -178,7 +127,7 @@ class StorePipeline:
             self.run_id = store.start_run(session, site.id, args=args)
         spider.run_id = self.run_id  # type: ignore[union-attr]
         self.batch = WriteBatch(run_id=self.run_id)
-        self.writer = acquire_writer(self.settings.database_url, process=self.process)
+        self.writer = self.resources.acquire_writer(self.settings.database_url, process=self.process)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, WithdrawnPage):
@@ -206,13 +155,12 @@ class StorePipeline:
         if not isinstance(item, FetchedPage):
             return
         note = getattr(spider, "fetch_notes", {}).pop(item.url, None)
-        reason = skip_reason(str(exception))
+        reason = skip_reason_of(exception)
         tally = getattr(spider, "tally", None)
         if tally is not None:
-            tally.add("skipped", reason, url=item.url)
-        # a page outside --since is not done: a later run with another --since must fetch it
-        if note is not None and reason != "before_since":
-            self.batch.outcomes.append(dataclasses.replace(note, outcome=reason))
+            tally.add("skipped", reason.value, url=item.url)
+        if note is not None and reason.settles_page:
+            self.batch.outcomes.append(dataclasses.replace(note, outcome=reason.value))
 
     def _submit(self) -> Future[WriteResult]:
         """Hand the current batch (with the ledger counts so far) to the writer; start a new one."""
@@ -237,7 +185,7 @@ class StorePipeline:
         try:
             self._account(self._submit().result())
         finally:
-            release_writer(self.settings.database_url)
+            self.resources.release_writer(self.settings.database_url)
             self.writer = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -246,16 +194,7 @@ class StorePipeline:
         assert stats is not None
         fetched = int(stats.get_value("baotinh/article_pages", 0))
         failed = int(stats.get_value("baotinh/failed", 0)) + int(stats.get_value("baotinh/extract_failed", 0))
-        if reason == "unreachable":
-            status = "failed"
-        elif reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
-            status = "interrupted"
-        elif failed and fetched == 0:
-            status = "failed"
-        elif failed:
-            status = "partial"
-        else:
-            status = "ok"
+        status = run_status(reason, fetched=fetched, failed=failed).value
         failures = getattr(spider, "failures", [])
         message = "; ".join(f"{u}: {r}" for u, r in failures[:3]) or None
         counts = store.RunCounts(
@@ -273,14 +212,3 @@ class StorePipeline:
         stats.set_value("baotinh/unchanged", self.counts.unchanged)
         self.engine.dispose()
 
-
-def skip_reason(message: str) -> str:
-    """The ledger reason of a dropped page, from the DropItem message."""
-    lowered = message.lower()
-    if "before --since" in lowered:
-        return "before_since"
-    if "too short" in lowered:
-        return "too_short"
-    if "duplicate" in lowered:
-        return "duplicate"
-    return "not_article"

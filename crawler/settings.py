@@ -67,6 +67,8 @@ BAOTINH_STORE_BATCH = 50
 BAOTINH_STORE_INTERVAL = 2.0
 # Extraction worker processes (None: one per core but one; 0: one thread in the crawler process).
 BAOTINH_EXTRACT_WORKERS: int | None = None
+# BAOTINH_RESOURCES (the process's shared pool and writers) is set by `python -m crawler`
+# (crawler/resources.py), never here: a module-level object would be state shared by accident.
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -94,7 +94,8 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
           refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
-    from pipeline.crawling.launch import CrawlRequest, run_crawl
+    from pipeline.crawling.launch import run_crawl
+    from pipeline.crawling.protocol import CrawlRequest
     from pipeline.registry.load import load_registry
 
     settings = _settings(ctx)
@@ -102,11 +103,9 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
     sites = tuple(s.id for s in registry.papers) if all_sites else site_ids
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
-    scrapy_settings = {} if delay is None else {
-        "DOWNLOAD_DELAY": str(delay), "AUTOTHROTTLE_START_DELAY": str(delay)}
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
                            since=since, workers=workers, verbose=verbose, refresh=refresh,
-                           scrapy_settings=scrapy_settings)
+                           delay=delay)
     # a refreshed status line on a terminal only: never in cron mail or a log file
     show = not quiet and not verbose and sys.stderr.isatty()
     result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)

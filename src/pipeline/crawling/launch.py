@@ -7,71 +7,22 @@ module validates the request, prepares the archive, starts the child and reads i
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.archive import db
 from pipeline.config import Settings
+from pipeline.crawling.protocol import REQUEST_FLAG, CrawlRequest, SiteResult, read_summary
 from pipeline.errors import ConfigError, ExitCode, InputError
 from pipeline.registry.load import Registry, load_registry
 
-__all__ = ["CrawlRequest", "CrawlResult", "SiteResult", "run_crawl", "validate_request"]
-
-# Settings for crawling a server on this machine (the demo, fixture sites): no politeness
-# delay is needed towards our own loopback server.
-LOCAL_SERVER_SETTINGS: Mapping[str, str] = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_START_DELAY": "0",
-    "AUTOTHROTTLE_MAX_DELAY": "1",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "RANDOMIZE_DOWNLOAD_DELAY": "False",
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CrawlRequest:
-    sites: tuple[str, ...] = ()
-    urls: tuple[str, ...] = ()
-    origin: str | None = None
-    max_pages: int | None = None
-    since: date | None = None
-    workers: int | None = None
-    scrapy_settings: Mapping[str, str] = field(default_factory=dict)
-    verbose: bool = False
-    refresh: bool = False  # fetch known articles even when not due (issue 6)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteResult:
-    site: str
-    run_id: int | None
-    status: str
-    article_pages: int
-    new: int
-    updated: int
-    unchanged: int
-    failed: int
-    failures: tuple[tuple[str, str], ...]
-    elapsed_seconds: float | None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SiteResult:
-        return cls(
-            site=str(data.get("site")), run_id=data.get("run_id"), status=str(data.get("status")),
-            article_pages=int(data.get("article_pages") or 0), new=int(data.get("new") or 0),
-            updated=int(data.get("updated") or 0), unchanged=int(data.get("unchanged") or 0),
-            failed=int(data.get("failed") or 0),
-            failures=tuple((str(u), str(r)) for u, r in data.get("failures") or ()),
-            elapsed_seconds=data.get("elapsed_seconds"),
-        )
+__all__ = ["CrawlResult", "crawler_command", "run_crawl", "validate_request"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,25 +67,9 @@ def validate_request(request: CrawlRequest, registry: Registry) -> None:
         raise InputError("--max-pages must be at least 1")
 
 
-def crawler_command(request: CrawlRequest, log_file: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler", "--log-file", str(log_file)]
-    for sid in request.sites:
-        cmd += ["--site", sid]
-    for url in request.urls:
-        cmd += ["--url", url]
-    if request.origin:
-        cmd += ["--origin", request.origin]
-    if request.max_pages is not None:
-        cmd += ["--max-pages", str(request.max_pages)]
-    if request.since is not None:
-        cmd += ["--since", request.since.isoformat()]
-    if request.workers is not None:
-        cmd += ["--workers", str(request.workers)]
-    if request.refresh:
-        cmd += ["--refresh"]
-    for name, value in request.scrapy_settings.items():
-        cmd += ["-s", f"{name}={value}"]
-    return cmd
+def crawler_command(log_file: Path) -> list[str]:
+    """The child's command line; the request itself goes to its stdin (see ``protocol``)."""
+    return [sys.executable, "-m", "crawler", "--log-file", str(log_file), REQUEST_FLAG, "-"]
 
 
 def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
@@ -155,27 +90,35 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     log_file = settings.logs_dir / f"crawl-{stamp}-{os.getpid()}.log"
     env = {**os.environ, **settings.as_env()}
-    cmd = crawler_command(request, log_file)
     started = datetime.now()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=None if request.verbose else subprocess.DEVNULL,
-                            text=True)
+    proc = subprocess.Popen(crawler_command(log_file), env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE,
+                            stderr=None if request.verbose else subprocess.DEVNULL, text=True)
+    _send_request(proc, request)
     stdout = _wait_reporting(proc, settings, progress)
     seconds = (datetime.now() - started).total_seconds()
-    summary: dict[str, Any] = {}
-    for line in reversed(stdout.splitlines()):
-        if line.startswith("{"):
-            try:
-                summary = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            break
-    sites = tuple(SiteResult.from_json(s) for s in summary.get("sites", ()))
+    summary = read_summary(stdout)
+    sites = summary.sites if summary is not None else ()
     if proc.returncode == ExitCode.LOCKED:
         from pipeline.crawling.locks import LockedError
 
-        raise LockedError(str(summary.get("error") or "another crawl holds the archive lock; try again later"))
+        error = summary.error if summary is not None else None
+        raise LockedError(error or "another crawl holds the archive lock; try again later")
     code = proc.returncode if sites else ExitCode.FAILED
     return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds)
+
+
+def _send_request(proc: subprocess.Popen[str], request: CrawlRequest) -> None:
+    """Write the request to the child's stdin; ``communicate`` closes it after.
+
+    The child reads its request before anything else, so a large one cannot block here.
+    """
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(request.to_json())
+        proc.stdin.flush()
+    except BrokenPipeError:  # the child died at start-up; its exit code and log tell why
+        pass
 
 
 def _wait_reporting(proc: subprocess.Popen[str], settings: Settings,

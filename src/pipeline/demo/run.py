@@ -12,7 +12,8 @@ from pipeline.archive import db
 
 from pipeline.archive import store
 from pipeline.config import Settings
-from pipeline.crawling.launch import LOCAL_SERVER_SETTINGS, CrawlRequest, CrawlResult, run_crawl
+from pipeline.crawling.launch import CrawlResult, run_crawl
+from pipeline.crawling.protocol import CrawlRequest
 from pipeline.demo import DemoSite, serve_site
 from pipeline.archive.models import Article
 from pipeline.record import ArticleRecord
@@ -71,7 +72,7 @@ def run_demo(settings: Settings, *, workers: int | None = None) -> DemoSummary:
     served = len(site.articles())
     with serve_site(site) as server:
         request = CrawlRequest(sites=(DEMO_SITE_ID,), origin=server.base_url, workers=workers,
-                               scrapy_settings=LOCAL_SERVER_SETTINGS)
+                               local_server=True)
         result = run_crawl(settings, request)
     engine = db.make_engine(settings.database_url)
     try:

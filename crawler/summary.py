@@ -1,0 +1,51 @@
+"""What the crawler child reports: a :class:`~pipeline.crawling.protocol.SiteResult` per crawler,
+read from its Scrapy stats, and the process's resource usage."""
+
+from __future__ import annotations
+
+import resource
+
+from scrapy.crawler import Crawler
+
+from pipeline.crawling.protocol import CrawlUsage, SiteResult
+from pipeline.crawling.status import RunStatus
+
+__all__ = ["process_usage", "site_result"]
+
+# How many failures (url, reason) a site result carries.
+FAILURES_REPORTED = 5
+
+
+def site_result(crawler: Crawler) -> SiteResult:
+    """One crawler's run, from the stats its spider and pipelines kept."""
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    spider = crawler.spider
+    failures = getattr(spider, "failures", [])[:FAILURES_REPORTED]
+    return SiteResult(
+        site=str(getattr(spider, "site_id", None)),
+        run_id=stats.get("baotinh/run_id"),
+        status=RunStatus(stats.get("baotinh/status", RunStatus.FAILED.value)),
+        finish_reason=stats.get("finish_reason"),
+        article_pages=int(stats.get("baotinh/article_pages", 0)),
+        new=int(stats.get("baotinh/new", 0)),
+        updated=int(stats.get("baotinh/updated", 0)),
+        unchanged=int(stats.get("baotinh/unchanged", 0)),
+        failed=int(stats.get("baotinh/failed", 0)) + int(stats.get("baotinh/extract_failed", 0)),
+        failures=tuple((str(url), str(reason)) for url, reason in failures),
+        responses=int(stats.get("response_received_count", 0)),
+        elapsed_seconds=stats.get("elapsed_time_seconds"),
+        extract_cpu_ms=round(stats.get("baotinh/extract_cpu_us", 0) / 1000, 1),
+        store_ms=round(stats.get("baotinh/store_us", 0) / 1000, 1),
+        store_cpu_ms=round(stats.get("baotinh/store_cpu_us", 0) / 1000, 1),
+    )
+
+
+def process_usage() -> CrawlUsage:
+    """CPU and peak memory of this process and of its reaped children (workers, writer)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return CrawlUsage(
+        cpu_crawler_seconds=round(own.ru_utime + own.ru_stime, 3),
+        cpu_workers_seconds=round(children.ru_utime + children.ru_stime, 3),
+        maxrss_crawler_mb=round(own.ru_maxrss / 1024, 1),
+        maxrss_worker_mb=round(children.ru_maxrss / 1024, 1),
+    )
