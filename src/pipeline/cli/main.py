@@ -18,8 +18,8 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.options import BaotinhGroup
-from pipeline.cli.options import parse_date as _parse_date
-from pipeline.cli.session import settings_of as _settings
+from pipeline.cli.options import parse_date
+from pipeline.cli.session import settings_of
 from pipeline.config import load_settings
 from pipeline.errors import ExitCode, InputError
 
@@ -60,7 +60,7 @@ def demo(ctx: click.Context, as_json: bool, workers: int | None) -> None:
     """Serve the bundled demo paper on 127.0.0.1 and crawl it into the archive (offline)."""
     from pipeline.demo.run import run_demo
 
-    summary = run_demo(_settings(ctx), workers=workers)
+    summary = run_demo(settings_of(ctx), workers=workers)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -81,7 +81,7 @@ Examples:
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
-@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
 @click.option("--origin", metavar="URL", help="Fetch the (single) site from this origin, e.g. a local mirror.")
 @click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (0: a thread).")
 @click.option("--refresh", is_flag=True, help="Re-check known articles even when not due (conditional GET).")
@@ -98,7 +98,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
     from pipeline.crawling.protocol import CrawlRequest
     from pipeline.registry.load import load_registry
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     registry = load_registry(*settings.registry_paths)
     sites = tuple(s.id for s in registry.papers) if all_sites else site_ids
     if origin and len(sites) != 1:
@@ -152,7 +152,7 @@ def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None
             raise InputError(f"{path} is a directory, not a saved page") from None
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    registry = load_registry(*_settings(ctx).registry_paths)
+    registry = load_registry(*settings_of(ctx).registry_paths)
     site = registry.get(site_id) if site_id else (registry.for_url(url) if url else None)
     page_url = url or (site.origin + "/" if site else Path(str(path)).resolve().as_uri())
     record = extract_article(body, page_url, site=site)
@@ -172,7 +172,7 @@ def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
     from pipeline.registry.load import Registry, load_registry
     from pipeline.registry.check import format_sites_table, site_as_dict
 
-    registry = load_registry(*_settings(ctx).registry_paths)
+    registry = load_registry(*settings_of(ctx).registry_paths)
     if not fixtures:
         registry = Registry(registry.papers, registry.families)
     if as_json:
@@ -189,7 +189,7 @@ def sites_check(ctx: click.Context) -> None:
     from pipeline.registry.load import load_registry
     from pipeline.registry.check import check_registry
 
-    registry = load_registry(*_settings(ctx).registry_paths)
+    registry = load_registry(*settings_of(ctx).registry_paths)
     problems = check_registry(registry)
     for p in problems:
         click.echo(f"{p.site_id or '-'}: {p.field}: {p.message}", err=True)
@@ -212,7 +212,7 @@ def sites_suggest(ctx: click.Context, url: str, timeout: float) -> None:
     """Draft a registry entry for a paper the registry does not know (a few polite requests)."""
     from pipeline.discover.suggest import suggest_site
 
-    suggestion = suggest_site(url, user_agent=_settings(ctx).user_agent, timeout=timeout)
+    suggestion = suggest_site(url, user_agent=settings_of(ctx).user_agent, timeout=timeout)
     click.echo(f"# drafted from {suggestion.base_url}: {len(suggestion.feeds)} feed(s), "
                f"{len(suggestion.sitemaps)} sitemap(s), {len(suggestion.article_urls)} article URLs, "
                f"{len(suggestion.listing_urls)} listing URLs seen")
@@ -262,7 +262,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Create or migrate the archive's schema (Alembic)."""
     from pipeline.archive import db as dbmod
 
-    url = _settings(ctx).database_url
+    url = settings_of(ctx).database_url
     engine = dbmod.make_engine(url)
     dbmod.upgrade(engine, revision)
     click.echo(f"schema at revision {dbmod.current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})")
