@@ -15,8 +15,8 @@ from pipeline.archive import db
 from pipeline.text.fold import fold
 from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
-from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
-                                    rebuild_index, search)
+from pipeline.search import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
+                             rebuild_index, search)
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 
@@ -241,7 +241,7 @@ def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Sessio
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond CANDIDATE_CAP matches, newest/oldest walk the date index and totals become
     estimates: with the cap set tiny, the pages must still equal a full sort, on both backends."""
-    import pipeline.search.engine as search_module
+    import pipeline.search.candidates as search_module
 
     full = {name: search(s, SearchQuery(text="thanh", sort="newest", limit=500)).hits
             for name, s in (("sqlite", sqlite_session), ("pg", pg_session))}

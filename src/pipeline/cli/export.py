@@ -99,7 +99,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
     from pipeline.cli.main import _settings
     from pipeline.cli.search import open_session
     from pipeline.export.dataset import ExportOptions, export_articles
-    from pipeline.search.engine import SearchQuery
+    from pipeline.search import SearchQuery
 
     settings = _settings(ctx)
     query = SearchQuery(text=text, sites=sites, provinces=provinces, date_from=date_from, date_to=date_to,

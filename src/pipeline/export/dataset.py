@@ -57,7 +57,7 @@ from pipeline.export.manifest import (
 )
 from pipeline.archive.models import Article, ArticleVersion, CrawlRun, Source
 from pipeline.record import RECORD_FIELDS
-from pipeline.search.engine import SearchQuery, filtered_articles
+from pipeline.search import SearchQuery, filtered_articles
 
 __all__ = [
     "BATCH_ROWS",

@@ -13,8 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pipeline.archive.models import Article, Source
-from pipeline.search.engine import SearchHit, SearchResult
-from pipeline.search.engine import SearchQuery
+from pipeline.search import SearchHit, SearchQuery, SearchResult
 from pipeline.web.api import PAGE_SIZE, SORTS
 from pipeline.web.i18n import LANGUAGES, translate
 from pipeline.web.render import Html, Templates, escape, join_html, tag, url_with
