@@ -257,3 +257,25 @@ def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Sessio
         relevance = search(s, SearchQuery(text="thanh", limit=5, facets=True))
         assert len(relevance.hits) == 5 and relevance.total_is_estimate
     assert [h.id for h in full["sqlite"]] == [h.id for h in full["pg"]]
+
+
+# -- one backend per database ------------------------------------------------------------------
+def test_one_backend_per_database_chosen_from_the_engine() -> None:
+    """SQLite gets FTS5, PostgreSQL the tsvector; any other database a QueryError saying so."""
+    from sqlalchemy import create_engine, create_mock_engine
+
+    from pipeline.search.backends import PostgresBackend, SqliteBackend, backend_for
+
+    assert isinstance(backend_for(Session(create_engine("sqlite://"))), SqliteBackend)
+    assert isinstance(backend_for(Session(create_engine("postgresql+psycopg://u@localhost/x"))), PostgresBackend)
+    assert backend_for(Session(create_engine("sqlite://"))) is backend_for(Session(create_engine("sqlite://")))
+    with pytest.raises(QueryError, match="needs SQLite"):
+        backend_for(Session(create_mock_engine("mysql://u@localhost/x", lambda *a, **k: None)))
+
+
+def test_the_public_api_is_the_package() -> None:
+    import pipeline.search as api
+
+    for name in ("search", "SearchQuery", "SearchHit", "SearchResult", "Snippet", "QueryError",
+                 "parse_query", "filtered_articles", "rebuild_index", "SORTS", "CANDIDATE_CAP"):
+        assert name in api.__all__ and getattr(api, name) is not None, name
