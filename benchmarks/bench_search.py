@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from pipeline.archive import db
 from pipeline.archive.sqlite import install_sqlite_functions
-from pipeline.search.engine import SearchQuery, search
+from pipeline.search import SearchQuery, search
 
 from .corpus_gen import SITES, generate
 

@@ -38,7 +38,7 @@ from pipeline.archive.models import Article, ArticleVersion
 from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
 from pipeline.registry.load import load_registry
 from pipeline.archive.sqlite import install_sqlite_functions
-from pipeline.search.engine import SearchQuery
+from pipeline.search import SearchQuery
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

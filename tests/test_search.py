@@ -15,8 +15,8 @@ from pipeline.archive import db
 from pipeline.text.fold import fold
 from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
-from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
-                                    rebuild_index, search)
+from pipeline.search import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
+                             rebuild_index, search)
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 
@@ -241,7 +241,7 @@ def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Sessio
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond CANDIDATE_CAP matches, newest/oldest walk the date index and totals become
     estimates: with the cap set tiny, the pages must still equal a full sort, on both backends."""
-    import pipeline.search.engine as search_module
+    import pipeline.search.candidates as search_module
 
     full = {name: search(s, SearchQuery(text="thanh", sort="newest", limit=500)).hits
             for name, s in (("sqlite", sqlite_session), ("pg", pg_session))}
@@ -257,3 +257,25 @@ def test_capped_path_matches_a_full_sort_on_both_backends(sqlite_session: Sessio
         relevance = search(s, SearchQuery(text="thanh", limit=5, facets=True))
         assert len(relevance.hits) == 5 and relevance.total_is_estimate
     assert [h.id for h in full["sqlite"]] == [h.id for h in full["pg"]]
+
+
+# -- one backend per database ------------------------------------------------------------------
+def test_one_backend_per_database_chosen_from_the_engine() -> None:
+    """SQLite gets FTS5, PostgreSQL the tsvector; any other database a QueryError saying so."""
+    from sqlalchemy import create_engine, create_mock_engine
+
+    from pipeline.search.backends import PostgresBackend, SqliteBackend, backend_for
+
+    assert isinstance(backend_for(Session(create_engine("sqlite://"))), SqliteBackend)
+    assert isinstance(backend_for(Session(create_engine("postgresql+psycopg://u@localhost/x"))), PostgresBackend)
+    assert backend_for(Session(create_engine("sqlite://"))) is backend_for(Session(create_engine("sqlite://")))
+    with pytest.raises(QueryError, match="needs SQLite"):
+        backend_for(Session(create_mock_engine("mysql://u@localhost/x", lambda *a, **k: None)))
+
+
+def test_the_public_api_is_the_package() -> None:
+    import pipeline.search as api
+
+    for name in ("search", "SearchQuery", "SearchHit", "SearchResult", "Snippet", "QueryError",
+                 "parse_query", "filtered_articles", "rebuild_index", "SORTS", "CANDIDATE_CAP"):
+        assert name in api.__all__ and getattr(api, name) is not None, name

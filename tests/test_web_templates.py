@@ -13,7 +13,7 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
 from pipeline.archive.models import Article, Source
-from pipeline.search.engine import SearchQuery
+from pipeline.search import SearchQuery
 from pipeline.web import pages
 from pipeline.web.render import load_templates
 from pipeline.web.views import Page

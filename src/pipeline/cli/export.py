@@ -94,7 +94,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
     if fmt is None:
         raise click.UsageError("--format is required (jsonl, csv, parquet or warc)")
     from pipeline.export.dataset import ExportOptions, check_options, export_articles
-    from pipeline.search.engine import SearchQuery
+    from pipeline.search import SearchQuery
 
     settings = settings_of(ctx)
     query = SearchQuery(text=text, sites=sites, provinces=provinces, date_from=date_from, date_to=date_to,

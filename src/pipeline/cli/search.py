@@ -12,7 +12,7 @@ import click
 from pipeline.cli.options import filter_options
 from pipeline.cli.session import archive_session
 from pipeline.errors import InputError
-from pipeline.search.engine import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
+from pipeline.search import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 
 EPILOG_SEARCH = """\b
 Examples:
@@ -73,7 +73,7 @@ def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tu
            language: str | None, no_duplicates: bool, sort: str, limit: int, offset: int,
            facets: bool, as_json: bool) -> None:
     """Search the archive: words (AND), "phrases", OR, -exclusion, prefix*; diacritics optional."""
-    from pipeline.search.engine import search as run_search
+    from pipeline.search import search as run_search
 
     request = SearchQuery(text=query, sites=sites, provinces=provinces, date_from=date_from,
                           date_to=date_to, author=author, section=section, language=language,

@@ -51,7 +51,7 @@ from pipeline.export.manifest import (
 )
 from pipeline.export.warc import CAPTURE_COLUMNS, INDEX_FIELDS, CaptureRow, WarcExportWriter
 from pipeline.record import RECORD_FIELDS
-from pipeline.search.engine import SearchQuery, filtered_articles
+from pipeline.search import SearchQuery, filtered_articles
 
 __all__ = [
     "BATCH_ROWS",

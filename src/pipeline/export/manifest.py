@@ -29,7 +29,7 @@ from pipeline import __version__
 from pipeline.archive.models import CrawlRun, Source
 from pipeline.errors import InputError
 from pipeline.export.formats import PARTIAL_SUFFIX, TIMEZONE, FieldSpec
-from pipeline.search.engine import SearchQuery
+from pipeline.search import SearchQuery
 
 __all__ = [
     "MANIFEST_NAME",

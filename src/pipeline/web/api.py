@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.errors import InputError
 from pipeline.archive.models import Article, Source
 from pipeline.record import to_jsonable
-from pipeline.search.engine import SearchHit, SearchQuery, SearchResult
+from pipeline.search import SearchHit, SearchQuery, SearchResult
 from pipeline.archive.store import article_to_record
 
 __all__ = [

@@ -19,7 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as wsgiref_make_server
 
 from pipeline.errors import InputError
-from pipeline.search.engine import QueryError, SearchQuery, search
+from pipeline.search import QueryError, SearchQuery, search
 from pipeline.web import api, pages
 from pipeline.web.archive import (
     ReadOnlyArchive,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from pipeline.search.engine import SearchQuery
+from pipeline.search import SearchQuery
 from pipeline.web.views import LinkView
 
 __all__ = ["back_pairs", "is_web_url", "outside_link", "params_to_pairs", "url_with"]

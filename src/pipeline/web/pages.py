@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pipeline.archive.models import Article, Source
-from pipeline.search.engine import SearchHit, SearchQuery, SearchResult
+from pipeline.search import SearchHit, SearchQuery, SearchResult
 from pipeline.web.api import PAGE_SIZE, SORTS
 from pipeline.web.i18n import LANGUAGES, translate
 from pipeline.web.links import back_pairs, outside_link, params_to_pairs, url_with

@@ -1,0 +1,94 @@
+"""What differs between the search databases, as one small typed protocol.
+
+Each backend (:mod:`.sqlite`: FTS5 and BM25; :mod:`.postgres`: tsvector and ``ts_rank_cd``)
+says how to find the matches, how to score them and how to rebuild its index; the candidate
+sets, ranking windows, date sorts, snippets and facets around them are written once.
+
+:class:`TextMatch` is the text match as a dialect-neutral SQL element for statements built
+without a session (``filtered_articles``, read by the export); each backend module registers
+how it compiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Boolean
+
+from pipeline.archive.models import Article
+from pipeline.search.filters import filter_conditions
+from pipeline.search.model import SearchQuery
+from pipeline.search.query import ParsedQuery, QueryError
+
+__all__ = ["Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "plain_match_rows"]
+
+UNSUPPORTED = "full-text search needs SQLite (FTS5) or PostgreSQL"
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """A backend's score of a match; ``higher_is_better`` False when lower means more relevant."""
+
+    score: ColumnElement[Any]
+    higher_is_better: bool
+
+
+class SearchBackend(Protocol):
+    """The search operations that depend on the database; chosen once per engine."""
+
+    @property
+    def walks_date_index(self) -> bool:
+        """True when many matches are better paged by walking ``published_at`` (see ``date_sort``)."""
+        ...
+
+    def match_rows(self, session: Session, parsed: ParsedQuery, query: SearchQuery, *,
+                   with_meta: bool) -> Select[Any]:
+        """``id`` of every match passing the filters (plus ``site`` and ``year`` with ``with_meta``)."""
+        ...
+
+    def id_column(self, parsed: ParsedQuery) -> Any:
+        """The id column :meth:`match_rows` orders by."""
+        ...
+
+    def relevance(self, parsed: ParsedQuery) -> Relevance:
+        """The relevance score of a row of :meth:`match_rows`."""
+        ...
+
+    def article_match(self, parsed: ParsedQuery) -> ColumnElement[bool]:
+        """``articles.id`` matches ``parsed``, checked article by article (for a date-index walk)."""
+        ...
+
+    def rebuild_index(self, session: Session) -> None:
+        """Re-fold every article into the index."""
+        ...
+
+
+class TextMatch(ColumnElement[bool]):
+    """``articles.id`` matches a parsed query; compiled per dialect (see the backend modules)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.parsed = parsed
+
+
+@compiles(TextMatch)
+def compile_match_other(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    raise QueryError(UNSUPPORTED)
+
+
+def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, ...]) -> Select[Any]:
+    """``articles.id`` (plus ``meta`` columns) filtered, and matched when there are words."""
+    stmt = select(Article.id.label("id"), *meta).where(*filter_conditions(query))
+    return stmt.where(TextMatch(parsed)) if not parsed.is_empty else stmt
+
+
+def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:
+    """The facet columns of a match row: its site and its (local) year."""
+    return (Article.site.label("site"), year.label("year")) if with_meta else ()

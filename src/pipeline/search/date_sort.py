@@ -1,0 +1,66 @@
+"""The date sorts (newest, oldest): undated articles last, then date, then id.
+
+Few matches (all among the candidates) are sorted. Many, on a backend that can walk the
+``published_at`` index with a per-article match check (SQLite), are paged from that index, so
+the first page costs a few index steps however common the words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.archive.models import Article
+from pipeline.search.backends import SearchBackend
+from pipeline.search.candidates import Candidates, Page
+from pipeline.search.filters import filter_conditions
+from pipeline.search.model import SearchQuery
+from pipeline.search.query import ParsedQuery
+
+__all__ = ["date_order", "sort_by_date", "walk_by_date"]
+
+
+def date_order(query: SearchQuery, *, dated_only: bool) -> tuple[Any, ...]:
+    """ORDER BY for the date sorts: undated last, then date, then id (the same direction)."""
+    head = () if dated_only else (Article.published_at.is_(None),)
+    if query.sort == "oldest":
+        return (*head, Article.published_at, Article.id)
+    return (*head, Article.published_at.desc(), Article.id.desc())
+
+
+def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
+                 query: SearchQuery) -> tuple[int, ...]:
+    """A page in date order read from the ``published_at`` index, each article checked.
+
+    SQLite sorts NULL lowest, so "newest" (DESC) already puts undated articles last and the
+    index serves it; "oldest" reads the dated articles first, then the undated ones.
+    """
+    base = select(Article.id).where(*filter_conditions(query))
+    if not parsed.is_empty:
+        base = base.where(backend.article_match(parsed))
+    if query.sort != "oldest":
+        stmt = base.order_by(Article.published_at.desc(), Article.id.desc())
+        return tuple(session.scalars(stmt.limit(query.limit).offset(query.offset)))
+    dated = base.where(Article.published_at.is_not(None))
+    ids = tuple(session.scalars(dated.order_by(*date_order(query, dated_only=True))
+                                .limit(query.limit).offset(query.offset)))
+    if len(ids) == query.limit:
+        return ids
+    n_dated = query.offset + len(ids) if ids else int(
+        session.scalar(select(func.count()).select_from(dated.subquery())) or 0)
+    undated = base.where(Article.published_at.is_(None)).order_by(Article.id)
+    rest = session.scalars(undated.limit(query.limit - len(ids)).offset(max(0, query.offset - n_dated)))
+    return ids + tuple(rest)
+
+
+def sort_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
+                 candidates: Candidates) -> Page:
+    """Matches ordered by publication date (undated last), then id; exact totals up to the cap."""
+    if backend.walks_date_index and (candidates.is_estimate or parsed.is_empty):
+        return Page(walk_by_date(session, backend, parsed, query), {}, candidates)
+    matches = backend.match_rows(session, parsed, query, with_meta=False).subquery()
+    stmt = (select(Article.id).join(matches, matches.c.id == Article.id)
+            .order_by(*date_order(query, dated_only=False)).limit(query.limit).offset(query.offset))
+    return Page(tuple(session.scalars(stmt)), {}, candidates)
