@@ -3,17 +3,20 @@ subprocess, and real PostgreSQL when it is there (required under CI=true)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BAOTINH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -102,7 +105,9 @@ def demo_server(demo_articles: Path, tmp_path: Path) -> Iterator[ServedSite]:
         served.process.wait(timeout=10)
 
 
-def _pg_available() -> str | None:
+@functools.cache
+def _pg_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used (asked once per session), or None when it can."""
     try:
         import psycopg  # noqa: F401
         from sqlalchemy import create_engine, text
@@ -116,27 +121,128 @@ def _pg_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
-    reason = _pg_available()
+def _need_pg() -> None:
+    reason = _pg_unavailable()
     if reason:
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
         pytest.skip(reason)
+
+
+def _pg_database(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.contextmanager
+def _pg_created(template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of ``template`` when given), dropped on exit; yields its URL."""
     from sqlalchemy import create_engine, text
 
     name = f"baotinh_t_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        try:
+            yield _pg_database(name)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, EMPTY PostgreSQL database for one test (dropped afterwards)."""
+    _need_pg()
+    with _pg_created() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    """One PostgreSQL database migrated to head for the whole session: the template of the others.
+
+    Its engine is disposed before any copy is made (CREATE DATABASE ... TEMPLATE refuses a
+    template that has a session open), and the template is dropped at the end of the session.
+    """
+    _need_pg()
+    from sqlalchemy import create_engine, text
+
+    from pipeline.archive import db
+
+    name = f"baotinh_template_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine = db.make_engine(_pg_database(name))
+        db.upgrade(engine)
+        engine.dispose()
+        yield name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_migrated_url(_pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database already migrated to head (a copy of the session's template)."""
+    with _pg_created(template=_pg_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite archive migrated to head for the whole session."""
+    from pipeline.archive import db
+
+    path = tmp_path_factory.mktemp("template") / "baotinh.sqlite"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+MigratedSqlite = Callable[[Path], str]
+
+
+@pytest.fixture
+def migrated_sqlite(_sqlite_template: Path) -> MigratedSqlite:
+    """``migrated_sqlite(path)``: a copy of the migrated template at ``path``; returns its URL."""
+    def copy(path: Path) -> str:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return copy
+
+
+@pytest.fixture
+def sqlite_engine(migrated_sqlite: MigratedSqlite, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a migrated SQLite archive at ``tmp_path/db/baotinh.sqlite``."""
+    from pipeline.archive import db
+
+    engine = db.make_engine(migrated_sqlite(tmp_path / "db" / "baotinh.sqlite"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on a migrated archive, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+        return
+    from pipeline.archive import db
+
+    pg = db.make_engine(request.getfixturevalue("pg_migrated_url"))
+    yield pg
+    pg.dispose()
 
 
 def csv_row(row: dict[str, str]) -> dict[str, object]:

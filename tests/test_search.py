@@ -17,13 +17,14 @@ from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.search.engine import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
                                     rebuild_index, search)
+from tests.conftest import MigratedSqlite
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 
 def open_corpus(url: str) -> Session:
+    """The search corpus loaded into the migrated archive at ``url``."""
     engine = db.make_engine(url)
     install_sqlite_functions(engine)
-    db.upgrade(engine)
     maker = db.make_sessionmaker(engine)
     with maker.begin() as session:
         load_corpus(session)
@@ -31,15 +32,15 @@ def open_corpus(url: str) -> Session:
 
 
 @pytest.fixture
-def sqlite_session(tmp_path: Path) -> Iterator[Session]:
-    session = open_corpus(f"sqlite:///{tmp_path / 'search.sqlite'}")
+def sqlite_session(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[Session]:
+    session = open_corpus(migrated_sqlite(tmp_path / "search.sqlite"))
     yield session
     session.close()
 
 
 @pytest.fixture
-def pg_session(pg_url: str) -> Iterator[Session]:
-    session = open_corpus(pg_url)
+def pg_session(pg_migrated_url: str) -> Iterator[Session]:
+    session = open_corpus(pg_migrated_url)
     yield session
     session.close()
     session.get_bind().dispose()  # type: ignore[union-attr]
