@@ -161,62 +161,113 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def _pg_template() -> Iterator[str]:
-    """One PostgreSQL database migrated to head for the whole session: the template of the others.
+Fill = Callable[[Engine], None]  # writes into a migrated archive; a template's contents
 
-    Its engine is disposed before any copy is made (CREATE DATABASE ... TEMPLATE refuses a
-    template that has a session open), and the template is dropped at the end of the session.
+
+class TemplateDatabases:
+    """Archives migrated (and optionally filled) once per session, copied for each test.
+
+    SQLite templates are files in a session folder, copied with :func:`shutil.copyfile`;
+    PostgreSQL templates are databases that ``CREATE DATABASE ... TEMPLATE`` copies. A template
+    is named by its fill function (``None``: only migrated). Every engine on a template is
+    disposed before it is copied (PostgreSQL refuses a template with a session open).
     """
-    _need_pg()
-    from sqlalchemy import create_engine, text
 
-    from pipeline.archive import db
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sqlite: dict[str, Path] = {}
+        self._pg: dict[str, str] = {}
 
-    name = f"baotinh_template_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
+    @staticmethod
+    def _name(fill: Fill | None) -> str:
+        return "migrated" if fill is None else f"{fill.__module__}.{fill.__qualname__}"
+
+    @staticmethod
+    def _build(url: str, fill: Fill | None) -> None:
+        from pipeline.archive import db
+
+        engine = db.make_engine(url)
+        try:
+            db.upgrade(engine)
+            if fill is not None:
+                fill(engine)
+        finally:
+            engine.dispose()  # on SQLite, the last connection checkpoints the WAL into the file
+
+    def sqlite(self, fill: Fill | None = None) -> Path:
+        name = self._name(fill)
+        if name not in self._sqlite:
+            path = self.folder / f"{len(self._sqlite)}.sqlite"
+            self._build(f"sqlite:///{path}", fill)
+            assert not path.with_name(path.name + "-wal").exists()
+            self._sqlite[name] = path
+        return self._sqlite[name]
+
+    def postgresql(self, fill: Fill | None = None) -> str:
+        """The name of the PostgreSQL template database for ``fill``."""
+        name = self._name(fill)
+        if name not in self._pg:
+            from sqlalchemy import create_engine, text
+
+            database = f"baotinh_template_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+            admin.dispose()
+            self._pg[name] = database  # dropped by close() even when the build fails
+            self._build(_pg_database(database), fill)
+        return self._pg[name]
+
+    def close(self) -> None:
+        if not self._pg:
+            return
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = db.make_engine(_pg_database(name))
-        db.upgrade(engine)
-        engine.dispose()
-        yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for database in self._pg.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
 
 
-@pytest.fixture
-def pg_migrated_url(_pg_template: str) -> Iterator[str]:
-    """A fresh PostgreSQL database already migrated to head (a copy of the session's template)."""
-    with _pg_created(template=_pg_template) as url:
-        yield url
-
-
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite archive migrated to head for the whole session."""
-    from pipeline.archive import db
-
-    path = tmp_path_factory.mktemp("template") / "baotinh.sqlite"
-    engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
-    engine.dispose()  # the last connection checkpoints the WAL into the file
-    assert not path.with_name(path.name + "-wal").exists()
-    return path
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateDatabases]:
+    templates = TemplateDatabases(tmp_path_factory.mktemp("templates"))
+    try:
+        yield templates
+    finally:
+        templates.close()
 
 
-MigratedSqlite = Callable[[Path], str]
+PgCopy = Callable[..., str]
 
 
 @pytest.fixture
-def migrated_sqlite(_sqlite_template: Path) -> MigratedSqlite:
-    """``migrated_sqlite(path)``: a copy of the migrated template at ``path``; returns its URL."""
-    def copy(path: Path) -> str:
+def pg_copy(db_templates: TemplateDatabases) -> Iterator[PgCopy]:
+    """``pg_copy(fill=None)``: a new PostgreSQL database copied from a template; returns its URL."""
+    _need_pg()
+    with contextlib.ExitStack() as stack:
+        def copy(fill: Fill | None = None) -> str:
+            return stack.enter_context(_pg_created(template=db_templates.postgresql(fill)))
+
+        yield copy
+
+
+@pytest.fixture
+def pg_migrated_url(pg_copy: PgCopy) -> str:
+    """A fresh PostgreSQL database already migrated to head (``pg_url`` gives an empty one)."""
+    return pg_copy()
+
+
+MigratedSqlite = Callable[..., str]
+
+
+@pytest.fixture
+def migrated_sqlite(db_templates: TemplateDatabases) -> MigratedSqlite:
+    """``migrated_sqlite(path, fill=None)``: a copy of a migrated template at ``path``; its URL."""
+    def copy(path: Path, fill: Fill | None = None) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_sqlite_template, path)
+        shutil.copyfile(db_templates.sqlite(fill), path)
         return f"sqlite:///{path}"
 
     return copy

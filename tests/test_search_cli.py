@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive import db
-from pipeline.archive.sqlite import install_sqlite_functions
 from tests.conftest import MigratedSqlite, run_cli
-from tests.search_corpus.corpus import load_corpus
+from tests.test_search import fill_corpus
 
 
 @pytest.fixture
 def corpus_archive(archive: Path, migrated_sqlite: MigratedSqlite) -> Path:
-    engine = db.make_engine(migrated_sqlite(archive / "baotinh.sqlite"))
-    install_sqlite_functions(engine)
-    with db.make_sessionmaker(engine).begin() as session:
-        load_corpus(session)
-    engine.dispose()
+    migrated_sqlite(archive / "baotinh.sqlite", fill_corpus)  # the corpus, from a session template
     return archive
 
 
