@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
 import os
 import shutil
@@ -294,6 +295,50 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     pg = db.make_engine(request.getfixturevalue("pg_migrated_url"))
     yield pg
     pg.dispose()
+
+
+# -- `make check` leaves the slow tests out ---------------------------------------------------
+# Besides the tests marked by hand, a test is slow when it (or a fixture or a helper of its module
+# that it calls) runs the CLI or a server in a subprocess, or when it needs PostgreSQL.
+SLOW_FIXTURES = frozenset({"demo_server", "pg_url", "pg_migrated_url", "pg_copy", "pg_session"})
+SLOW_NAMES = frozenset({"run_cli", "start_demo_server", "serve_fixture", "subprocess", "Popen"})
+SLOW_MODULES = frozenset({"test_web_browser"})
+
+
+def _names_used(func: object, module: object, depth: int = 2) -> set[str]:
+    """Global names used by ``func``, and by the functions of ``module`` it calls (``depth`` deep)."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return set()
+    names = set(code.co_names)
+    if depth > 0:
+        for name in list(names):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper.__module__ == getattr(module, "__name__", None):
+                names |= _names_used(helper, module, depth - 1)
+    return names
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    if not isinstance(item, pytest.Function):
+        return False
+    if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+        return True
+    if SLOW_FIXTURES & set(item.fixturenames):
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "postgresql" in callspec.params.values():
+        return True
+    funcs: list[object] = [item.function]
+    for defs in item._fixtureinfo.name2fixturedefs.values():
+        funcs.extend(d.func for d in defs)
+    return any(SLOW_NAMES & _names_used(f, inspect.getmodule(f)) for f in funcs)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 def csv_row(row: dict[str, str]) -> dict[str, object]:
