@@ -1,15 +1,16 @@
 # The two commands: `make run` and `make test`. Both create the virtualenv and install first.
+# While working: `make check` (the fast loop: unit tests and mypy) and `make lint` (ruff).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck clean venv browser
+.PHONY: run test check bench lint typecheck clean venv browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,readers]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -30,9 +31,18 @@ test: $(STAMP) browser
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
+## make check: the fast loop, under 90 s: type-check, then every test not marked slow
+check: $(STAMP)
+	$(BIN)/python -m mypy
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## make lint: ruff over the code and the tests (configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+
 ## make bench: the benchmark suite; rewrites benchmarks/RESULTS.md
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,readers,bench]'
 	$(BIN)/python -m benchmarks
 
 typecheck: $(STAMP)

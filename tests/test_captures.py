@@ -33,13 +33,7 @@ from pipeline.archive.models import Capture
 from .conftest import ServedSite, run_cli
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    yield eng
-    eng.dispose()
+# `engine` (SQLite and PostgreSQL, migrated) comes from conftest.py
 
 
 def exchange(url: str, body: bytes, status: int = 200) -> Exchange:

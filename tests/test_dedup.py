@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -31,17 +29,14 @@ SITES = ("demo", "baohaiduong", "baohaiphong")
 STORY = "\n".join(load_demo_articles()[0].paragraphs)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    eng = db.make_engine(url)
-    db.upgrade(eng)
+@pytest.fixture
+def engine(engine: Engine) -> Engine:
+    """conftest's migrated archive (SQLite and PostgreSQL), knowing the three sites."""
     registry = load_registry()
-    with db.make_sessionmaker(eng).begin() as s:
+    with db.make_sessionmaker(engine).begin() as s:
         for sid in SITES:
             store.sync_source(s, registry.get(sid))
-    yield eng
-    eng.dispose()
+    return engine
 
 
 def record(site: str, path: str, text: str, published: datetime | None) -> ArticleRecord:

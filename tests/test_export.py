@@ -18,7 +18,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import csv_row
+from .conftest import MigratedSqlite, csv_row
 import zstandard
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,10 +88,9 @@ def make_records() -> list[ArticleRecord]:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = db.make_engine(f"sqlite:///{tmp_path / 'archive' / 'baotinh.sqlite'}")
+def engine(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[Engine]:
+    eng = db.make_engine(migrated_sqlite(tmp_path / "archive" / "baotinh.sqlite"))
     install_sqlite_functions(eng)
-    db.upgrade(eng)
     yield eng
     eng.dispose()
 

@@ -17,14 +17,14 @@ from pipeline.archive.fixity import check_record, verify_archive
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import load_registry
 
+from .conftest import MigratedSqlite
 from .test_captures import exchange, page
 
 
 @pytest.fixture
-def archive_db(tmp_path: Path) -> Iterator[tuple[Path, Engine, list[CaptureRef]]]:
+def archive_db(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[tuple[Path, Engine, list[CaptureRef]]]:
     """An archive of three articles, each pointing at its own WARC record."""
-    eng = db.make_engine(f"sqlite:///{tmp_path / 'baotinh.sqlite'}")
-    db.upgrade(eng)
+    eng = db.make_engine(migrated_sqlite(tmp_path / "baotinh.sqlite"))
     sessions = db.make_sessionmaker(eng)
     archiver = CaptureArchiver(tmp_path, sessions, info=WarcInfo(site="demo"))
     refs = [archiver.capture(exchange(f"http://demo.baotinh.test/xa-hoi/bai-{n}-1000{n}.html", page(n)))

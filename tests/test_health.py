@@ -16,7 +16,7 @@ from pipeline.crawling.health import check_health
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import Site
 
-from .conftest import run_cli
+from .conftest import MigratedSqlite, run_cli
 
 NOW = datetime.now(timezone.utc)
 
@@ -47,9 +47,8 @@ def _crawl(sessions: sessionmaker[Session], site_id: str, *, at: datetime, new: 
 
 
 @pytest.fixture
-def sessions(archive: Path) -> sessionmaker[Session]:
-    engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
-    db.upgrade(engine)
+def sessions(archive: Path, migrated_sqlite: MigratedSqlite) -> sessionmaker[Session]:
+    engine = db.make_engine(migrated_sqlite(archive / "baotinh.sqlite"))
     return db.make_sessionmaker(engine)
 
 

@@ -20,7 +20,7 @@ from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_l
 from pipeline.archive.models import RunLock
 from pipeline.demo import DemoSite, Misbehaviour, RunningServer, serve_site
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, MigratedSqlite, run_cli
 
 
 def _dead_pid() -> int:
@@ -59,9 +59,8 @@ def test_archive_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
 
 # -- the database site locks ------------------------------------------------------------------
 def _sessions(url: str) -> sessionmaker[Session]:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    return db.make_sessionmaker(engine)
+    """Sessions on the migrated archive at ``url``."""
+    return db.make_sessionmaker(db.make_engine(url))
 
 
 def _check_db_locks(sessions: sessionmaker[Session]) -> None:
@@ -92,12 +91,12 @@ def _check_db_locks(sessions: sessionmaker[Session]) -> None:
         assert s.get(RunLock, "site:live") is not None  # another holder's lock is left alone
 
 
-def test_db_site_locks_sqlite(tmp_path: Path) -> None:
-    _check_db_locks(_sessions(f"sqlite:///{tmp_path / 'a.sqlite'}"))
+def test_db_site_locks_sqlite(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> None:
+    _check_db_locks(_sessions(migrated_sqlite(tmp_path / "a.sqlite")))
 
 
-def test_db_site_locks_postgresql(pg_url: str) -> None:
-    _check_db_locks(_sessions(pg_url))
+def test_db_site_locks_postgresql(pg_migrated_url: str) -> None:
+    _check_db_locks(_sessions(pg_migrated_url))
 
 
 # -- whole crawls -----------------------------------------------------------------------------

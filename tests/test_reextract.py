@@ -19,7 +19,7 @@ from pipeline.archive.models import Article, ArticleVersion
 from pipeline.archive.reextract import ReextractOptions, reextract_archive
 from pipeline.registry.load import load_registry
 
-from .conftest import ServedSite, run_cli
+from .conftest import MigratedSqlite, ServedSite, run_cli
 
 
 def _connect(archive: Path) -> sqlite3.Connection:
@@ -33,13 +33,13 @@ def _connect(archive: Path) -> sqlite3.Connection:
     return conn
 
 
-def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: Path) -> None:
+def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: Path,
+                                                                     migrated_sqlite: MigratedSqlite) -> None:
     """In-process: captures written from the demo renderer, records made "by an old extractor"."""
     registry = load_registry()
     site = registry.get("demo")
     demo = DemoSite(None)
-    eng = db.make_engine(f"sqlite:///{tmp_path / 'baotinh.sqlite'}")
-    db.upgrade(eng)
+    eng = db.make_engine(migrated_sqlite(tmp_path / "baotinh.sqlite"))
     sessions = db.make_sessionmaker(eng)
     archiver = CaptureArchiver(tmp_path, sessions, info=WarcInfo(site="demo"))
     records = []

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.orm import Session
 
 from pipeline.archive import db
@@ -17,29 +17,33 @@ from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.search import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
                              rebuild_index, search)
+from tests.conftest import MigratedSqlite, PgCopy
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 
+def fill_corpus(engine: Engine) -> None:
+    """The search corpus, loaded once per session into a template archive."""
+    with db.make_sessionmaker(engine).begin() as session:
+        load_corpus(session)
+
+
 def open_corpus(url: str) -> Session:
+    """A session on a copy of the corpus's template archive."""
     engine = db.make_engine(url)
     install_sqlite_functions(engine)
-    db.upgrade(engine)
-    maker = db.make_sessionmaker(engine)
-    with maker.begin() as session:
-        load_corpus(session)
-    return maker()
+    return db.make_sessionmaker(engine)()
 
 
 @pytest.fixture
-def sqlite_session(tmp_path: Path) -> Iterator[Session]:
-    session = open_corpus(f"sqlite:///{tmp_path / 'search.sqlite'}")
+def sqlite_session(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[Session]:
+    session = open_corpus(migrated_sqlite(tmp_path / "search.sqlite", fill_corpus))
     yield session
     session.close()
 
 
 @pytest.fixture
-def pg_session(pg_url: str) -> Iterator[Session]:
-    session = open_corpus(pg_url)
+def pg_session(pg_copy: PgCopy) -> Iterator[Session]:
+    session = open_corpus(pg_copy(fill_corpus))
     yield session
     session.close()
     session.get_bind().dispose()  # type: ignore[union-attr]

@@ -7,20 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive import db
-from pipeline.archive.sqlite import install_sqlite_functions
-from tests.conftest import run_cli
-from tests.search_corpus.corpus import load_corpus
+from tests.conftest import MigratedSqlite, run_cli
+from tests.test_search import fill_corpus
 
 
 @pytest.fixture
-def corpus_archive(archive: Path) -> Path:
-    engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
-    install_sqlite_functions(engine)
-    db.upgrade(engine)
-    with db.make_sessionmaker(engine).begin() as session:
-        load_corpus(session)
-    engine.dispose()
+def corpus_archive(archive: Path, migrated_sqlite: MigratedSqlite) -> Path:
+    migrated_sqlite(archive / "baotinh.sqlite", fill_corpus)  # the corpus, from a session template
     return archive
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select
@@ -19,16 +17,7 @@ from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'a' / 'baotinh.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    yield eng
-    eng.dispose()
+# `engine` (SQLite and PostgreSQL, migrated) comes from conftest.py
 
 
 def _record(n: int, **changes: object) -> ArticleRecord:

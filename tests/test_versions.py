@@ -4,7 +4,6 @@ withdrawn pages are marked, never deleted; end to end with the demo paper served
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,15 +28,12 @@ URL = "http://demo.baotinh.test/chinh-tri/bai-viet-105123.html"
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'db' / 'baotinh.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    with db.make_sessionmaker(eng).begin() as s:
+@pytest.fixture
+def engine(engine: Engine) -> Engine:
+    """conftest's migrated archive (SQLite and PostgreSQL), knowing the demo site."""
+    with db.make_sessionmaker(engine).begin() as s:
         store.sync_source(s, load_registry().get("demo"))
-    yield eng
-    eng.dispose()
+    return engine
 
 
 def capture(n: int) -> CaptureRef:

@@ -528,9 +528,9 @@ def _serve_archive(settings: Settings) -> tuple[Served, object]:
     return Served(f"http://127.0.0.1:{server.server_port}", settings), stop
 
 
-def test_postgresql_gives_the_same_answers(served: Served, pg_url: str, tmp_path: Path) -> None:
+def test_postgresql_gives_the_same_answers(served: Served, pg_migrated_url: str, tmp_path: Path) -> None:
     """The API over PostgreSQL: the same hits as over SQLite, and a read-only connection."""
-    settings = fill_archive(tmp_path / "pg-archive", db_url=pg_url)
+    settings = fill_archive(tmp_path / "pg-archive", db_url=pg_migrated_url)
     pg, stop = _serve_archive(settings)
     try:
         for query in ("kim+thanh", "v%E1%BA%A3i+thi%E1%BB%81u", "kim+thanh&site=baohaiphong&sort=newest"):

@@ -22,6 +22,8 @@ from pipeline.registry.load import load_registry
 from pipeline.text.simhash import simhash_text
 from pipeline.crawling.writer import ArchiveWriter, WriteBatch
 
+from .conftest import MigratedSqlite
+
 STORY = ("Sáng 6/8, tại huyện Kim Thành, tỉnh Hải Dương, Ban Tuyên giáo Huyện ủy tổ chức hội nghị "
          "sơ kết 3 năm thực hiện Chỉ thị 05 về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, "
          "phong cách Hồ Chí Minh. Từ năm 2016 đến nay, các cấp ủy đảng đã quan tâm lãnh đạo.")
@@ -42,11 +44,10 @@ def _outcome(record: ArticleRecord) -> FetchOutcome:
 
 
 @pytest.fixture
-def archive_url(tmp_path: Path) -> Iterator[str]:
+def archive_url(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[str]:
     """A new SQLite archive that knows the demo site."""
-    url = f"sqlite:///{tmp_path / 'baotinh.sqlite'}"
+    url = migrated_sqlite(tmp_path / "baotinh.sqlite")
     engine = db.make_engine(url)
-    db.upgrade(engine)
     with db.make_sessionmaker(engine).begin() as s:
         store.sync_source(s, load_registry().get("demo"))
     engine.dispose()
