@@ -27,12 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
-GROUND = frozenset({"config", "errors", "record", "__init__"})
+GROUND = frozenset({"config", "errors", "record"})
 # Height of each room; a module may import its own room, or a room strictly lower. The CLI
 # stands just above the web UI because `baotinh serve` starts it; the web UI never imports the CLI.
 LEVELS: dict[str, float] = {
     "ground": 0, "text": 1, "registry": 2, "discover": 3, "extract": 3, "archive": 4,
     "crawling": 5, "search": 6, "export": 6.5, "demo": 6.75, "web": 7, "cli": 7.5, "__main__": 8,
+    # pipeline/__init__.py: the public API, names loaded on first use from the rooms below it
+    "facade": 8,
 }
 
 # Known violations of the tree, each a Violation.key with the reason it stands. The test fails
@@ -91,6 +93,8 @@ def room_of(module: str) -> str | None:
     if parts[0] != "pipeline" or len(parts) == 1:
         return None
     name = parts[1]
+    if name == "__init__":
+        return "facade"
     if name in GROUND:
         return "ground"
     return name if name in LEVELS else None
