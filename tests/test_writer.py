@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -100,3 +103,12 @@ def test_a_failing_batch_raises_and_leaves_nothing_half_written(archive_url: str
         urls = set(s.scalars(select(Article.canonical_url)))
     assert urls == {_record(2).canonical_url}  # the failed batch rolled back as a whole
     engine.dispose()
+
+
+def test_extraction_workers_import_neither_sqlalchemy_nor_warcio() -> None:
+    """A worker imports the record types (StoreItem, CaptureRef) but not the archive's SQL or WARC
+    layers, which would cost each worker about a second to start."""
+    code = ("import sys, pipeline.crawling.workers, pipeline.record, pipeline.extract.core, pipeline.text.simhash; "
+            "print(sorted(m for m in ('sqlalchemy', 'warcio') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
