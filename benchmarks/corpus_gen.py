@@ -3,7 +3,7 @@
 The frequency table is counted from real text (the pages in /work/shared/realpages when present,
 and the bundled demo articles); articles are drawn from it with a Zipf-like distribution, so
 "và", "của", "được" are as common as in the press. Bulk insert through executemany in large
-transactions, the FTS triggers doing the indexing.
+transactions, then the search index filled in one statement.
 """
 
 from __future__ import annotations
