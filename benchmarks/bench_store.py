@@ -1,19 +1,24 @@
-"""Archive writes: rows/s of ``store.upsert_articles`` in the crawler's batch size."""
+"""Archive writes: rows/s of ``store.upsert_articles`` in the crawler's batch size.
+
+``make_records`` gives bare records (the store computes SimHashes and folds); ``make_items`` the
+:class:`StoreItem` s a crawl hands the store, with the extraction worker's SimHash and fold.
+"""
 
 from __future__ import annotations
 
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline.archive import db
-
-from pipeline.archive import store
-from pipeline.text.normalise import count_words, sha256_text
-from pipeline.record import ArticleRecord
+from pipeline.archive import db, store
+from pipeline.record import ArticleRecord, StoreItem
 from pipeline.registry.load import load_registry
+from pipeline.text.fold import fold
+from pipeline.text.normalise import count_words, sha256_text
+from pipeline.text.simhash import simhash_text
 
 from .sitegen import generate_articles
 
@@ -35,7 +40,17 @@ def make_records(n: int) -> list[ArticleRecord]:
     return out
 
 
-def measure_upserts(url: str, records: list[ArticleRecord]) -> float:
+def make_items(records: Sequence[ArticleRecord]) -> list[StoreItem]:
+    """The items a crawl hands the store: each record with the worker's SimHash and text fold."""
+    items = []
+    for r in records:
+        folded = fold(r.text)
+        items.append(StoreItem(record=r, simhash=simhash_text(r.text, folded=folded), simhash_known=True,
+                               folded_text=folded))
+    return items
+
+
+def measure_upserts(url: str, records: Sequence[ArticleRecord | StoreItem]) -> float:
     """Rows per second inserting ``records`` in batches, one transaction a batch."""
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -51,12 +66,12 @@ def measure_upserts(url: str, records: list[ArticleRecord]) -> float:
     return len(records) / elapsed
 
 
-def sqlite_rate(records: list[ArticleRecord]) -> float:
+def sqlite_rate(records: Sequence[ArticleRecord | StoreItem]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         return measure_upserts(f"sqlite:///{Path(tmp) / 'b.sqlite'}", records)
 
 
-def postgres_rate(records: list[ArticleRecord], admin_url: str) -> float | None:
+def postgres_rate(records: Sequence[ArticleRecord | StoreItem], admin_url: str) -> float | None:
     """Rows/s on a throwaway PostgreSQL database, or None when the server is absent."""
     try:
         from sqlalchemy import create_engine, text

@@ -4,7 +4,7 @@ A downloader middleware placed next to the downloader (priority 950): it sees ea
 exactly as it came off the wire — before decompression and before redirects are followed — so
 robots.txt, sitemaps, feeds, listings, redirects, 404s and articles are all archived. Writing
 (gzip + digests + the revisit index) runs in one writer thread, so the reactor only awaits a
-future; the :class:`~pipeline.archive.captures.CaptureRef` is put in ``request.meta["baotinh_capture"]``
+future; the :class:`~pipeline.record.CaptureRef` is put in ``request.meta["baotinh_capture"]``
 for the spider to hand on with the page.
 """
 
@@ -23,8 +23,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from pipeline.archive import db
-from pipeline.archive.captures import DEFAULT_GZIP_LEVEL, CaptureArchiver, CaptureRef, Exchange, WarcInfo
+from pipeline.archive.captures import DEFAULT_GZIP_LEVEL, CaptureArchiver, Exchange, WarcInfo
 from pipeline.config import load_settings
+from pipeline.record import CaptureRef
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,10 @@ from crawler.skip import SkippedPage, skip_reason_of
 from pipeline.archive import db
 
 from pipeline.archive import store
-from pipeline.archive.captures import with_capture
 from pipeline.config import load_settings
 from pipeline.crawling.frontier import FetchOutcome
 from pipeline.crawling.status import SkipReason, run_status
-from pipeline.record import ArticleRecord
+from pipeline.record import StoreItem
 from pipeline.archive.versions import WithdrawnPage
 from pipeline.crawling.workers import ExtractionPool, FetchedPage
 from pipeline.crawling.writer import ArchiveWriter, WriteBatch, WriteResult
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """FetchedPage → ArticleRecord, off the reactor; pages without an article are dropped."""
+    """FetchedPage → StoreItem, off the reactor; pages without an article are dropped."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -72,8 +71,7 @@ class ExtractPipeline:
         if since is not None and published is not None and published < since:
             stats.inc_value("baotinh/skipped/before_since")
             raise SkippedPage(SkipReason.BEFORE_SINCE, f"published {published:%Y-%m-%d}, before --since")
-        return with_capture(result.record, item.capture, simhash=result.simhash,
-                            folded_text=result.folded_text)
+        return result.store_item(item.capture)
 
 
 class StorePipeline:
@@ -137,14 +135,15 @@ class StorePipeline:
         if isinstance(item, FetchOutcome):
             self.batch.outcomes.append(item)
             return item
-        if not isinstance(item, ArticleRecord):
+        if not isinstance(item, StoreItem):
             return item
-        self.batch.records.append(item)
-        note = getattr(self.crawler.spider, "fetch_notes", {}).pop(item.url, None)
+        self.batch.items.append(item)
+        record = item.record
+        note = getattr(self.crawler.spider, "fetch_notes", {}).pop(record.url, None)
         if note is not None:
             self.batch.outcomes.append(dataclasses.replace(
-                note, canonical_url=item.canonical_url, published_at=item.published_at))
-        if len(self.batch.records) >= self.batch_size or (
+                note, canonical_url=record.canonical_url, published_at=record.published_at))
+        if len(self.batch.items) >= self.batch_size or (
             time.monotonic() - self.started >= self.interval
         ):
             self._account(await asyncio.wrap_future(self._submit()))

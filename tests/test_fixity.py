@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from pipeline.archive import db
 
 from pipeline.archive import store
-from pipeline.archive.captures import CaptureArchiver, CaptureRef, WarcInfo, with_capture
+from pipeline.archive.captures import CaptureArchiver, WarcInfo
 from pipeline.archive.fixity import check_record, verify_archive
-from pipeline.record import ArticleRecord
+from pipeline.record import ArticleRecord, CaptureRef, StoreItem
 from pipeline.registry.load import load_registry
 
 from .conftest import MigratedSqlite
@@ -32,9 +32,9 @@ def archive_db(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[tupl
     archiver.close()
     with sessions.begin() as s:
         store.sync_source(s, load_registry().get("demo"))
-        store.upsert_articles(s, [with_capture(ArticleRecord(
+        store.upsert_articles(s, [StoreItem(record=ArticleRecord(
             url=r.uri, canonical_url=r.uri, site="demo", title=f"Bài {n}", text=f"Nội dung bài {n}.",
-            content_sha256="0" * 64, fetched_at=datetime.now(timezone.utc)), r) for n, r in enumerate(refs)])
+            content_sha256="0" * 64, fetched_at=datetime.now(timezone.utc)), capture=r) for n, r in enumerate(refs)])
     yield tmp_path, eng, refs
     eng.dispose()
 

@@ -127,16 +127,3 @@ def test_fold_speed() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(fold_module).failed == 0
-
-
-def test_a_fold_handed_over_is_used_once_then_recomputed() -> None:
-    text = "Huyện Kim Thành, tỉnh Hải Dương"
-    # a marker value proves the trigger path takes the handed-over fold instead of recomputing
-    fold_module.prefold(text, "computed in a worker")
-    assert fold_module.take_fold(text) == "computed in a worker"
-    assert fold_module.take_fold(text) == "huyen kim thanh, tinh hai duong"
-    for i in range(fold_module.PREFOLDED_MAX + 50):
-        fold_module.prefold(f"bài {i}", f"bai {i}")
-    assert len(fold_module._PREFOLDED) == fold_module.PREFOLDED_MAX
-    assert fold_module.take_fold("bài 0") == "bai 0"  # forgotten, recomputed: same answer
-    fold_module._PREFOLDED.clear()

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from pipeline.archive import db
 
 from pipeline.archive import store
-from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo, with_capture
+from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo
 from pipeline.demo.site import DemoSite
 from pipeline.extract import EXTRACTOR_VERSION, extract_article
 from pipeline.archive.models import Article, ArticleVersion
 from pipeline.archive.reextract import ReextractOptions, reextract_archive
+from pipeline.record import StoreItem
 from pipeline.registry.load import load_registry
 
 from .conftest import MigratedSqlite, ServedSite, run_cli
@@ -42,17 +43,18 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
     eng = db.make_engine(migrated_sqlite(tmp_path / "baotinh.sqlite"))
     sessions = db.make_sessionmaker(eng)
     archiver = CaptureArchiver(tmp_path, sessions, info=WarcInfo(site="demo"))
-    records = []
+    records, refs = [], []
     for demo_article in demo.articles()[:4]:
         rendered = demo.render(demo_article.path)
         url = f"http://demo.baotinh.test{demo_article.path}"
         ref = archiver.capture(Exchange(url=url, status=200, reason="OK", response_headers=[("Content-Type", rendered.content_type)],
                                         body=rendered.body, date=datetime.now(timezone.utc)))
-        records.append(with_capture(extract_article(rendered.body, url, site=site, fetched_at=ref.date), ref))
+        records.append(extract_article(rendered.body, url, site=site, fetched_at=ref.date))
+        refs.append(ref)
     archiver.close()
     with sessions.begin() as s:
         store.sync_source(s, site)
-        store.upsert_articles(s, records)
+        store.upsert_articles(s, [StoreItem(record=r, capture=c) for r, c in zip(records, refs)])
     # Simulate records of an older extractor: another version string and a worse text for one.
     conn = _connect(tmp_path)
     conn.execute("update articles set extractor_version = '0.9', text = 'Văn bản do bộ trích xuất cũ tạo ra.' where id = 2")

@@ -6,15 +6,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select
+from alembic import command
+from sqlalchemy import Engine, func, insert, inspect, select, text
 
 from pipeline.archive import db
 
 from pipeline.archive import store
 from pipeline.text.dates import VN_TZ
 from pipeline.archive.models import Article, CrawlRun
-from pipeline.record import ArticleRecord, Image
+from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import load_registry
+from pipeline.search.engine import SearchQuery, search
 
 
 # `engine` (SQLite and PostgreSQL, migrated) comes from conftest.py
@@ -85,3 +87,69 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
         with sessions.begin() as s:
             store.sync_source(s, load_registry().get("demo"))
             store.upsert_articles(s, [_record(9, published_at=datetime(2020, 1, 1))])
+
+
+# -- the search rows: the store writes those of the articles it inserts -------------------------
+def _found(engine: Engine, words: str) -> list[str]:
+    with db.make_sessionmaker(engine)() as s:
+        return sorted(h.canonical_url for h in search(s, SearchQuery(text=words)).hits)
+
+
+def test_inserted_and_changed_articles_are_searchable(engine: Engine) -> None:
+    sessions = db.make_sessionmaker(engine)
+    folded = StoreItem(record=_record(2, text="Đồng Nai mùa lũ."), simhash=None, simhash_known=True,
+                       folded_text="dong nai mua lu.")
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        store.upsert_articles(s, [_record(1, title="Huyện Kim Thành"), folded])
+    assert _found(engine, "kim thanh") == [_record(1).canonical_url]
+    assert _found(engine, "dong nai") == [_record(2).canonical_url]
+    with sessions.begin() as s:
+        assert store.upsert_articles(s, [_record(1, title="Vịnh Hạ Long")]) == store.UpsertCounts(updated=1)
+    assert _found(engine, "kim thanh") == [] and _found(engine, "ha long") == [_record(1).canonical_url]
+
+
+def test_a_row_another_writer_inserted_is_not_indexed_twice(tmp_path: Path) -> None:
+    eng = db.make_engine(f"sqlite:///{tmp_path / 'baotinh.sqlite'}")
+    db.upgrade(eng)
+    sessions = db.make_sessionmaker(eng)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        store.upsert_articles(s, [_record(1)])
+    with sessions.begin() as s:  # as if inserted between this writer's lookup and its insert
+        row = {"canonical_url": _record(1).canonical_url, "url": "u", "site": "demo", "text": "x",
+               "word_count": 1, "content_sha256": "", "first_seen_at": datetime.now(timezone.utc),
+               "last_seen_at": datetime.now(timezone.utc)}
+        assert store._insert_ignoring_conflicts(s, [row]) == {}
+        assert s.scalar(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'noi'")) == 1
+    eng.dispose()
+
+
+def test_an_archive_made_before_0006_upgrades_and_stays_searchable(request: pytest.FixtureRequest,
+                                                                  tmp_path: Path) -> None:
+    for url in (f"sqlite:///{tmp_path / 'baotinh.sqlite'}", request.getfixturevalue("pg_url")):
+        eng = db.make_engine(url)
+        command.upgrade(db._alembic_config(eng), "0005")
+        now = datetime.now(timezone.utc)
+        with eng.begin() as conn:  # an article written by the previous code (indexed by its trigger)
+            conn.execute(insert(Article), [{
+                "canonical_url": "http://demo.baotinh.test/cu.html", "url": "http://demo.baotinh.test/cu.html",
+                "site": None, "title": "Thành phố Hải Dương", "text": "Bài viết cũ.", "word_count": 3,
+                "content_sha256": "", "first_seen_at": now, "last_seen_at": now}])
+        db.upgrade(eng)
+        assert db.current_revision(eng) == db.head_revision()
+        with db.make_sessionmaker(eng).begin() as s:
+            store.sync_source(s, load_registry().get("demo"))
+            store.upsert_articles(s, [_record(1, title="Hải Dương mới")])
+        assert _found(eng, "hai duong") == sorted(["http://demo.baotinh.test/cu.html", _record(1).canonical_url])
+        if eng.dialect.name == "sqlite":
+            with eng.connect() as conn:
+                triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+            assert triggers == {"articles_fts_ad", "articles_fts_au"}
+        eng.dispose()
+
+
+def test_a_store_item_of_a_record_carries_nothing_else() -> None:
+    item = StoreItem.of(_record(1))
+    assert item.capture is None and not item.simhash_known and item.folded_text is None
+    assert StoreItem.of(item) is item

@@ -16,10 +16,9 @@ from pipeline.archive import db
 from pipeline.archive import store
 
 from pipeline.archive import versions
-from pipeline.archive.captures import CaptureRef, with_capture
 from pipeline.text.dates import VN_TZ
 from pipeline.archive.models import Article, ArticleVersion
-from pipeline.record import ArticleRecord
+from pipeline.record import ArticleRecord, CaptureRef, StoreItem
 from pipeline.registry.load import load_registry
 
 from .conftest import ServedSite, run_cli
@@ -41,11 +40,11 @@ def capture(n: int) -> CaptureRef:
                       digest=f"sha1:{n}", sha256="0" * 64, uri=URL, date=T0, status=200)
 
 
-def record(text: str, *, title: str = "Huyện ủy Kim Thành", n: int = 1) -> ArticleRecord:
+def record(text: str, *, title: str = "Huyện ủy Kim Thành", n: int = 1) -> StoreItem:
     base = ArticleRecord(url=URL, canonical_url=URL, site="demo", title=title, text=text,
                          published_at=datetime(2019, 8, 6, 19, 5, 1, tzinfo=VN_TZ), word_count=len(text.split()),
                          content_sha256="0" * 64, fetched_at=T0, extractor_version="1.0.0")
-    return with_capture(base, capture(n))
+    return StoreItem(record=base, capture=capture(n))
 
 
 def test_changed_content_makes_a_version_unchanged_does_not(engine: Engine) -> None:

@@ -444,7 +444,8 @@ def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
 
 def test_versions_and_raw_capture(tmp_path: Path) -> None:
     """An article crawled twice with a WARC capture: versions listed, capture streamed as text."""
-    from pipeline.archive.captures import Exchange, WarcFileWriter, add_captures, with_capture
+    from pipeline.archive.captures import Exchange, WarcFileWriter, add_captures
+    from pipeline.record import StoreItem
 
     settings = fill_archive(tmp_path / "archive")
     page = f"<html><body><h1>Bản gốc {HOSTILE_SCRIPT}</h1></body></html>".encode()
@@ -455,8 +456,8 @@ def test_versions_and_raw_capture(tmp_path: Path) -> None:
         date=datetime(2026, 11, 2, tzinfo=timezone.utc)))
     writer.close()
     first = build_records()[0]
-    changed = with_capture(_record(1, "baohaiduong", first.title or "", first.text + "\nĐoạn mới thêm.",
-                                   content_sha256="f" * 64), ref)
+    changed = StoreItem(record=_record(1, "baohaiduong", first.title or "", first.text + "\nĐoạn mới thêm.",
+                                       content_sha256="f" * 64), capture=ref)
     engine = make_writable_engine(settings)
     with db.make_sessionmaker(engine).begin() as session:
         add_captures(session, [ref])

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -14,10 +17,9 @@ from pipeline.archive import db
 from pipeline.crawling import ledger
 
 from pipeline.archive import store
-from pipeline.archive.captures import with_capture
 from pipeline.crawling.frontier import FetchOutcome
 from pipeline.archive.models import Article, FrontierEntry, LedgerCount
-from pipeline.record import ArticleRecord
+from pipeline.record import ArticleRecord, StoreItem
 from pipeline.registry.load import load_registry
 from pipeline.text.simhash import simhash_text
 from pipeline.crawling.writer import ArchiveWriter, WriteBatch
@@ -64,13 +66,15 @@ def test_batches_land_in_order_with_frontier_ledger_and_the_workers_fold(archive
     first = [_record(i) for i in range(3)]
     # what an extraction worker hands over: the hash, and the text's fold (here a marker word,
     # which can only reach the search index if the writer used it instead of folding again)
-    first[0] = with_capture(first[0], None, simhash=simhash_text(first[0].text), folded_text="tuquaxuong")
+    items = [StoreItem(record=r) for r in first]
+    items[0] = StoreItem(record=first[0], simhash=simhash_text(first[0].text), simhash_known=True,
+                         folded_text="tuquaxuong")
     key = ledger.LedgerKey("demo", "xa-hoi", "discovered", "listing")
     with ArchiveWriter(url, process=process) as writer:
-        one = writer.submit(WriteBatch(records=first, outcomes=[_outcome(r) for r in first],
+        one = writer.submit(WriteBatch(items=items, outcomes=[_outcome(r) for r in first],
                                        ledger_counts={key: 3}, run_id=run_id))
         # the same URL again in a later batch: unchanged, because batches are applied in order
-        two = writer.submit(WriteBatch(records=[_record(0), _record(3)], outcomes=[_outcome(_record(3))],
+        two = writer.submit(WriteBatch(items=[StoreItem(record=_record(0)), StoreItem(record=_record(3))], outcomes=[_outcome(_record(3))],
                                        run_id=run_id))
         assert one.result().counts == store.UpsertCounts(new=3)
         assert two.result().counts == store.UpsertCounts(new=1, unchanged=1)
@@ -90,13 +94,22 @@ def test_a_failing_batch_raises_and_leaves_nothing_half_written(archive_url: str
     url = archive_url
     with ArchiveWriter(url, process=True) as writer:
         # run 999 does not exist: the ledger's foreign key fails after the records were upserted
-        future = writer.submit(WriteBatch(records=[_record(1)], ledger_counts={
+        future = writer.submit(WriteBatch(items=[StoreItem(record=_record(1))], ledger_counts={
             ledger.LedgerKey("demo", "xa-hoi", "discovered", "listing"): 1}, run_id=999))
         with pytest.raises(Exception, match="(?i)foreign key"):
             future.result()
-        assert writer.submit(WriteBatch(records=[_record(2)])).result().counts.new == 1
+        assert writer.submit(WriteBatch(items=[StoreItem(record=_record(2))])).result().counts.new == 1
     engine = db.make_engine(url)
     with db.make_sessionmaker(engine)() as s:
         urls = set(s.scalars(select(Article.canonical_url)))
     assert urls == {_record(2).canonical_url}  # the failed batch rolled back as a whole
     engine.dispose()
+
+
+def test_extraction_workers_import_neither_sqlalchemy_nor_warcio() -> None:
+    """A worker imports the record types (StoreItem, CaptureRef) but not the archive's SQL or WARC
+    layers, which would cost each worker about a second to start."""
+    code = ("import sys, pipeline.crawling.workers, pipeline.record, pipeline.extract.core, pipeline.text.simhash; "
+            "print(sorted(m for m in ('sqlalchemy', 'warcio') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -2,6 +2,11 @@
 
 Field names are part of the public contract (the JSON of ``baotinh extract``, the columns of
 the archive and of every export); add fields, never rename them.
+
+Also here, because the crawler's extraction workers import this module and must stay free of
+SQLAlchemy and warcio (each would cost a worker about a second to import): :class:`CaptureRef`,
+where the raw bytes of a page lie in the WARC files, and :class:`StoreItem`, what the crawler
+hands the archive for one article.
 """
 
 from __future__ import annotations
@@ -89,6 +94,49 @@ class ArticleRecord:
             value = getattr(self, f.name)
             out[f.name] = to_jsonable(value)
         return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaptureRef:
+    """Where one response (or revisit) record lies in the WARC files, and what it holds."""
+
+    warc: str  # relative to the archive folder
+    offset: int
+    length: int
+    record_id: str
+    digest: str  # payload sha1, base32
+    sha256: str  # payload sha256, hex
+    uri: str
+    date: datetime
+    status: int
+    rec_type: str = "response"
+    refers_to: str | None = None  # the original's record id, for revisits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreItem:
+    """One article as the crawler hands it to the archive: the record and what came with it.
+
+    ``simhash_known`` tells a SimHash the extraction worker computed (``simhash`` is then the
+    hash, or ``None`` for a text too short to have one) from none computed (the store computes
+    it). ``folded_text`` is ``fold(record.text)`` when the worker computed it (the store writes it
+    to the search index instead of folding again).
+
+    >>> r = ArticleRecord(url="https://x.vn/a-1.html", canonical_url="https://x.vn/a-1.html", site="x")
+    >>> StoreItem.of(r).simhash_known
+    False
+    """
+
+    record: ArticleRecord
+    capture: CaptureRef | None = None
+    simhash: int | None = None
+    simhash_known: bool = False
+    folded_text: str | None = None
+
+    @classmethod
+    def of(cls, value: ArticleRecord | StoreItem) -> StoreItem:
+        """``value`` as an item: a bare record carries nothing else."""
+        return value if isinstance(value, StoreItem) else cls(record=value)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -20,16 +20,14 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.archive import dedup
-
-from pipeline.archive import versions
-from pipeline.archive.store import record_columns
-from pipeline.archive.captures import CaptureRef, read_capture
-from pipeline.text.dates import VN_TZ
-from pipeline.errors import ArchiveError, BaotinhError
+from pipeline.archive import dedup, versions
+from pipeline.archive.captures import read_capture
 from pipeline.archive.models import Article, Source
-from pipeline.record import ArticleRecord
+from pipeline.archive.store import record_columns
+from pipeline.errors import ArchiveError, BaotinhError
+from pipeline.record import CaptureRef
 from pipeline.registry.load import Registry, Site, host_of
+from pipeline.text.dates import VN_TZ
 
 __all__ = ["ReextractOptions", "ReextractReport", "outdated_condition", "reextract_archive"]
 

@@ -1,7 +1,9 @@
 """SQLite connection set-up for the archive: the ``baotinh_fold`` function and read tuning.
 
-The FTS5 index holds folded text (``pipeline.text.fold``); SQLite learns the fold through a
-Python function registered on every new connection of an engine (``db.make_engine`` does it).
+The FTS5 index holds folded text (``pipeline.text.fold``). The store writes the index rows of the
+articles it inserts; SQLite learns the fold through a Python function registered on every new
+connection of an engine (``db.make_engine`` does it), which the index's update and delete
+triggers, ``rebuild_index`` and the migrations call.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from pipeline.text.fold import take_fold
+from pipeline.text.fold import fold
 
 __all__ = ["install_sqlite_functions", "register_sqlite_functions", "sqlite_fold", "tune_sqlite_reads"]
 
@@ -20,8 +22,8 @@ SQLITE_CACHE_KIB = 64 * 1024
 
 
 def sqlite_fold(value: str | None) -> str | None:
-    """``baotinh_fold`` as SQLite calls it (NULL stays NULL; a text folded ahead is not refolded)."""
-    return None if value is None else take_fold(value)
+    """``baotinh_fold`` as SQLite calls it (NULL stays NULL)."""
+    return None if value is None else fold(value)
 
 
 def register_sqlite_functions(dbapi_conn: Any, _record: Any = None) -> None:
@@ -45,7 +47,7 @@ def tune_sqlite_reads(dbapi_conn: Any, _record: Any = None) -> None:
 def install_sqlite_functions(engine: Engine, *, tune_reads: bool = False) -> None:
     """Make every new connection of a SQLite ``engine`` know ``baotinh_fold``.
 
-    ``db.make_engine`` calls this; writing an article without it fails in the FTS trigger.
+    ``db.make_engine`` calls this; editing an article without it fails in the FTS trigger.
     ``tune_reads`` also memory-maps the database and enlarges the page cache: right for search
     and the web UI (random reads, 2–3× faster lookups), wrong for long sequential readers such
     as exports, whose resident memory would grow with every mapped page.

@@ -22,13 +22,10 @@ from sqlalchemy.orm import Session
 
 from pipeline import __version__
 
-from pipeline.archive import dedup
-
-from pipeline.archive import versions
-from pipeline.archive.captures import UNSET, Unset
-from pipeline.text.fold import prefold
+from pipeline.archive import dedup, versions
 from pipeline.archive.models import Article, CrawlRun, Source
-from pipeline.record import ArticleRecord, Image
+from pipeline.archive.search_index import index_new_articles
+from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import Site
 from pipeline.text.simhash import to_signed
 
@@ -147,89 +144,97 @@ def _content_key(values: dict[str, Any]) -> str:
                       default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
 
 
-def upsert_articles(session: Session, records: Sequence[ArticleRecord], *,
+def upsert_articles(session: Session, items: Sequence[ArticleRecord | StoreItem], *,
                     run_id: int | None = None, now: datetime | None = None) -> UpsertCounts:
     """Insert new articles and update changed ones, keyed on ``canonical_url``.
 
-    A record whose content equals the archived one only refreshes ``last_seen_at``; a batch
-    holding the same URL twice keeps the last. Returns how many were new/updated/unchanged.
+    ``items`` are the crawler's :class:`StoreItem` s (a record with its capture and what the
+    extraction worker computed) or bare records. A record whose content equals the archived one
+    only refreshes ``last_seen_at``; a batch holding the same URL twice keeps the last. Returns
+    how many were new/updated/unchanged.
     """
     now = now or utcnow()
-    latest: dict[str, ArticleRecord] = {}
-    for r in records:
-        latest[r.canonical_url] = r
+    latest: dict[str, StoreItem] = {}
+    for value in items:
+        item = StoreItem.of(value)
+        latest[item.record.canonical_url] = item
     counts = UpsertCounts()
-    items = list(latest.values())
-    for start in range(0, len(items), _UPSERT_CHUNK):
-        counts += _upsert_chunk(session, items[start:start + _UPSERT_CHUNK], run_id, now)
+    chunks = list(latest.values())
+    for start in range(0, len(chunks), _UPSERT_CHUNK):
+        counts += _upsert_chunk(session, chunks[start:start + _UPSERT_CHUNK], run_id, now)
     return counts
 
 
-def _upsert_chunk(session: Session, records: list[ArticleRecord], run_id: int | None,
+def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
                   now: datetime) -> UpsertCounts:
-    urls = [r.canonical_url for r in records]
+    urls = [i.record.canonical_url for i in items]
     existing = {
         a.canonical_url: a
         for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
     }
     new_rows: list[dict[str, Any]] = []
-    updated = unchanged = 0
-    fingerprints = _registry_fingerprints(session, {r.site for r in records if r.site})
-    changed_ids: list[int] = []
+    unchanged = 0
+    fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
     changed_urls: dict[str, int] = {}
-    for record in records:
+    for item in items:
+        record = item.record
         row = _record_row(record)
-        row.update(_archival_row(record, fingerprints.get(record.site or "")))
+        row.update(_archival_row(item, fingerprints.get(record.site or "")))
         current = existing.get(record.canonical_url)
         if current is None:
             row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
-            simhash = getattr(record, "simhash", UNSET)
-            if not isinstance(simhash, Unset):  # computed by the extraction worker
-                row["simhash"] = to_signed(simhash) if simhash is not None else None
+            if item.simhash_known:  # computed by the extraction worker
+                row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
             new_rows.append(row)
-            continue
-        old = {c: getattr(current, c) for c in CONTENT_COLUMNS}
-        # Seen again with content: whatever a past 404 said, the page is back.
-        current.withdrawn_at, current.withdrawn_status = None, None
-        if _content_key(old) == _content_key(row):
-            current.last_seen_at = now
-            current.fetched_at = record.fetched_at or current.fetched_at
-            if current.capture_record_id is None and row["capture_record_id"] is not None:
-                for key in versions.CAPTURE_COLUMNS:
-                    setattr(current, key, row[key])
-            unchanged += 1
-        else:
-            versions.archive_version(session, current, versions.changed_fields(old, row), now=now, run_id=run_id)
-            changed_ids.append(current.id)
+        elif _refresh(session, current, row, run_id, now):
             changed_urls[record.canonical_url] = current.id
-            for key, value in row.items():
-                setattr(current, key, value)
-            current.last_seen_at = now
-            current.crawl_run_id = run_id
-            updated += 1
-    # Folds the extraction workers computed: SQLite's FTS triggers of the rows written below take
-    # them (PostgreSQL folds in SQL, so nothing is handed over there).
-    if session.get_bind().dialect.name == "sqlite":
-        for record in records:
-            folded = getattr(record, "folded_text", None)
-            if folded is not None and (record.canonical_url not in existing or record.canonical_url in changed_urls):
-                prefold(record.text, folded)
+        else:
+            unchanged += 1
     if new_rows:
-        _insert_ignoring_conflicts(session, new_rows)
+        inserted = _insert_ignoring_conflicts(session, new_rows)
+        by_url = {i.record.canonical_url: i for i in items}
+        index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
-    if new_rows or changed_ids:
-        new_urls = [r["canonical_url"] for r in new_rows]
-        ids_by_url = dict(session.execute(
-            select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(new_urls))).all())
-        changed_ids += ids_by_url.values()
-        ids_by_url.update(changed_urls)
-        # SimHashes the extraction workers already computed (see workers.ExtractionResult).
-        known = {ids_by_url[r.canonical_url]: h for r in records
-                 if r.canonical_url in ids_by_url and not isinstance(h := getattr(r, "simhash", UNSET), Unset)}
-        stored = [ids_by_url[r["canonical_url"]] for r in new_rows
-                  if "simhash" in r and r["canonical_url"] in ids_by_url]
-        dedup.update_duplicates(session, changed_ids, known=known, stored=stored)
-    return UpsertCounts(len(new_rows), updated, unchanged)
+    if new_rows or changed_urls:
+        _update_duplicates(session, items, new_rows, changed_urls)
+    return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
+
+
+def _refresh(session: Session, current: Article, row: dict[str, Any], run_id: int | None,
+             now: datetime) -> bool:
+    """Bring an archived article up to a re-fetched ``row``; True when its content changed."""
+    old = {c: getattr(current, c) for c in CONTENT_COLUMNS}
+    # Seen again with content: whatever a past 404 said, the page is back.
+    current.withdrawn_at, current.withdrawn_status = None, None
+    if _content_key(old) == _content_key(row):
+        current.last_seen_at = now
+        current.fetched_at = row["fetched_at"] or current.fetched_at
+        if current.capture_record_id is None and row["capture_record_id"] is not None:
+            for key in versions.CAPTURE_COLUMNS:
+                setattr(current, key, row[key])
+        return False
+    versions.archive_version(session, current, versions.changed_fields(old, row), now=now, run_id=run_id)
+    for key, value in row.items():
+        setattr(current, key, value)
+    current.last_seen_at = now
+    current.crawl_run_id = run_id
+    return True
+
+
+def _update_duplicates(session: Session, items: list[StoreItem], new_rows: list[dict[str, Any]],
+                       changed_urls: dict[str, int]) -> None:
+    """Near-copy bookkeeping of the new and changed articles, with the workers' SimHashes."""
+    new_urls = [r["canonical_url"] for r in new_rows]
+    ids_by_url = dict(session.execute(
+        select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(new_urls))).all())
+    changed_ids = list(changed_urls.values()) + list(ids_by_url.values())
+    ids_by_url.update(changed_urls)
+    # SimHashes the extraction workers already computed (see workers.ExtractionResult).
+    known = {ids_by_url[i.record.canonical_url]: i.simhash for i in items
+             if i.simhash_known and i.record.canonical_url in ids_by_url}
+    stored = [ids_by_url[r["canonical_url"]] for r in new_rows
+              if "simhash" in r and r["canonical_url"] in ids_by_url]
+    dedup.update_duplicates(session, changed_ids, known=known, stored=stored)
 
 
 def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str | None]:
@@ -239,24 +244,30 @@ def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str |
     return {site: sha for site, sha in rows}
 
 
-def _archival_row(record: ArticleRecord, registry_sha256: str | None) -> dict[str, Any]:
-    """Capture pointer (issue 5) and registry fingerprint of a record; every key always set."""
+def _archival_row(item: StoreItem, registry_sha256: str | None) -> dict[str, Any]:
+    """Capture pointer (issue 5) and registry fingerprint of an item; every key always set."""
     row: dict[str, Any] = dict.fromkeys(versions.CAPTURE_COLUMNS)
-    row.update(versions.capture_values(getattr(record, "capture", None)))
+    row.update(versions.capture_values(item.capture))
     row["registry_sha256"] = registry_sha256
     return row
 
 
-def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert rows; a row another writer inserted meanwhile is left to that writer."""
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert rows; a row another writer inserted meanwhile is left to that writer.
+
+    On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
+    rows are the store's to write); elsewhere nothing needs them and it returns ``{}``.
+    """
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        stmt: Any = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
-    elif dialect == "postgresql":
+        ignoring = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
+        returned = session.execute(ignoring.returning(Article.canonical_url, Article.id), rows)
+        return {url: article_id for url, article_id in returned}
+    stmt: Any = insert(Article)
+    if dialect == "postgresql":
         stmt = pg_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
-    else:
-        stmt = insert(Article)
     session.execute(stmt, rows)
+    return {}
 
 
 def article_to_record(article: Article) -> ArticleRecord:

@@ -20,14 +20,10 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-from pipeline.errors import BaotinhError
-from pipeline.record import ArticleRecord
+from pipeline.errors import BaotinhError, ExtractionError
+from pipeline.record import ArticleRecord, CaptureRef, StoreItem
 from pipeline.registry.load import Site
-
-if TYPE_CHECKING:
-    from pipeline.archive.captures import CaptureRef
 
 __all__ = ["ExtractionPool", "ExtractionResult", "FetchedPage", "extract_page", "extract_pages"]
 
@@ -68,6 +64,13 @@ class ExtractionResult:
     simhash: int | None = None
     folded_text: str | None = None
 
+    def store_item(self, capture: CaptureRef | None) -> StoreItem:
+        """What the archive stores for this page (its record, ``capture``, the worker's work)."""
+        if self.record is None:
+            raise ExtractionError(f"no article at {self.url}: {self.error}")
+        return StoreItem(record=self.record, capture=capture, simhash=self.simhash, simhash_known=True,
+                         folded_text=self.folded_text)
+
 
 def extract_page(page: FetchedPage) -> ExtractionResult:
     """Extract one fetched page; never raises (errors come back in the result)."""
@@ -105,8 +108,11 @@ def _warm_up() -> None:
 
 
 def _for_worker(page: FetchedPage) -> FetchedPage:
-    """The page without its capture reference: extraction does not read it, and unpickling it
-    would make every worker import the archive's SQL and WARC layers (about a second each)."""
+    """The page without its capture reference: extraction does not read it, so it need not travel.
+
+    The workers import :mod:`pipeline.record` (``CaptureRef``, ``StoreItem``) but neither
+    SQLAlchemy nor warcio, which would cost each worker about a second to import
+    (``tests/test_writer.py`` checks that)."""
     return replace(page, capture=None) if page.capture is not None else page
 
 

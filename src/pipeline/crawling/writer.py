@@ -2,7 +2,7 @@
 
 A crawl hands its archive writes to one :class:`ArchiveWriter`. With ``process=True`` the writer
 is a process of its own (spawned, one per database), so that the crawler process keeps its core
-for fetching: SQLAlchemy's work per row, the FTS triggers and the near-copy lookup are about a
+for fetching: SQLAlchemy's work per row, the search index rows and the near-copy lookup are about a
 millisecond per article, most of it holding the GIL the crawler's event loop needs. With
 ``process=False`` it is one thread of the caller (no extraction workers, debugging).
 
@@ -11,7 +11,7 @@ interrupted crawl loses at most the batch in flight and never half of one: a pag
 is written in the same transaction as its record (issue 6, resumable crawls).
 
 >>> with ArchiveWriter("sqlite:///archive/baotinh.sqlite", process=False) as writer:  # doctest: +SKIP
-...     result = writer.submit(WriteBatch(records=records, run_id=run_id)).result()
+...     result = writer.submit(WriteBatch(items=items, run_id=run_id)).result()
 """
 
 from __future__ import annotations
@@ -23,31 +23,26 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from pipeline.crawling import frontier
-
-from pipeline.crawling import ledger
-
-from pipeline.archive import store
-
-from pipeline.archive import versions
-from pipeline.crawling.frontier import FetchOutcome
-from pipeline.record import ArticleRecord
+from pipeline.archive import store, versions
 from pipeline.archive.versions import WithdrawnPage
+from pipeline.crawling import frontier, ledger
+from pipeline.crawling.frontier import FetchOutcome
+from pipeline.record import StoreItem
 
 __all__ = ["ArchiveWriter", "WriteBatch", "WriteResult", "write_batch"]
 
 
 @dataclass(slots=True, kw_only=True)
 class WriteBatch:
-    """What one transaction writes: records, the frontier rows of their pages, ledger counts."""
+    """What one transaction writes: articles, the frontier rows of their pages, ledger counts."""
 
-    records: list[ArticleRecord] = field(default_factory=list)
+    items: list[StoreItem] = field(default_factory=list)
     outcomes: list[FetchOutcome] = field(default_factory=list)
     ledger_counts: dict[ledger.LedgerKey, int] = field(default_factory=dict)
     run_id: int | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.records or self.outcomes or self.ledger_counts)
+        return bool(self.items or self.outcomes or self.ledger_counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +53,16 @@ class WriteResult:
 
 
 def write_batch(session: Any, batch: WriteBatch) -> store.UpsertCounts:
-    """Write ``batch`` in ``session`` (the caller commits): records, frontier rows, ledger counts.
+    """Write ``batch`` in ``session`` (the caller commits): articles, frontier rows, ledger counts.
 
-    Records are upserted per section, so the ledger can say new/updated/unchanged per section.
+    Articles are upserted per section, so the ledger can say new/updated/unchanged per section.
     """
     deltas = dict(batch.ledger_counts)
     counts = store.UpsertCounts()
-    for section, group in _by_section(batch.records).items():
+    for section, group in _by_section(batch.items).items():
         part = store.upsert_articles(session, group, run_id=batch.run_id)
         counts += part
-        site_id = group[0].site or ""
+        site_id = group[0].record.site or ""
         for metric, n in (("new", part.new), ("updated", part.updated), ("unchanged", part.unchanged)):
             if n:
                 key = ledger.LedgerKey(site_id, section, metric)
@@ -80,10 +75,10 @@ def write_batch(session: Any, batch: WriteBatch) -> store.UpsertCounts:
     return counts
 
 
-def _by_section(records: list[ArticleRecord]) -> dict[str, list[ArticleRecord]]:
-    groups: dict[str, list[ArticleRecord]] = {}
-    for r in records:
-        groups.setdefault(ledger.section_of(r.canonical_url), []).append(r)
+def _by_section(items: list[StoreItem]) -> dict[str, list[StoreItem]]:
+    groups: dict[str, list[StoreItem]] = {}
+    for item in items:
+        groups.setdefault(ledger.section_of(item.record.canonical_url), []).append(item)
     return groups
 
 

@@ -11,14 +11,13 @@ boundaries do not move.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from pipeline.text.normalise import ODD_SPACE_RE, normalise_unicode, remove_invisible
 
-__all__ = ["FOLD_TABLE", "fold", "fold_aligned", "fold_tokens", "has_diacritics", "prefold", "take_fold"]
+__all__ = ["FOLD_TABLE", "fold", "fold_aligned", "fold_tokens", "has_diacritics"]
 
 # Blocks holding every precomposed Vietnamese letter (and the other Latin letters with marks).
 LATIN_BLOCKS = ((0x41, 0x5A), (0xC0, 0x24F), (0x1E00, 0x1EFF))
@@ -72,35 +71,6 @@ def fold(text: str) -> str:
         return folded
     # Rare: marks of other scripts, or lower() producing a combining dot ("İ" → "i̇").
     return unicodedata.normalize("NFC", strip_other_marks(unicodedata.normalize("NFD", folded)))
-
-
-# Folds computed ahead of need: the crawler's extraction workers fold each article's text for its
-# SimHash, and the record carries the fold to the archive writer, which hands it over here so that
-# the SQLite FTS trigger, folding the same text again on insert, takes it instead of recomputing.
-_PREFOLDED: dict[str, str] = {}
-_PREFOLDED_LOCK = threading.Lock()
-PREFOLDED_MAX = 256
-
-
-def prefold(text: str, folded: str) -> None:
-    """Hand over ``fold(text)``, computed elsewhere; :func:`take_fold` of an equal text uses it once.
-
-    Bounded (the oldest handed-over folds are forgotten), so texts never used cost nothing.
-    """
-    with _PREFOLDED_LOCK:
-        _PREFOLDED[text] = folded
-        while len(_PREFOLDED) > PREFOLDED_MAX:
-            del _PREFOLDED[next(iter(_PREFOLDED))]
-
-
-def take_fold(text: str) -> str:
-    """``fold(text)``: the fold handed over by :func:`prefold` when there is one, else computed."""
-    if _PREFOLDED:
-        with _PREFOLDED_LOCK:
-            folded = _PREFOLDED.pop(text, None)
-        if folded is not None:
-            return folded
-    return fold(text)
 
 
 def fold_aligned(text: str) -> str:
