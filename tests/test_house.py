@@ -93,8 +93,6 @@ def room_of(module: str) -> str | None:
     if parts[0] != "pipeline" or len(parts) == 1:
         return None
     name = parts[1]
-    if name == "__init__":
-        return "facade"
     if name in GROUND:
         return "ground"
     return name if name in LEVELS else None
@@ -111,7 +109,7 @@ def may_import(importer: str, imported: str) -> bool:
 
 
 def _layering(rel: str, module: str, tree: ast.AST, is_package: bool) -> Iterator[Violation]:
-    importer = room_of(module) or "ground"
+    importer = "facade" if module == "pipeline" else (room_of(module) or "ground")
     for line, target in _imports(tree, module, is_package):
         top = target.split(".")[0]
         if top == "crawler":
