@@ -15,7 +15,7 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .bench_crawl import CrawlMeasure, run_crawl
@@ -44,7 +44,7 @@ def measure_writer(pages: list[bytes]) -> float:
         started = time.perf_counter()
         for n, body in enumerate(pages):
             writer.write_exchange(Exchange(
-                url=f"http://bench.baotinh.test/p-{n}.html", body=body, date=datetime.now(timezone.utc),
+                url=f"http://bench.baotinh.test/p-{n}.html", body=body, date=datetime.now(UTC),
                 request_headers=[("User-Agent", "baotinh-bench")],
                 response_headers=[("Content-Type", "text/html; charset=utf-8")],
             ))

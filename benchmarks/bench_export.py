@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def _article_rows(n: int) -> Iterator[list[dict[str, Any]]]:
     for a in generate_articles(POOL, seed=11):
         text = "\n".join((a.lead, *a.paragraphs))
         pool.append((a, text, count_words(text), sha256_text(text)))
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
     chunk: list[dict[str, Any]] = []
     for i in range(n):
         a, text, words, digest = pool[i % POOL]
@@ -72,12 +72,10 @@ def generate_archive(path: Path, n: int) -> str:
     """A SQLite archive of ``n`` generated articles at ``path``; returns its URL."""
     from sqlalchemy import insert, text
 
-    from pipeline.archive import db
-
-    from pipeline.archive import store
+    from pipeline.archive import db, store
     from pipeline.archive.models import Article
-    from pipeline.registry.load import load_registry
     from pipeline.archive.sqlite import install_sqlite_functions
+    from pipeline.registry.load import load_registry
 
     url = f"sqlite:///{path}"
     engine = db.make_engine(url)

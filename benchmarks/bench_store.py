@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.archive import db, store
@@ -26,7 +26,7 @@ BATCH = 50  # the crawler's BAOTINH_STORE_BATCH
 
 
 def make_records(n: int) -> list[ArticleRecord]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = []
     for a in generate_articles(n, seed=7):
         text = "\n".join((a.lead,) + a.paragraphs)

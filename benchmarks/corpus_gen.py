@@ -13,7 +13,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.archive import db
@@ -71,7 +71,7 @@ def generate(path: Path, articles: int, *, seed: int = 7) -> float:
                      [(s, f"Báo {s}", f"Tỉnh {i % 34}", f"Tỉnh {i % 20}", f"{s}.vn", now, now)
                       for i, s in enumerate(SITES)])
     rng = random.Random(seed)
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
     sql = ("INSERT INTO articles(canonical_url, url, site, title, description, author, published_at, "
            "section, tags, language, text, captions, images, word_count, content_sha256, flags, "
            "first_seen_at, last_seen_at) VALUES (?,?,?,?,?,?,?,?,'[]','vi',?,'[]','[]',?,'',"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -51,7 +51,7 @@ def exchange_of(request: Request, response: Response) -> Exchange:
         url=response.url, method=request.method, request_headers=header_pairs(request.headers),
         status=response.status, reason=reason, protocol=getattr(response, "protocol", None) or "HTTP/1.1",
         response_headers=header_pairs(response.headers), body=response.body,
-        date=datetime.now(timezone.utc), ip_address=str(ip) if ip is not None else None,
+        date=datetime.now(UTC), ip_address=str(ip) if ip is not None else None,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -47,8 +47,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware:
@@ -127,14 +127,14 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request) -> None:
         validators: dict[str, str] | None = request.meta.get("baotinh_validators")
         if not validators:
-            return None
+            return
         for name, value in validators.items():
             if value and name.encode() not in request.headers:
                 request.headers[name] = value
         allowed = list(request.meta.get("handle_httpstatus_list", ()))
         if 304 not in allowed:
             request.meta["handle_httpstatus_list"] = [*allowed, 304]
-        return None
+        return
 
     def process_response(self, request: Request, response: Response) -> Any:
         if response.status == 304 and self.crawler.stats is not None:

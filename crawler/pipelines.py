@@ -19,16 +19,14 @@ from scrapy.crawler import Crawler
 
 from crawler.resources import resources_of
 from crawler.skip import SkippedPage, skip_reason_of
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
+from pipeline.archive.versions import WithdrawnPage
 from pipeline.config import load_settings
 from pipeline.crawling.frontier import FetchOutcome
 from pipeline.crawling.status import SkipReason, run_status
-from pipeline.record import StoreItem
-from pipeline.archive.versions import WithdrawnPage
 from pipeline.crawling.workers import ExtractionPool, FetchedPage
 from pipeline.crawling.writer import ArchiveWriter, WriteBatch, WriteResult
+from pipeline.record import StoreItem
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ import random
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,6 @@ from pipeline.archive.models import Capture
 
 from .conftest import ServedSite, run_cli
 
-
 # `engine` (SQLite and PostgreSQL, migrated) comes from conftest.py
 
 
@@ -41,7 +39,7 @@ def exchange(url: str, body: bytes, status: int = 200) -> Exchange:
         url=url, request_headers=[("User-Agent", "baotinh-test"), ("Accept", "text/html")],
         status=status, reason="OK" if status == 200 else "Not Modified",
         response_headers=[("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")],
-        body=body, date=datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc), ip_address="127.0.0.1",
+        body=body, date=datetime(2026, 11, 25, 10, 0, tzinfo=UTC), ip_address="127.0.0.1",
     )
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import doctest
 import random
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 import pipeline.text.dates as dates_module
-
 from pipeline.text.dates import (
     VN_TZ,
     ParsedDate,
@@ -189,7 +188,7 @@ def test_relative(text: str, iso: str, has_time: bool) -> None:
 
 
 def test_relative_against_utc_and_naive_now() -> None:
-    utc_now = NOW.astimezone(timezone.utc)
+    utc_now = NOW.astimezone(UTC)
     assert only("5 phút trước", now=utc_now).value.isoformat() == "2024-03-15T09:55:00+07:00"
     naive = datetime(2024, 3, 15, 10, 0)  # taken as local time
     assert only("5 phút trước", now=naive).value.isoformat() == "2024-03-15T09:55:00+07:00"
@@ -333,7 +332,7 @@ def test_parse_rfc822_garbage(value: str) -> None:
         (datetime(1945, 9, 2, tzinfo=VN_TZ), None, None),
         (datetime(1959, 12, 31, tzinfo=VN_TZ), date(1960, 1, 1), "date_before_founded"),
         (datetime(1960, 1, 1, tzinfo=VN_TZ), date(1960, 1, 1), None),
-        (datetime(1959, 12, 31, 18, 0, tzinfo=timezone.utc), date(1960, 1, 1), None),  # 01:00 local
+        (datetime(1959, 12, 31, 18, 0, tzinfo=UTC), date(1960, 1, 1), None),  # 01:00 local
         (datetime(2024, 3, 15, 9, 0), None, None),  # naive: local time
     ],
 )

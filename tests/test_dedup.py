@@ -5,25 +5,19 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline.archive import db
-
-from pipeline.archive import dedup
-
-from pipeline.text import simhash
-
-from pipeline.archive import store
-from pipeline.text.dates import VN_TZ
+from pipeline.archive import db, dedup, store
+from pipeline.archive.models import Article, SimhashBand
 from pipeline.demo import load_demo_articles
 from pipeline.extract.urls import canonical_for
-from pipeline.archive.models import Article, SimhashBand
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import load_registry
-
+from pipeline.text import simhash
+from pipeline.text.dates import VN_TZ
 
 SITES = ("demo", "baohaiduong", "baohaiphong")
 STORY = "\n".join(load_demo_articles()[0].paragraphs)
@@ -44,7 +38,7 @@ def record(site: str, path: str, text: str, published: datetime | None) -> Artic
     url = f"https://{domain}{path}"
     return ArticleRecord(url=url, canonical_url=url, site=site, title="Tin TTXVN", text=text,
                          published_at=published, word_count=len(text.split()), content_sha256="0" * 64,
-                         fetched_at=datetime.now(timezone.utc))
+                         fetched_at=datetime.now(UTC))
 
 
 def test_simhash_ignores_case_tones_and_normal_form_and_separates_stories() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from . import paths
-
 import ast
 import doctest
 import gzip
 import re
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,8 @@ from pipeline.discover import (
     parse_sitemap,
 )
 from pipeline.registry.load import load_registry, parse_registry
+
+from . import paths
 
 VN = timezone(timedelta(hours=7))
 
@@ -136,7 +136,7 @@ def test_parse_sitemap_and_index() -> None:
       <sitemap><loc>https://x.vn/sitemap-2.xml.gz</loc><lastmod>2024-01-01T00:00:00Z</lastmod></sitemap>
     </sitemapindex>""")
     assert index.is_index and index.urls == ["https://x.vn/sitemap-1.xml", "https://x.vn/sitemap-2.xml.gz"]
-    assert index.entries[1].lastmod == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert index.entries[1].lastmod == datetime(2024, 1, 1, tzinfo=UTC)
     assert parse_sitemap(gzip.compress(SITEMAP)).urls == sm.urls
 
 

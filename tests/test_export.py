@@ -9,7 +9,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,6 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-
-from .conftest import MigratedSqlite, csv_row
 import zstandard
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,21 +24,21 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.archive import db
-
-from pipeline.archive import store
-from pipeline.text.dates import VN_TZ
+from pipeline.archive import db, store
+from pipeline.archive.models import Article, ArticleVersion
+from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.errors import InputError
 from pipeline.export.dataset import ExportOptions, export_articles
-from pipeline.export.warc import surt_key
 from pipeline.export.manifest import verify_export
-from pipeline.archive.models import Article, ArticleVersion
+from pipeline.export.warc import surt_key
 from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
 from pipeline.registry.load import load_registry
-from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.search import SearchQuery
+from pipeline.text.dates import VN_TZ
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+from .conftest import MigratedSqlite, csv_row
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def make_records() -> list[ArticleRecord]:
@@ -59,7 +57,7 @@ def make_records() -> list[ArticleRecord]:
         captions=("Lãnh đạo huyện Kim Thành trao giấy khen cho các tập thể",),
         images=(Image(url="https://baohaiduong.vn/a.jpg", caption="Lãnh đạo huyện Kim Thành trao giấy khen"),
                 Image(url="https://baohaiduong.vn/b.jpg", caption=None)),
-        word_count=30, content_sha256="a" * 64, fetched_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        word_count=30, content_sha256="a" * 64, fetched_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
         date_source="dateline", modified_source="meta", source_agency=None, flags=("byline_end",),
         extractor_version="0.1.0",
     )
@@ -180,7 +178,7 @@ def test_parquet_round_trip_and_schema(sessions: sessionmaker[Session], tmp_path
     assert got == archived(sessions)
     # Instants are exact: 19:05:01+07:00 is 12:05:01 UTC on disk.
     column = table.column("published_at").cast(pa.timestamp("us", tz="UTC")).to_pylist()
-    assert datetime(2019, 8, 6, 12, 5, 1, tzinfo=timezone.utc) in column
+    assert datetime(2019, 8, 6, 12, 5, 1, tzinfo=UTC) in column
 
 
 def test_shards_have_stable_names_and_all_rows(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -416,7 +414,7 @@ def test_parquet_export_reads_in_other_tools(sessions: sessionmaker[Session], tm
         rows = con.execute(f"SELECT title, published_at, len(tags) FROM read_parquet('{pattern}')").fetchall()
         titles, published = [r[0] for r in rows], [r[1] for r in rows if r[1] is not None]
     assert sorted(titles) == sorted(r["title"] for r in archived(sessions).values())
-    assert datetime(2019, 8, 6, 12, 5, 1, tzinfo=timezone.utc) in [p.astimezone(timezone.utc) for p in published]
+    assert datetime(2019, 8, 6, 12, 5, 1, tzinfo=UTC) in [p.astimezone(UTC) for p in published]
 
 
 def test_parquet_export_loads_as_a_hugging_face_dataset(sessions: sessionmaker[Session], tmp_path: Path,

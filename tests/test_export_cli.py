@@ -22,9 +22,7 @@ import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
 from pipeline.archive.models import Article
 from pipeline.record import RECORD_FIELDS
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
 from pipeline.archive.captures import CaptureArchiver, WarcInfo
 from pipeline.archive.fixity import check_record, verify_archive
 from pipeline.record import ArticleRecord, CaptureRef, StoreItem
@@ -34,7 +32,7 @@ def archive_db(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[tupl
         store.sync_source(s, load_registry().get("demo"))
         store.upsert_articles(s, [StoreItem(record=ArticleRecord(
             url=r.uri, canonical_url=r.uri, site="demo", title=f"Bài {n}", text=f"Nội dung bài {n}.",
-            content_sha256="0" * 64, fetched_at=datetime.now(timezone.utc)), capture=r) for n, r in enumerate(refs)])
+            content_sha256="0" * 64, fetched_at=datetime.now(UTC)), capture=r) for n, r in enumerate(refs)])
     yield tmp_path, eng, refs
     eng.dispose()
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from . import paths
-
 import doctest
 import re
 import time
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 import pipeline.text.fold as fold_module
-
 from pipeline.text.fold import FOLD_TABLE, fold, fold_aligned, fold_tokens, has_diacritics
+
+from . import paths
 
 SEED = paths.SEED
 

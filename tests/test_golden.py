@@ -10,22 +10,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trafilatura
 
 from pipeline.cli.quality import default_golden
-from pipeline.extract.evaluate import EvalReport, below_floor, body_scores, evaluate_golden, format_report, load_baseline
-from pipeline.extract import extract_article
-from pipeline.registry.load import load_registry
+from pipeline.extract.evaluate import (
+    EvalReport,
+    below_floor,
+    body_scores,
+    evaluate_golden,
+    format_report,
+    load_baseline,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 BASELINE: dict[str, Any] = json.loads((GOLDEN / "baseline.json").read_text(encoding="utf-8"))

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
 from pipeline.crawling.health import check_health
 from pipeline.record import ArticleRecord
 from pipeline.registry.load import Site
 
 from .conftest import MigratedSqlite, run_cli
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _site(site_id: str) -> Site:

@@ -10,17 +10,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from pipeline.demo import DemoSite, Misbehaviour, load_demo_articles, serve_site
 from pipeline.crawling.frontier import FrontierState, decide_fetch, next_due_at, url_key
+from pipeline.demo import DemoSite, Misbehaviour, load_demo_articles, serve_site
 
 from .conftest import ROOT, ServedSite, run_cli
 
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 NEW_ARTICLES = (
     (990001, "kinh-te", "hop-tac-xa-rau-sach-an-phu", "Hợp tác xã rau sạch An Phú mở rộng vùng trồng",

@@ -9,15 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
 from pipeline.archive.models import RunLock
+from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
 from pipeline.demo import DemoSite, Misbehaviour, RunningServer, serve_site
 
 from .conftest import ROOT, MigratedSqlite, run_cli
@@ -32,9 +32,8 @@ def _dead_pid() -> int:
 # -- the archive lock (flock) -----------------------------------------------------------------
 def test_second_holder_of_the_archive_lock_is_refused_with_the_holder_named(tmp_path: Path) -> None:
     with hold_archive_lock(tmp_path / "locks"):
-        with pytest.raises(LockedError) as info:
-            with hold_archive_lock(tmp_path / "locks"):
-                pass
+        with pytest.raises(LockedError) as info, hold_archive_lock(tmp_path / "locks"):
+            pass
         assert f"pid {os.getpid()}" in str(info.value)
         assert info.value.exit_code == 75
     with hold_archive_lock(tmp_path / "locks"):  # released on exit
@@ -48,9 +47,8 @@ def test_archive_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
             "    print('held', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
-    with pytest.raises(LockedError):
-        with hold_archive_lock(tmp_path / "locks"):
-            pass
+    with pytest.raises(LockedError), hold_archive_lock(tmp_path / "locks"):
+        pass
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     with hold_archive_lock(tmp_path / "locks"):  # the kernel released the dead holder's flock
@@ -64,7 +62,7 @@ def _sessions(url: str) -> sessionmaker[Session]:
 
 
 def _check_db_locks(sessions: sessionmaker[Session]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     host = os.uname().nodename
     with sessions.begin() as s:
         # a live holder (our parent process) with a fresh heartbeat

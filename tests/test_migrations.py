@@ -12,7 +12,7 @@ import ast
 import importlib
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -69,7 +69,7 @@ def current_translation(odd_spaces: str, deleted: str) -> tuple[str, str]:
 def test_frozen_translate_strings_equal_the_current_fold() -> None:
     """A failure here means the fold changed: add a revision that replaces ``baotinh_fold``."""
     rev = revision_0004()
-    assert (rev.FOLD_FROM, rev.FOLD_TO) == current_translation(rev.ODD_SPACES, rev.DELETED)
+    assert current_translation(rev.ODD_SPACES, rev.DELETED) == (rev.FOLD_FROM, rev.FOLD_TO)
     assert all(len(src) == len(dst) for src, dst in rev.FOLD_LETTERS)
     assert "'" not in rev.FOLD_FROM + rev.FOLD_TO  # pasted into SQL between quotes
 
@@ -114,7 +114,7 @@ def test_frozen_sqlite_fold_equals_the_current_fold() -> None:
 
 
 def insert_article(conn: object, url: str, title: str, body: str) -> None:
-    now = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, tzinfo=UTC)
     conn.execute(text(  # type: ignore[attr-defined]
         "INSERT INTO articles (canonical_url, url, title, text, tags, captions, images, word_count, "
         "content_sha256, flags, first_seen_at, last_seen_at) VALUES (:u, :u, :t, :b, '[]', '[]', '[]', "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from . import paths
-
 import ast
 import doctest
 import hashlib
@@ -18,7 +16,6 @@ import pytest
 import pipeline.text.charset as charset_module
 import pipeline.text.normalise as normalise_module
 import pipeline.text.urls as urls_module
-
 from pipeline.text.charset import decode_html
 from pipeline.text.fold import fold
 from pipeline.text.normalise import (
@@ -32,6 +29,8 @@ from pipeline.text.normalise import (
     unify_tone_placement,
 )
 from pipeline.text.urls import canonicalise_url
+
+from . import paths
 
 SEED = paths.SEED
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -127,19 +126,19 @@ def test_mojibake_example_from_brief() -> None:
 
 def test_mojibake_strict_cp1252_losses_guessed() -> None:
     # Python's strict-with-replace cp1252 loses 0x90 (Đ) and 0x9D (”).
-    garbled = "“Đảng bộ”".encode("utf-8").decode("cp1252", errors="replace")
+    garbled = "“Đảng bộ”".encode().decode("cp1252", errors="replace")
     assert "\ufffd" in garbled
     assert repair_text(garbled) == "“Đảng bộ”"
 
 
 def test_mojibake_twice_garbled() -> None:
-    once = "Huyện ủy".encode("utf-8").decode("latin-1")
+    once = "Huyện ủy".encode().decode("latin-1")
     twice = once.encode("utf-8").decode("latin-1")
     assert repair_mojibake(twice) == "Huyện ủy"
 
 
 def test_mojibake_mixed_with_correct_text() -> None:
-    garbled = "Bé Na ở " + browser_decode("Hà Nội".encode("utf-8"), "cp1252")
+    garbled = "Bé Na ở " + browser_decode("Hà Nội".encode(), "cp1252")
     assert repair_text(garbled) == "Bé Na ở Hà Nội"
 
 

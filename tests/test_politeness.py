@@ -6,7 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ USER_AGENT = "baotinh-test/1.0 (+https://example.test/contact)"
 def test_parse_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after(" 120 ") == 120.0
-    now = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
     assert parse_retry_after("Wed, 25 Nov 2026 10:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Wed, 25 Nov 2026 09:00:00 GMT", now=now) == 0.0  # in the past
     assert parse_retry_after("soon") is None

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
 from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo
-from pipeline.demo.site import DemoSite
-from pipeline.extract import EXTRACTOR_VERSION, extract_article
 from pipeline.archive.models import Article, ArticleVersion
 from pipeline.archive.reextract import ReextractOptions, reextract_archive
+from pipeline.demo.site import DemoSite
+from pipeline.extract import EXTRACTOR_VERSION, extract_article
 from pipeline.record import StoreItem
 from pipeline.registry.load import load_registry
 
@@ -48,7 +46,7 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
         rendered = demo.render(demo_article.path)
         url = f"http://demo.baotinh.test{demo_article.path}"
         ref = archiver.capture(Exchange(url=url, status=200, reason="OK", response_headers=[("Content-Type", rendered.content_type)],
-                                        body=rendered.body, date=datetime.now(timezone.utc)))
+                                        body=rendered.body, date=datetime.now(UTC)))
         records.append(extract_article(rendered.body, url, site=site, fetched_at=ref.date))
         refs.append(ref)
     archiver.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from . import paths
-
 import copy
 import csv
 import json
@@ -13,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from pipeline.registry.load import Registry, default_registry_path, load_registry
 from pipeline.registry.check import (
     MERGER_MAP,
     POST_MERGER_PROVINCES,
@@ -23,6 +20,9 @@ from pipeline.registry.check import (
     format_sites_table,
     site_as_dict,
 )
+from pipeline.registry.load import Registry, default_registry_path, load_registry
+
+from . import paths
 
 TSV = paths.TSV
 

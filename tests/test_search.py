@@ -12,11 +12,10 @@ from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.orm import Session
 
 from pipeline.archive import db
-from pipeline.text.fold import fold
 from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
-from pipeline.search import (QueryError, SearchQuery, filtered_articles, make_snippet, parse_query,
-                             rebuild_index, search)
+from pipeline.search import QueryError, SearchQuery, filtered_articles, make_snippet, parse_query, rebuild_index, search
+from pipeline.text.fold import fold
 from tests.conftest import MigratedSqlite, PgCopy
 from tests.search_corpus.corpus import corpus_records, load_corpus
 

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import Engine, func, insert, inspect, select, text
 
-from pipeline.archive import db
-
-from pipeline.archive import store
-from pipeline.text.dates import VN_TZ
+from pipeline.archive import db, store
 from pipeline.archive.models import Article, CrawlRun
 from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import load_registry
 from pipeline.search.engine import SearchQuery, search
-
+from pipeline.text.dates import VN_TZ
 
 # `engine` (SQLite and PostgreSQL, migrated) comes from conftest.py
 
@@ -30,7 +27,7 @@ def _record(n: int, **changes: object) -> ArticleRecord:
         published_at=datetime(2019, 8, 6, 19, 5, 1, tzinfo=VN_TZ), section="Xã hội",
         tags=("Kim Thành",), language="vi", text=f"Nội dung bài {n}.", captions=("Ảnh",),
         images=(Image(url="http://demo.baotinh.test/a.jpg", caption="Ảnh"),),
-        word_count=4, content_sha256="0" * 64, fetched_at=datetime.now(timezone.utc),
+        word_count=4, content_sha256="0" * 64, fetched_at=datetime.now(UTC),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -83,10 +80,9 @@ def test_runs_and_stats(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     sessions = db.make_sessionmaker(engine)
-    with pytest.raises(Exception, match="naive datetime"):
-        with sessions.begin() as s:
-            store.sync_source(s, load_registry().get("demo"))
-            store.upsert_articles(s, [_record(9, published_at=datetime(2020, 1, 1))])
+    with pytest.raises(Exception, match="naive datetime"), sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        store.upsert_articles(s, [_record(9, published_at=datetime(2020, 1, 1))])
 
 
 # -- the search rows: the store writes those of the articles it inserts -------------------------
@@ -118,8 +114,8 @@ def test_a_row_another_writer_inserted_is_not_indexed_twice(tmp_path: Path) -> N
         store.upsert_articles(s, [_record(1)])
     with sessions.begin() as s:  # as if inserted between this writer's lookup and its insert
         row = {"canonical_url": _record(1).canonical_url, "url": "u", "site": "demo", "text": "x",
-               "word_count": 1, "content_sha256": "", "first_seen_at": datetime.now(timezone.utc),
-               "last_seen_at": datetime.now(timezone.utc)}
+               "word_count": 1, "content_sha256": "", "first_seen_at": datetime.now(UTC),
+               "last_seen_at": datetime.now(UTC)}
         assert store._insert_ignoring_conflicts(s, [row]) == {}
         assert s.scalar(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'noi'")) == 1
     eng.dispose()
@@ -130,7 +126,7 @@ def test_an_archive_made_before_0006_upgrades_and_stays_searchable(request: pyte
     for url in (f"sqlite:///{tmp_path / 'baotinh.sqlite'}", request.getfixturevalue("pg_url")):
         eng = db.make_engine(url)
         command.upgrade(db._alembic_config(eng), "0005")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with eng.begin() as conn:  # an article written by the previous code (indexed by its trigger)
             conn.execute(insert(Article), [{
                 "canonical_url": "http://demo.baotinh.test/cu.html", "url": "http://demo.baotinh.test/cu.html",

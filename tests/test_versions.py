@@ -4,27 +4,22 @@ withdrawn pages are marked, never deleted; end to end with the demo paper served
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from pipeline.archive import db
-
-from pipeline.archive import store
-
-from pipeline.archive import versions
-from pipeline.text.dates import VN_TZ
+from pipeline.archive import db, store, versions
 from pipeline.archive.models import Article, ArticleVersion
 from pipeline.record import ArticleRecord, CaptureRef, StoreItem
 from pipeline.registry.load import load_registry
+from pipeline.text.dates import VN_TZ
 
 from .conftest import ServedSite, run_cli
 
 URL = "http://demo.baotinh.test/chinh-tri/bai-viet-105123.html"
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -9,21 +9,19 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
+from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.config import Settings
-from pipeline.text.dates import VN_TZ
 from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
-from pipeline.archive.sqlite import install_sqlite_functions
+from pipeline.text.dates import VN_TZ
 from pipeline.web import make_app, make_server, open_archive
 from pipeline.web.i18n import LANGUAGES, pick_language
 
@@ -46,7 +44,7 @@ def _record(n: int, site: str, title: str, text: str, **extra: object) -> Articl
         captions=(f"Ảnh minh hoạ {n}",),
         images=(Image(url=f"https://{domain}/img/{n}.jpg", caption=f"Ảnh minh hoạ {n}"),),
         word_count=len(text.split()), content_sha256=f"{n:064d}",
-        fetched_at=datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc),
+        fetched_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
         date_source="meta", extractor_version="1.0",
     )
     values.update(extra)
@@ -453,7 +451,7 @@ def test_versions_and_raw_capture(tmp_path: Path) -> None:
     ref = writer.write_exchange(Exchange(
         url="https://baohaiduong.vn/xa-hoi/bai-1-100001.html", status=200, reason="OK",
         response_headers=(("Content-Type", "text/html; charset=utf-8"),), body=page,
-        date=datetime(2026, 11, 2, tzinfo=timezone.utc)))
+        date=datetime(2026, 11, 2, tzinfo=UTC)))
     writer.close()
     first = build_records()[0]
     changed = StoreItem(record=_record(1, "baohaiduong", first.title or "", first.text + "\nĐoạn mới thêm.",
@@ -461,7 +459,7 @@ def test_versions_and_raw_capture(tmp_path: Path) -> None:
     engine = make_writable_engine(settings)
     with db.make_sessionmaker(engine).begin() as session:
         add_captures(session, [ref])
-        store.upsert_articles(session, [changed], now=datetime.now(timezone.utc) + timedelta(days=1))
+        store.upsert_articles(session, [changed], now=datetime.now(UTC) + timedelta(days=1))
     article_id = _article_id(Served("", settings), first.title or "")
     engine.dispose()
 
@@ -550,9 +548,8 @@ def test_postgresql_gives_the_same_answers(served: Served, pg_migrated_url: str,
         stop()  # type: ignore[operator]
     archive = open_archive(settings)
     try:
-        with archive.engine.connect() as conn:
-            with pytest.raises(Exception, match="read-only"):
-                conn.execute(text("DELETE FROM articles"))
+        with archive.engine.connect() as conn, pytest.raises(Exception, match="read-only"):
+            conn.execute(text("DELETE FROM articles"))
     finally:
         archive.close()
 

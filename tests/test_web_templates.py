@@ -6,7 +6,7 @@ These render pages straight from views (no server, no database) so they run in m
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def _hostile_article() -> tuple[Article, Source]:
         images=[{"url": f"https://baohaiduong.vn/{IMG}.jpg", "caption": f"Ảnh {IMG}"},
                 {"url": "javascript:alert(1)", "caption": None}],
         section=IMG, tags=[SCRIPT], flags=["<b>flag</b>"], word_count=4, language="vi",
-        published_at=datetime(2025, 3, 1, 8, 30, tzinfo=timezone.utc), source_agency=IMG,
+        published_at=datetime(2025, 3, 1, 8, 30, tzinfo=UTC), source_agency=IMG,
     )
     source = Source(id="baohaiduong", name=f"Báo {SCRIPT}", province_before=IMG, province_after="Hải Phòng")
     return article, source

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timezone
-from pathlib import Path
-
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
-from pipeline.archive import db
-
-from pipeline.crawling import ledger
-
-from pipeline.archive import store
-from pipeline.crawling.frontier import FetchOutcome
+from pipeline.archive import db, store
 from pipeline.archive.models import Article, FrontierEntry, LedgerCount
+from pipeline.crawling import ledger
+from pipeline.crawling.frontier import FetchOutcome
+from pipeline.crawling.writer import ArchiveWriter, WriteBatch
 from pipeline.record import ArticleRecord, StoreItem
 from pipeline.registry.load import load_registry
 from pipeline.text.simhash import simhash_text
-from pipeline.crawling.writer import ArchiveWriter, WriteBatch
 
 from .conftest import MigratedSqlite
 
@@ -36,12 +32,12 @@ def _record(n: int) -> ArticleRecord:
     body = f"{STORY} Bài số {n}."
     return ArticleRecord(url=url, canonical_url=url, site="demo", title=f"Bài số {n}", text=body,
                          word_count=len(body.split()), content_sha256=f"{n:064d}",
-                         fetched_at=datetime.now(timezone.utc))
+                         fetched_at=datetime.now(UTC))
 
 
 def _outcome(record: ArticleRecord) -> FetchOutcome:
     return FetchOutcome(site_id="demo", url=record.url, discovered_via="listing",
-                        fetched_at=datetime.now(timezone.utc), status=200, outcome="archived",
+                        fetched_at=datetime.now(UTC), status=200, outcome="archived",
                         canonical_url=record.canonical_url)
 
 

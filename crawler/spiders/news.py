@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -28,16 +28,15 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from pipeline.archive import db as archive_db
 from pipeline import discover
-from pipeline.crawling import frontier
-from pipeline.crawling import ledger
-from pipeline.config import load_settings
-from pipeline.text.dates import VN_TZ
-from pipeline.registry.load import Site, host_of, load_registry
-from pipeline.text.urls import canonicalise_url
+from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
+from pipeline.config import load_settings
+from pipeline.crawling import frontier, ledger
 from pipeline.crawling.workers import FetchedPage
+from pipeline.registry.load import Site, host_of, load_registry
+from pipeline.text.dates import VN_TZ
+from pipeline.text.urls import canonicalise_url
 
 # Listing pages read per run at most (sections × pagination); articles are bounded by max_pages.
 MAX_LISTING_PAGES = 400
@@ -130,7 +129,7 @@ class NewsSpider(scrapy.Spider):
         self.tally = ledger.Tally(self.site_id)
         self.known: dict[str, frontier.FrontierState] = {}
         self.fetch_notes: dict[str, frontier.FetchOutcome] = {}
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
 
     # -- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -279,7 +278,7 @@ class NewsSpider(scrapy.Spider):
         via = response.meta.get("baotinh_via", "listing") if response is not None else "listing"
         return frontier.FetchOutcome(
             site_id=self.site_id, url=request_url, discovered_via=via,
-            fetched_at=datetime.now(timezone.utc), status=response.status if response is not None else 0,
+            fetched_at=datetime.now(UTC), status=response.status if response is not None else 0,
             outcome=outcome, robots=robots,
             etag=header_value(response, b"ETag"), last_modified=header_value(response, b"Last-Modified"),
         )
@@ -314,7 +313,7 @@ class NewsSpider(scrapy.Spider):
                    for k, v in response.headers.items()}
         return [FetchedPage(
             url=response.url, body=response.body, status=response.status, headers=headers,
-            fetched_at=datetime.now(timezone.utc), site=self.site,
+            fetched_at=datetime.now(UTC), site=self.site,
             request_url=redirected[0] if redirected else None,
             capture=response.meta.get("baotinh_capture"),
         )]
@@ -323,7 +322,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("baotinh/withdrawn")
         canonical = canonicalise_url(url, primary_host=self.site.domain, alias_hosts=self.site.aliases,
                                      scheme=self.site.scheme)
-        return WithdrawnPage(url=url, canonical_url=canonical, status=status, at=datetime.now(timezone.utc))
+        return WithdrawnPage(url=url, canonical_url=canonical, status=status, at=datetime.now(UTC))
 
     # -- helpers ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None:

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from pipeline.text.dates import VN_TZ
 from pipeline.archive.models import Source
-from pipeline.text.normalise import sha256_text
-from pipeline.record import ArticleRecord
 from pipeline.archive.store import upsert_articles
+from pipeline.record import ArticleRecord
+from pipeline.text.dates import VN_TZ
+from pipeline.text.normalise import sha256_text
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def _capture_of(article: Article) -> CaptureRef:
         warc=article.capture_warc, offset=int(article.capture_offset or 0),
         length=int(article.capture_length or 0), record_id=article.capture_record_id or "",
         digest=article.capture_digest or "", sha256="", uri=article.url,
-        date=article.fetched_at or datetime.now(timezone.utc), status=200,
+        date=article.fetched_at or datetime.now(UTC), status=200,
     )
 
 
@@ -125,7 +125,7 @@ def reextract_archive(session: Session, archive_dir: Path, registry: Registry,
     """
     from pipeline.extract import EXTRACTOR_VERSION, extract_article
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     fingerprints = {s.id: s.registry_sha256 for s in session.scalars(select(Source))}
     checked = changed = unchanged = 0
     failures: list[tuple[int, str]] = []

@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -21,7 +21,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pipeline import __version__
-
 from pipeline.archive import dedup, versions
 from pipeline.archive.models import Article, CrawlRun, Source
 from pipeline.archive.search_index import index_new_articles
@@ -50,7 +49,7 @@ _UPSERT_CHUNK = 500
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,7 @@ Examples:
 @click.pass_context
 def history(ctx: click.Context, key: str, as_json: bool) -> None:
     """Show every version of an article (URL or id) with a word diff of title and text."""
-    from pipeline.archive import store
-    from pipeline.archive import versions
+    from pipeline.archive import store, versions
 
     with archive_session(ctx, write=False) as session:
         article = store.get_article(session, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -62,7 +62,7 @@ def parse_fields(value: str | None) -> tuple[str, ...] | None:
 
 
 def default_output(exports_dir: Path, fmt: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return exports_dir / f"{fmt}-{stamp}"
 
 

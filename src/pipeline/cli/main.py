@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline import __version__
-from pipeline.cli.options import BaotinhGroup
-from pipeline.cli.options import parse_date
+from pipeline.cli.options import BaotinhGroup, parse_date
 from pipeline.cli.session import settings_of
 from pipeline.config import load_settings
 from pipeline.errors import ExitCode, InputError
@@ -169,8 +168,8 @@ def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
     """List the papers of the registry with their province (before → after 2025) and family."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.registry.load import Registry, load_registry
     from pipeline.registry.check import format_sites_table, site_as_dict
+    from pipeline.registry.load import Registry, load_registry
 
     registry = load_registry(*settings_of(ctx).registry_paths)
     if not fixtures:
@@ -186,8 +185,8 @@ def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
 @click.pass_context
 def sites_check(ctx: click.Context) -> None:
     """Validate the registry: schema, unique ids and domains, patterns, selectors, provinces."""
-    from pipeline.registry.load import load_registry
     from pipeline.registry.check import check_registry
+    from pipeline.registry.load import load_registry
 
     registry = load_registry(*settings_of(ctx).registry_paths)
     problems = check_registry(registry)

@@ -36,8 +36,8 @@ def runs(ctx: click.Context, site_id: str | None, limit: int, as_json: bool) -> 
     """List recent crawl runs: id, site, start, duration, status, new/updated/failed."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.crawling.ledger import list_runs
     from pipeline.cli.textfmt import format_table
+    from pipeline.crawling.ledger import list_runs
 
     with archive_session(ctx, write=False) as session:
         rows = list_runs(session, site_id=site_id, limit=limit)
@@ -58,8 +58,8 @@ def runs(ctx: click.Context, site_id: str | None, limit: int, as_json: bool) -> 
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
     """The coverage ledger of one run: discovered by source, fetched, new, skipped by reason, failed."""
-    from pipeline.crawling.ledger import get_run, read_ledger, totals_by_metric
     from pipeline.cli.textfmt import format_table
+    from pipeline.crawling.ledger import get_run, read_ledger, totals_by_metric
 
     with archive_session(ctx, write=False) as session:
         run = get_run(session, run_id)
@@ -100,8 +100,8 @@ Examples:
 def health(ctx: click.Context, stale_days: int | None, site_ids: tuple[str, ...], as_json: bool,
            quiet: bool) -> None:
     """Report sites that are stale (no new article for N days) or whose last run failed."""
-    from pipeline.crawling.health import DEFAULT_STALE_DAYS, check_health
     from pipeline.cli.textfmt import format_table
+    from pipeline.crawling.health import DEFAULT_STALE_DAYS, check_health
 
     days = stale_days or DEFAULT_STALE_DAYS
     with archive_session(ctx, write=False) as session:

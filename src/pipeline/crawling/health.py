@@ -8,7 +8,7 @@ run failed. ``baotinh health`` exits 1 when any site is stale or failing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,7 +67,7 @@ def _last_new(session: Session) -> dict[str, datetime]:
 def check_health(session: Session, *, stale_days: int = DEFAULT_STALE_DAYS,
                  now: datetime | None = None, site_ids: tuple[str, ...] = ()) -> list[SiteHealth]:
     """The health of every crawled site (or of ``site_ids``), sorted by site id."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     window = timedelta(days=stale_days)
     last_runs, first_runs, last_new = _last_runs(session), _first_runs(session), _last_new(session)
     sites = sorted(set(first_runs) | set(last_new))

@@ -21,7 +21,7 @@ import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -197,7 +197,7 @@ def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
     Call it only while holding the sites' locks: then no live process owns such a run, except
     the caller's own (excluded by pid and host).
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     me = (os.getpid(), socket.gethostname())
     ids = [
         r.id for r in session.scalars(select(CrawlRun).where(

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -31,10 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.config import Settings
-from pipeline.errors import BaotinhError, ExitCode
-from pipeline.crawling.ledger import close_interrupted_runs
 from pipeline.archive.models import RunLock
+from pipeline.config import Settings
+from pipeline.crawling.ledger import close_interrupted_runs
+from pipeline.errors import BaotinhError, ExitCode
 
 __all__ = [
     "LockedError",
@@ -68,7 +68,7 @@ class LockHolder:
 
 def _me() -> LockHolder:
     return LockHolder(os.getpid(), socket.gethostname(),
-                      datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                      datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def _read_holder(handle: IO[str]) -> LockHolder | None:
@@ -132,7 +132,7 @@ def acquire_db_lock(session: Session, name: str, *, now: datetime | None = None,
 
     Raises :class:`LockedError` when a live holder has it; takes over a stale one.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     me = _me()
     row = session.get(RunLock, name)
     if row is None:
@@ -167,7 +167,7 @@ def refresh_db_locks(session: Session, names: Sequence[str], *, now: datetime | 
     session.execute(
         update(RunLock).where(RunLock.name.in_(list(names)), RunLock.pid == me.pid,
                               RunLock.hostname == me.hostname)
-        .values(heartbeat_at=now or datetime.now(timezone.utc))
+        .values(heartbeat_at=now or datetime.now(UTC))
     )
 
 

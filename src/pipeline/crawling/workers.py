@@ -103,7 +103,6 @@ def extract_pages(pages: Sequence[FetchedPage]) -> list[ExtractionResult]:
 
 def _warm_up() -> None:
     # Import the heavy modules once per worker instead of on the first page.
-    from pipeline.extract import core as extract
     from pipeline.text import simhash  # noqa: F401
 
 

@@ -12,7 +12,6 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
 
 from pipeline.demo.server import AccessRecord, serve_site
 from pipeline.demo.site import DemoSite

@@ -8,14 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from pipeline.archive import db
-
-from pipeline.archive import store
+from pipeline.archive import db, store
+from pipeline.archive.models import Article
 from pipeline.config import Settings
 from pipeline.crawling.launch import CrawlResult, run_crawl
 from pipeline.crawling.protocol import CrawlRequest
 from pipeline.demo import DemoSite, serve_site
-from pipeline.archive.models import Article
 from pipeline.record import ArticleRecord
 
 DEMO_SITE_ID = "demo"

@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from pathlib import Path
@@ -211,7 +211,7 @@ def make_page(
 
 def http_date(moment: datetime) -> str:
     """An RFC 9110 HTTP date (GMT)."""
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def updated_at(article: DemoArticle) -> datetime:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -351,7 +351,7 @@ def export_articles(session: Session, options: ExportOptions, *, archive_dir: Pa
     since, since_info = _since_time(options.since_export)
     folder = options.output
     previous = prepare_output(folder, overwrite=options.overwrite)
-    exported_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    exported_at = (now or datetime.now(UTC)).astimezone(UTC)
     ids = select_article_ids(options.query, since)
     stats = ExportStats()
     started = time.monotonic()

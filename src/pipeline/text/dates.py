@@ -17,7 +17,7 @@ import email.utils
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -185,7 +185,7 @@ def build_time(hour: str | None, minute: str | None, second: str | None, ampm: s
 def build_zone(groups: dict[str, str | None], prefix: str) -> tzinfo | None:
     """The tzinfo of a matched zone, None when the match names none (local time applies)."""
     if groups.get(prefix + "z"):
-        return timezone.utc
+        return UTC
     sign = groups.get(prefix + "s") or groups.get(prefix + "s2")
     if not sign:
         return None
@@ -412,7 +412,7 @@ def parse_iso_datetime(value: str) -> ParsedDate | None:
             clock = clock.replace(microsecond=int(g["f"][:6].ljust(6, "0")))
         zone: tzinfo = VN_TZ
         if g["z"] or (not g["sign"] and re.search(r"(GMT|UTC)$", text)):
-            zone = timezone.utc
+            zone = UTC
         elif g["sign"]:
             hours, minutes = to_int(g["oh"]), to_int(g["om"])
             if hours > 14 or minutes > 59:
@@ -444,7 +444,7 @@ def parse_rfc822(value: str) -> ParsedDate | None:
             return parse_iso_datetime(text) or parse_date_text(text)
         if parsed.tzinfo is None:
             # "-0000" means UTC with unknown local zone; no zone at all means local time.
-            zone: tzinfo = timezone.utc if re.search(r"-0000\s*$", text) else VN_TZ
+            zone: tzinfo = UTC if re.search(r"-0000\s*$", text) else VN_TZ
             parsed = parsed.replace(tzinfo=zone)
         if not 1900 <= parsed.year <= 2199:
             return None

@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pipeline.errors import InputError
 from pipeline.archive.models import Article, Source
+from pipeline.archive.store import article_to_record
+from pipeline.errors import InputError
 from pipeline.record import to_jsonable
 from pipeline.search import SearchHit, SearchQuery, SearchResult
-from pipeline.archive.store import article_to_record
 
 __all__ = [
     "MAX_LIMIT",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.config import Settings
-from pipeline.text.dates import VN_TZ
-from pipeline.errors import ArchiveError
 from pipeline.archive.models import Article, AwareDateTime, JSONType, Source
 from pipeline.archive.sqlite import install_sqlite_functions
+from pipeline.config import Settings
+from pipeline.errors import ArchiveError
+from pipeline.text.dates import VN_TZ
 
 __all__ = [
     "ArchiveFeatures",
@@ -167,7 +167,7 @@ def list_sources(session: Session) -> list[Source]:
 def _display_value(value: Any) -> Any:
     if isinstance(value, datetime):
         # SQLite keeps datetimes as naive UTC (see models.AwareDateTime).
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(VN_TZ)
     return value
 

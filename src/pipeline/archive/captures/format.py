@@ -8,7 +8,7 @@ import hashlib
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pipeline import __version__
 
@@ -39,13 +39,13 @@ def sha256_base32(data: bytes) -> str:
 
 def warc_date(moment: datetime) -> str:
     """WARC-Date in UTC with microseconds (WARC/1.1 allows sub-second precision)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_warc_date(value: str) -> datetime:
     text = value.rstrip("Z")
     fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, fmt).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,7 @@ import io
 import os
 import uuid
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -83,7 +83,7 @@ class WarcFileWriter:
     def _open_next(self) -> None:
         self.close()
         self.captures_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         site = self.info.site or "mixed"
         while True:
             self._sequence += 1
