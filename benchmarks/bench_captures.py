@@ -72,7 +72,7 @@ def run(articles: int = 500, runs: int = 2) -> list[dict[str, object]]:
             on.append(run_crawl(served.base_url, registry, extra={"BAOTINH_CAPTURES": "True"}))
     pages = sample_pages(root / "site")
     writer_ms = [measure_writer(pages) for _ in range(runs)]
-    costs = [1 - b.pages_per_second / a.pages_per_second for a, b in zip(off, on) if a.pages_per_second]
+    costs = [1 - b.pages_per_second / a.pages_per_second for a, b in zip(off, on, strict=True) if a.pages_per_second]
     kb = statistics.mean(len(p) for p in pages) / 1024
     return [
         {"name": f"end to end without captures, {articles} pages", "unit": "pages/s",

@@ -56,7 +56,9 @@ def _article_rows(n: int) -> Iterator[list[dict[str, Any]]]:
             "author": a.byline, "published_at": published, "modified_at": None, "section": a.section,
             "tags": ["Hải Dương", a.section], "language": "vi", "text": text,
             "captions": ["Ảnh minh hoạ"] if i % 3 == 0 else [],
-            "images": [{"url": f"http://demo.baotinh.test/img/{i}.jpg", "caption": "Ảnh minh hoạ"}] if i % 3 == 0 else [],
+            "images": (
+                [{"url": f"http://demo.baotinh.test/img/{i}.jpg", "caption": "Ảnh minh hoạ"}] if i % 3 == 0 else []
+            ),
             "word_count": words, "content_sha256": digest, "fetched_at": now, "date_source": "dateline",
             "modified_source": None, "source_agency": None, "flags": [], "extractor_version": "bench",
             "first_seen_at": now, "last_seen_at": now, "version": 1,
@@ -140,7 +142,7 @@ def child_bare(db_url: str, fmt: str, out: Path) -> int:
     writer: Any = None
     pending: list[Any] = []
     while batch := cur.fetchmany(CHUNK):
-        cols = list(zip(*batch))
+        cols = list(zip(*batch, strict=True))
         rb = pa.RecordBatch.from_arrays([pa.array(c) for c in cols], names=list(RECORD_FIELDS))
         if writer is None:
             writer = pq.ParquetWriter(out / "bare.parquet", rb.schema, compression="zstd")

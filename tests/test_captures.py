@@ -75,7 +75,8 @@ def test_writer_writes_pairs_with_digests_and_reads_back(tmp_path: Path) -> None
             records.append(r)
             contents.append(r.content_stream().read())
     info = contents[0].decode()
-    for field in ("software: baotinh/", "crawl-run: 7", "site: demo", "robots: obey", "hostname: ", "format: WARC File Format 1.1"):
+    for field in ("software: baotinh/", "crawl-run: 7", "site: demo", "robots: obey", "hostname: ",
+                  "format: WARC File Format 1.1"):
         assert field in info
     response = records[1].rec_headers
     assert response.protocol == "WARC/1.1"
@@ -172,7 +173,8 @@ def _articles(db_path: Path) -> list[sqlite3.Row]:
 
 @pytest.mark.slow
 def test_crawl_captures_every_article_and_verify_finds_a_flipped_byte(demo_server: ServedSite, archive: Path) -> None:
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1", archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1",
+                     archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _articles(archive / "baotinh.sqlite")
     assert len(rows) >= 30

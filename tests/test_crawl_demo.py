@@ -26,7 +26,8 @@ def _rows(db_path: Path) -> list[sqlite3.Row]:
 
 def test_crawl_archives_every_article_once(demo_server: ServedSite, archive: Path) -> None:
     articles = load_demo_articles(demo_server.articles_dir)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1", archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1",
+                     archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
     assert len(rows) == len(articles)
@@ -80,7 +81,8 @@ def test_nfd_articles_are_stored_nfc(demo_server: ServedSite, archive: Path) -> 
 
 
 def test_max_pages_bounds_a_run(demo_server: ServedSite, archive: Path) -> None:
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--max-pages", "5", archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--max-pages", "5",
+                     archive=archive)
     assert result.returncode == 0, result.stderr
     assert len(_rows(archive / "baotinh.sqlite")) == 5
 
@@ -90,7 +92,8 @@ def test_since_skips_older_articles(demo_server: ServedSite, archive: Path) -> N
     cutoff = "2023-01-01"
     expected = [a for a in articles if a.published.date().isoformat() >= cutoff]
     assert 0 < len(expected) < len(articles)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--since", cutoff, archive=archive)
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--since", cutoff,
+                     archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
     assert {r["canonical_url"] for r in rows} == {f"http://demo.baotinh.test{a.path}" for a in expected}

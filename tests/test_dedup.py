@@ -67,7 +67,8 @@ def test_bands_pigeonhole() -> None:
 def test_three_papers_store_three_copies_linked_to_the_earliest(engine: Engine) -> None:
     sessions = db.make_sessionmaker(engine)
     day = datetime(2025, 7, 1, 8, 0, tzinfo=VN_TZ)
-    unrelated = [record("demo", f"/xa-hoi/bai-{a.id}.html", "\n".join(a.paragraphs), day) for a in load_demo_articles()[1:6]]
+    unrelated = [record("demo", f"/xa-hoi/bai-{a.id}.html", "\n".join(a.paragraphs), day)
+                 for a in load_demo_articles()[1:6]]
     # Crawled in the "wrong" order: the earliest copy arrives last.
     second = record("baohaiduong", "/thoi-su/tin-ttxvn-1001.html", STORY + "\nTTXVN", day + timedelta(hours=2))
     third = record("baohaiphong", "/tin-tuc/ttxvn-2002.html", "Theo TTXVN\n" + STORY, day + timedelta(hours=5))
@@ -96,7 +97,8 @@ def test_three_papers_store_three_copies_linked_to_the_earliest(engine: Engine) 
     else:
         with sessions() as s:
             everything = search.search(s, search.SearchQuery(text=" ".join(STORY.split()[:2]), limit=50))
-            once = search.search(s, search.SearchQuery(text=" ".join(STORY.split()[:2]), limit=50, exclude_duplicates=True))
+            once = search.search(s, search.SearchQuery(text=" ".join(STORY.split()[:2]), limit=50,
+                                                       exclude_duplicates=True))
         assert everything.total - once.total == 2
 
     # The whole-archive rebuild finds the same links.

@@ -159,7 +159,8 @@ def test_csv_round_trip(sessions: sessionmaker[Session], tmp_path: Path, bom: bo
         rows = [csv_row(r) for r in reader]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
     # Text with newlines is quoted, so a spreadsheet keeps it in one cell.
-    assert b'"Kim Th\xc3\xa0nh khen th\xc6\xb0\xe1\xbb\x9fng 13 t\xe1\xba\xadp th\xe1\xbb\x83, 20 c\xc3\xa1 nh\xc3\xa2n"' in raw
+    assert (b'"Kim Th\xc3\xa0nh khen th\xc6\xb0\xe1\xbb\x9fng 13 t\xe1\xba\xadp th\xe1\xbb\x83, '
+            b'20 c\xc3\xa1 nh\xc3\xa2n"') in raw
 
 
 def test_parquet_round_trip_and_schema(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -277,7 +278,8 @@ def test_filters_select_articles(sessions: sessionmaker[Session], tmp_path: Path
     out = run_export(sessions, tmp_path, "q", format="jsonl", query=query)
     rows = [json.loads(x) for x in data_files(out)[0].read_text(encoding="utf-8").splitlines()]
     # 2024-06-27 23:59:59 local time is still on the last day.
-    assert sorted(r["title"] for r in rows) == ['Thi tốt nghiệp THPT 2024', 'Vải thiều Thanh Hà "vào mùa", giá 25.000 đ/kg']
+    assert sorted(r["title"] for r in rows) == ['Thi tốt nghiệp THPT 2024',
+                                                'Vải thiều Thanh Hà "vào mùa", giá 25.000 đ/kg']
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["filters"] == {"sites": ["baohaiduong"], "date_from": "2024-06-01", "date_to": "2024-06-27"}
 
@@ -368,7 +370,7 @@ def test_warc_export_copies_captures_byte_for_byte(sessions: sessionmaker[Sessio
     out = run_export(sessions, tmp_path, "w", format="warc", shard_size=3)
     shards = data_files(out)
     assert [p.name for p in shards] == ["articles-00000.warc.gz", "articles-00001.warc.gz"]
-    index = [line for line in (out / "index.cdxj").read_text(encoding="utf-8").splitlines()]
+    index = list((out / "index.cdxj").read_text(encoding="utf-8").splitlines())
     assert index == sorted(index) and len(index) == 5
     responses = 0
     for line in index:

@@ -48,7 +48,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     archive.mkdir()
     served = start_demo_server(Path(demo_site.__file__).parent / "articles", root / "access.jsonl")
     try:
-        result = run_cli("crawl", "demo", "--origin", served.base_url, "--delay", "0.02", "--workers", "0", archive=archive)
+        result = run_cli("crawl", "demo", "--origin", served.base_url, "--delay", "0.02", "--workers", "0",
+                         archive=archive)
     finally:
         served.process.terminate()
         served.process.wait(timeout=10)

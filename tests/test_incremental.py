@@ -69,7 +69,8 @@ def test_recheck_schedule_backs_off_then_stops() -> None:
 
 def test_fetch_decision() -> None:
     fetched = T0 + timedelta(hours=2)
-    state = FrontierState("/a-1.html", fetched, T0 + timedelta(days=1), '"abc"', "Sat, 01 Mar 2025 08:00:00 GMT", "archived")
+    state = FrontierState("/a-1.html", fetched, T0 + timedelta(days=1), '"abc"', "Sat, 01 Mar 2025 08:00:00 GMT",
+                          "archived")
     assert decide_fetch(None, now=T0).fetch
     assert decide_fetch(state, now=T0 + timedelta(hours=5)) .reason == "not_due"
     due = decide_fetch(state, now=T0 + timedelta(days=1, minutes=1))
@@ -98,14 +99,16 @@ def _article_paths(requests: list[dict[str, object]]) -> set[str]:
 
 @pytest.mark.slow
 def test_second_run_fetches_only_new_articles_and_the_listings(demo_server: ServedSite, archive: Path) -> None:
-    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", archive=archive)
+    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+                    archive=archive)
     assert first.returncode == 0, first.stderr
     before = len(demo_server.requests())
     old_paths = {a.path for a in load_demo_articles(demo_server.articles_dir)}
     assert _article_paths(demo_server.requests()) == old_paths
 
     new_paths = write_new_articles(demo_server.articles_dir)
-    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", archive=archive)
+    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+                     archive=archive)
     assert second.returncode == 0, second.stderr
     requests = demo_server.requests()[before:]
     paths = {str(r["path"]) for r in requests}
@@ -130,7 +133,8 @@ def test_second_run_fetches_only_new_articles_and_the_listings(demo_server: Serv
 
 @pytest.mark.slow
 def test_refresh_uses_conditional_get(demo_server: ServedSite, archive: Path) -> None:
-    assert run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", archive=archive).returncode == 0
+    assert run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+                   archive=archive).returncode == 0
     before = len(demo_server.requests())
     again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", "--refresh",
                     "--quiet", archive=archive)

@@ -130,7 +130,8 @@ def test_0004_backfills_the_sqlite_index_with_its_own_fold(tmp_path: Path) -> No
     db.upgrade(engine)
     with engine.connect() as conn:
         found = conn.execute(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'dong nai'")).all()
-        by_title = conn.execute(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'kim thanh don tet'")).all()
+        by_title = conn.execute(
+            text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'kim thanh don tet'")).all()
     engine.dispose()
     assert found == [(1,)] and by_title == [(1,)]
 

@@ -35,7 +35,8 @@ def test_meta_refresh_is_looked_for_in_the_bytes_before_decoding() -> None:
     from scrapy.utils.test import get_crawler
 
     moved = b'<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; url=/moi.html"></head><body>x</body></html>'
-    plain = b"<html><head><title>B\xc3\xa1o</title></head><body>" + b"<p>Tin t\xe1\xbb\xa9c</p>" * 5000 + b"</body></html>"
+    plain = (b"<html><head><title>B\xc3\xa1o</title></head><body>" + b"<p>Tin t\xe1\xbb\xa9c</p>" * 5000
+             + b"</body></html>")
     assert may_refresh(moved) and not may_refresh(plain)
     assert may_refresh("<meta http-equiv=refresh content=0>".encode("utf-16"))  # not ASCII-compatible
     mw = MetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100}))
@@ -91,10 +92,12 @@ def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_article
     allowed = {a.path for a in articles if not a.path.startswith("/van-hoa/")}
     blocked = {a.path for a in articles} - allowed
     conn = sqlite3.connect(archive / "baotinh.sqlite")
-    archived = {r[0].removeprefix("http://demo.baotinh.test") for r in conn.execute("select canonical_url from articles")}
+    archived = {r[0].removeprefix("http://demo.baotinh.test")
+                for r in conn.execute("select canonical_url from articles")}
     ledger = dict(conn.execute(
         "select metric || '/' || reason, sum(count) from crawl_ledger group by metric, reason").fetchall())
-    robots_rows = conn.execute("select count(*) from frontier where robots='disallowed' and outcome='robots'").fetchone()[0]
+    robots_rows = conn.execute(
+        "select count(*) from frontier where robots='disallowed' and outcome='robots'").fetchone()[0]
     conn.close()
     assert archived == allowed
     # the robots decisions are recorded, per URL and in the ledger

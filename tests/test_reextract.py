@@ -45,17 +45,19 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
     for demo_article in demo.articles()[:4]:
         rendered = demo.render(demo_article.path)
         url = f"http://demo.baotinh.test{demo_article.path}"
-        ref = archiver.capture(Exchange(url=url, status=200, reason="OK", response_headers=[("Content-Type", rendered.content_type)],
+        ref = archiver.capture(Exchange(url=url, status=200, reason="OK",
+                                        response_headers=[("Content-Type", rendered.content_type)],
                                         body=rendered.body, date=datetime.now(UTC)))
         records.append(extract_article(rendered.body, url, site=site, fetched_at=ref.date))
         refs.append(ref)
     archiver.close()
     with sessions.begin() as s:
         store.sync_source(s, site)
-        store.upsert_articles(s, [StoreItem(record=r, capture=c) for r, c in zip(records, refs)])
+        store.upsert_articles(s, [StoreItem(record=r, capture=c) for r, c in zip(records, refs, strict=True)])
     # Simulate records of an older extractor: another version string and a worse text for one.
     conn = _connect(tmp_path)
-    conn.execute("update articles set extractor_version = '0.9', text = 'Văn bản do bộ trích xuất cũ tạo ra.' where id = 2")
+    conn.execute("update articles set extractor_version = '0.9', text = 'Văn bản do bộ trích xuất cũ tạo ra.' "
+                 "where id = 2")
     conn.commit()
     conn.close()
 
@@ -79,7 +81,8 @@ def test_reextract_rebuilds_from_captures_and_finds_outdated_records(tmp_path: P
 
 @pytest.mark.slow
 def test_reextract_after_the_server_stopped(demo_server: ServedSite, archive: Path) -> None:
-    crawl = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", archive=archive)
+    crawl = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+                    archive=archive)
     assert crawl.returncode == 0, crawl.stderr
     demo_server.process.terminate()
     demo_server.process.wait(timeout=10)
@@ -98,8 +101,10 @@ def test_reextract_after_the_server_stopped(demo_server: ServedSite, archive: Pa
     assert result.stdout.startswith("1 records re-extracted") and "1 changed" in result.stdout
 
     conn = _connect(archive)
-    assert conn.execute("select title, text, version from articles where id = ?", (article_id,)).fetchone() == (title, text, 2)
-    assert conn.execute("select title from article_versions where article_id = ?", (article_id,)).fetchall() == [("Tiêu đề cũ",)]
+    assert conn.execute("select title, text, version from articles where id = ?",
+                        (article_id,)).fetchone() == (title, text, 2)
+    assert conn.execute("select title from article_versions where article_id = ?",
+                        (article_id,)).fetchall() == [("Tiêu đề cũ",)]
     conn.close()
 
     everything = run_cli("reextract", "--site", "demo", "--since", "2019-01-01", "--json", archive=archive)

@@ -146,7 +146,8 @@ def test_province_filter_old_and_new_names(session: Session) -> None:
     old = ids(session, "kim thanh", provinces=("hai duong",))
     new = ids(session, "kim thanh", provinces=("Hải Phòng",))
     assert old and sorted(old) == sorted(new)
-    assert all(h.site == "baohaiduong" for h in search(session, SearchQuery(text="kim thanh", provinces=("HẢI DƯƠNG",))).hits)
+    assert all(h.site == "baohaiduong"
+               for h in search(session, SearchQuery(text="kim thanh", provinces=("HẢI DƯƠNG",))).hits)
     # Bình Phước merged into Đồng Nai: the new name finds both papers.
     sites = {h.site for h in search(session, SearchQuery(text="", provinces=("dong nai",), limit=500)).hits}
     assert sites == {"baodongnai", "baobinhphuoc"}

@@ -47,7 +47,8 @@ def test_changed_content_makes_a_version_unchanged_does_not(engine: Engine) -> N
     with sessions.begin() as s:
         store.upsert_articles(s, [record("Sáng 6.8, huyện Kim Thành kỷ niệm.")], now=T0)
     with sessions.begin() as s:
-        counts = store.upsert_articles(s, [record("Sáng 6.8, huyện Kim Thành kỷ niệm.", n=2)], now=T0 + timedelta(days=1))
+        counts = store.upsert_articles(s, [record("Sáng 6.8, huyện Kim Thành kỷ niệm.", n=2)],
+                                       now=T0 + timedelta(days=1))
     assert counts == store.UpsertCounts(unchanged=1)
     with sessions.begin() as s:
         counts = store.upsert_articles(s, [record("Sáng 7.8, huyện Kim Thành kỷ niệm.", title="Kim Thành", n=3)],
@@ -117,10 +118,12 @@ def _query(archive: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.slow
-def test_change_on_the_server_makes_two_versions_and_no_change_a_revisit(demo_server: ServedSite, archive: Path) -> None:
+def test_change_on_the_server_makes_two_versions_and_no_change_a_revisit(demo_server: ServedSite,
+                                                                        archive: Path) -> None:
     toml = next(demo_server.articles_dir.glob("105123-*.toml"))
     _crawl(demo_server, archive)
-    [(article_id, url)] = _query(archive, "select id, canonical_url from articles where canonical_url like '%-105123.html'")
+    [(article_id, url)] = _query(archive,
+                                 "select id, canonical_url from articles where canonical_url like '%-105123.html'")
 
     source = toml.read_text(encoding="utf-8")
     assert "khen thưởng 13 tập thể" in source

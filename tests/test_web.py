@@ -35,18 +35,18 @@ TOPICS = ("xây dựng nông thôn mới", "thu hoạch vải thiều", "tiêm v
 
 def _record(n: int, site: str, title: str, text: str, **extra: object) -> ArticleRecord:
     domain = "baohaiduong.vn" if site == "baohaiduong" else "baohaiphong.vn"
-    values: dict[str, object] = dict(
-        url=f"https://{domain}/xa-hoi/bai-{n}-{100000 + n}.html",
-        canonical_url=f"https://{domain}/xa-hoi/bai-{n}-{100000 + n}.html",
-        site=site, title=title, description=f"Sapo của bài {n}.", author="Hoàng Văn",
-        published_at=datetime(2023 + n % 3, 1 + n % 12, 1 + n % 27, 8, 30, tzinfo=VN_TZ),
-        section="Xã hội", tags=("Hải Dương",), language="vi", text=text,
-        captions=(f"Ảnh minh hoạ {n}",),
-        images=(Image(url=f"https://{domain}/img/{n}.jpg", caption=f"Ảnh minh hoạ {n}"),),
-        word_count=len(text.split()), content_sha256=f"{n:064d}",
-        fetched_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
-        date_source="meta", extractor_version="1.0",
-    )
+    values: dict[str, object] = {
+        "url": f"https://{domain}/xa-hoi/bai-{n}-{100000 + n}.html",
+        "canonical_url": f"https://{domain}/xa-hoi/bai-{n}-{100000 + n}.html",
+        "site": site, "title": title, "description": f"Sapo của bài {n}.", "author": "Hoàng Văn",
+        "published_at": datetime(2023 + n % 3, 1 + n % 12, 1 + n % 27, 8, 30, tzinfo=VN_TZ),
+        "section": "Xã hội", "tags": ("Hải Dương",), "language": "vi", "text": text,
+        "captions": (f"Ảnh minh hoạ {n}",),
+        "images": (Image(url=f"https://{domain}/img/{n}.jpg", caption=f"Ảnh minh hoạ {n}"),),
+        "word_count": len(text.split()), "content_sha256": f"{n:064d}",
+        "fetched_at": datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
+        "date_source": "meta", "extractor_version": "1.0",
+    }
     values.update(extra)
     return ArticleRecord(**values)  # type: ignore[arg-type]
 
@@ -425,9 +425,11 @@ def test_server_error_is_generic_json(served: Served, tmp_path: Path) -> None:
 def test_archive_is_opened_read_only(served: Served) -> None:
     archive = open_archive(served.settings)
     try:
-        with archive.engine.connect() as conn:
-            with pytest.raises(Exception, match="readonly|read-only|query_only|attempt to write"):
-                conn.execute(text("DELETE FROM articles"))
+        with (
+            archive.engine.connect() as conn,
+            pytest.raises(Exception, match="readonly|read-only|query_only|attempt to write"),
+        ):
+            conn.execute(text("DELETE FROM articles"))
     finally:
         archive.close()
 

@@ -70,8 +70,8 @@ def test_batches_land_in_order_with_frontier_ledger_and_the_workers_fold(archive
         one = writer.submit(WriteBatch(items=items, outcomes=[_outcome(r) for r in first],
                                        ledger_counts={key: 3}, run_id=run_id))
         # the same URL again in a later batch: unchanged, because batches are applied in order
-        two = writer.submit(WriteBatch(items=[StoreItem(record=_record(0)), StoreItem(record=_record(3))], outcomes=[_outcome(_record(3))],
-                                       run_id=run_id))
+        two = writer.submit(WriteBatch(items=[StoreItem(record=_record(0)), StoreItem(record=_record(3))],
+                                       outcomes=[_outcome(_record(3))], run_id=run_id))
         assert one.result().counts == store.UpsertCounts(new=3)
         assert two.result().counts == store.UpsertCounts(new=1, unchanged=1)
         assert one.result().cpu_seconds > 0

@@ -115,7 +115,7 @@ class NewsSpider(scrapy.Spider):
         self.site_id = self.site.id
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
         self.since = _parse_since(since)
-        self.allowed_hosts = {h for h in self.site.all_hosts}
+        self.allowed_hosts = set(self.site.all_hosts)
         self.origin = urlsplit(origin) if origin else None
         if origin:
             self.allowed_hosts.add(urlsplit(origin).hostname or "")
@@ -220,10 +220,9 @@ class NewsSpider(scrapy.Spider):
             kind = self._classify(url)
             if kind == "article":
                 yield from self._follow_article(url)
-            elif kind == "listing" and self.listing_requests < MAX_LISTING_PAGES:
-                if self._first_time(url):
-                    self.listing_requests += 1
-                    yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+            elif kind == "listing" and self.listing_requests < MAX_LISTING_PAGES and self._first_time(url):
+                self.listing_requests += 1
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
 
     def _classify(self, url: str) -> str:
         if self.generic:

@@ -76,9 +76,11 @@ SECTIONS = ("Chính trị", "Kinh tế", "Xã hội", "Giáo dục", "Văn hóa"
 
 # Handwritten articles for the traps; ids follow the generated ones.
 TRAPS: tuple[tuple[str, str, str], ...] = (
-    ("baodongnai", "Đồng Nai thu hút đầu tư", "Tỉnh Đồng Nai thu hút thêm nhiều dự án đầu tư mới vào các khu công nghiệp."),
+    ("baodongnai", "Đồng Nai thu hút đầu tư",
+     "Tỉnh Đồng Nai thu hút thêm nhiều dự án đầu tư mới vào các khu công nghiệp."),
     ("baodongnai", "Ðồng Nai khởi công cầu mới", "Ðồng Nai khởi công cây cầu nối Biên Hòa với thành phố Hồ Chí Minh."),
-    ("baohaiduong", "Nông dân trồng dong riềng", "Cây dong riềng cho thu nhập khá, nông dân dong thuyền chở củ đi bán."),
+    ("baohaiduong", "Nông dân trồng dong riềng",
+     "Cây dong riềng cho thu nhập khá, nông dân dong thuyền chở củ đi bán."),
     ("baohoabinh", "Hoà Bình phát triển du lịch hồ", "Tỉnh Hoà Bình khai thác du lịch lòng hồ thủy điện."),
     ("baohoabinh", "Hòa Bình đón khách quốc tế", "Hòa Bình đón nhiều khách quốc tế đến bản Lác, Mai Châu."),
     ("baohaiduong", unicodedata.normalize("NFD", "Huyện ủy Kim Thành tổng kết"),

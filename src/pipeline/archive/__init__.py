@@ -1,1 +1,2 @@
-"""Archive: the SQL schema, its migrations, writes (upserts, versions, near-duplicates), WARC captures, fixity, re-extraction."""
+"""Archive: the SQL schema, its migrations, writes (upserts, versions, near-duplicates), WARC captures, fixity,
+re-extraction."""

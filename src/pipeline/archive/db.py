@@ -36,9 +36,8 @@ def _check_sqlite_writable(path: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArchiveError(f"cannot create the archive folder {folder}: {exc.strerror}") from None
-    if path.exists():
-        if not os.access(path, os.W_OK):
-            raise ArchiveError(f"the database {path} is not writable; check its permissions")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ArchiveError(f"the database {path} is not writable; check its permissions")
     if not os.access(folder, os.W_OK):
         raise ArchiveError(f"the archive folder {folder} is not writable; choose another --archive or --db")
 

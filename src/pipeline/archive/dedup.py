@@ -1,8 +1,8 @@
 """Near-duplicate detection: the same (syndicated) story published by several papers.
 
 Each article's folded text (lower case, no tones, đ→d) is cut into word 3-shingles and hashed
-into a 64-bit SimHash (:mod:`pipeline.text.simhash`). Two texts whose SimHashes differ in at most :data:`MAX_DISTANCE` (5)
-bits are copies of one story (an agency line or a retouched sentence moves a few bits; distinct
+into a 64-bit SimHash (:mod:`pipeline.text.simhash`). Two texts whose SimHashes differ in at most
+:data:`MAX_DISTANCE` (5) bits are copies of one story (an agency line or a retouched sentence moves a few bits; distinct
 stories of the demo paper are 19+ bits apart). To avoid comparing every pair, the hash is split
 into :data:`BANDS` (6) bands of 10–11 bits stored in ``simhash_bands``: by the pigeonhole
 principle two hashes within 5 bits agree on at least one whole band, so only articles sharing a

@@ -240,7 +240,7 @@ def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str |
     if not sites:
         return {}
     rows = session.execute(select(Source.id, Source.registry_sha256).where(Source.id.in_(sites))).all()
-    return {site: sha for site, sha in rows}
+    return dict(rows)
 
 
 def _archival_row(item: StoreItem, registry_sha256: str | None) -> dict[str, Any]:
@@ -261,7 +261,8 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> 
     if dialect == "sqlite":
         ignoring = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
         returned = session.execute(ignoring.returning(Article.canonical_url, Article.id), rows)
-        return {url: article_id for url, article_id in returned}
+        # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
+        return {url: article_id for url, article_id in returned}  # noqa: C416
     stmt: Any = insert(Article)
     if dialect == "postgresql":
         stmt = pg_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])

@@ -174,7 +174,7 @@ def diff_words(old: str, new: str) -> str:
         if op == "equal":
             continue
         if op == "replace" and i2 - i1 == j2 - j1:
-            out.extend(_diff_paragraph(a, b) for a, b in zip(old_paras[i1:i2], new_paras[j1:j2]))
+            out.extend(_diff_paragraph(a, b) for a, b in zip(old_paras[i1:i2], new_paras[j1:j2], strict=True))
             continue
         out.extend(f"[-{p}-]" for p in old_paras[i1:i2])
         out.extend(f"{{+{p}+}}" for p in new_paras[j1:j2])

@@ -45,7 +45,8 @@ Examples:
   baotinh reextract --outdated            # only records made by an older extractor
 """)
 @click.option("--site", "site_id", metavar="ID", help="Only this site's records.")
-@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD",
+              help="Only articles published on or after this day.")
 @click.option("--outdated", is_flag=True, help="Only records made by another extractor version or registry entry.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context

@@ -73,7 +73,8 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
 @click.option("--query", "text", default="", metavar="QUERY",
               help="Search query, as in `baotinh search` (words, \"phrases\", OR, -word, prefix*).")
 @filter_options
-@click.option("--fields", "fields_text", metavar="a,b,c", help="Fields to export, in this order (default: the record's).")
+@click.option("--fields", "fields_text", metavar="a,b,c",
+              help="Fields to export, in this order (default: the record's).")
 @click.option("--all-versions", is_flag=True, help="Add earlier versions of each article (column `version`).")
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N", help="Rows per file (default: one file).")
 @click.option("--compress", type=click.Choice(COMPRESSIONS), help="Compress JSONL/CSV files.")

@@ -77,7 +77,8 @@ Examples:
   baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
 """)
 @click.argument("site_ids", nargs=-1)
-@click.option("--all", "all_sites", is_flag=True, help="Crawl every paper of the registry (not fixtures such as the demo).")
+@click.option("--all", "all_sites", is_flag=True,
+              help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
 @click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
@@ -254,7 +255,8 @@ def db() -> None:
     """Database maintenance."""
 
 
-@db.command("upgrade", epilog="\b\nExample:\n  baotinh db upgrade\n  baotinh --db postgresql+psycopg://postgres@127.0.0.1/test db upgrade")
+@db.command("upgrade", epilog="\b\nExample:\n  baotinh db upgrade\n"
+                               "  baotinh --db postgresql+psycopg://postgres@127.0.0.1/test db upgrade")
 @click.option("--revision", default="head", show_default=True, help="Target Alembic revision.")
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
@@ -264,7 +266,8 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     url = settings_of(ctx).database_url
     engine = dbmod.make_engine(url)
     dbmod.upgrade(engine, revision)
-    click.echo(f"schema at revision {dbmod.current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})")
+    click.echo(f"schema at revision {dbmod.current_revision(engine)} "
+               f"({engine.url.render_as_string(hide_password=True)})")
 
 
 # Commands of other concerns live in their own modules, each exposing ``COMMANDS``.

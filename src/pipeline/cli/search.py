@@ -125,7 +125,8 @@ def print_article(data: dict[str, Any]) -> None:
         click.echo(f"\n[ảnh] {caption}")
 
 
-@click.command(epilog="\b\nExamples:\n  baotinh show 105123\n  baotinh show https://baohaiduong.vn/x-105123.html --json")
+@click.command(epilog="\b\nExamples:\n  baotinh show 105123\n"
+                       "  baotinh show https://baohaiduong.vn/x-105123.html --json")
 @click.argument("key", metavar="ID|URL")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.pass_context

@@ -45,7 +45,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_w
         min(max_width, max([display_width(h)] + [display_width(r[i]) for r in cells]))
         for i, h in enumerate(headers)
     ]
-    lines = ["  ".join(fit(h, w) for h, w in zip(headers, widths)).rstrip()]
+    lines = ["  ".join(fit(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(fit(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines += ["  ".join(fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)

@@ -129,7 +129,7 @@ def make_handler(
 
         def answer(self, *, send_body: bool) -> None:
             arrived = time.monotonic()
-            headers = {k: v for k, v in self.headers.items()}
+            headers = dict(self.headers.items())
             page = site.render(self.path, host=self.headers.get("Host"), request_headers=headers)
             # Logged before answering, so a client that has its response always finds the record.
             self.record(page.status, arrived)
@@ -143,7 +143,7 @@ def make_handler(
                 self.wfile.write(page.body)
 
         def record(self, status: int, arrived: float) -> None:
-            entry = AccessRecord(self.command, self.path, status, {k: v for k, v in self.headers.items()},
+            entry = AccessRecord(self.command, self.path, status, dict(self.headers.items()),
                                  arrived=arrived, answered=time.monotonic())
             log.append(entry)
             if on_request is not None:

@@ -234,7 +234,8 @@ def date_line(moment: datetime) -> str:
     return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y %H:%M:%S}"
 
 
-def render_layout(title: str, main: str, *, head: str = "", articles: Sequence[DemoArticle] = (), active: str = "") -> str:
+def render_layout(title: str, main: str, *, head: str = "", articles: Sequence[DemoArticle] = (),
+                  active: str = "") -> str:
     """Wrap page content in the paper's head, header, navigation, sidebar and footer."""
     nav = "".join(
         f'<li{ACTIVE if sid == active else ""}><a href="/{sid}">{escape(name)}</a></li>' for sid, name in SECTIONS
@@ -259,20 +260,25 @@ def render_sidebar(articles: Sequence[DemoArticle]) -> str:
     """The sidebar: most read (a fixed pseudo-random pick), weather and ads."""
     most_read = sorted(articles, key=lambda a: (a.id * 7919) % 1009)[:5]
     items = "".join(f'<li><a href="{a.path}">{show(a, a.title)}</a></li>' for a in most_read)
-    return f'<aside class="sidebar"><div class="box most-read"><h3 class="box-title">Đọc nhiều</h3><ol>{items}</ol></div>{WEATHER}{ADS}</aside>'
+    return (
+        '<aside class="sidebar"><div class="box most-read"><h3 class="box-title">Đọc nhiều</h3>'
+        f'<ol>{items}</ol></div>{WEATHER}{ADS}</aside>'
+    )
 
 
 def render_item(article: DemoArticle, *, with_lead: bool = True) -> str:
     """One article teaser of a listing: thumbnail, title, time and lead."""
     thumb = (
-        f'<a class="thumb" href="{article.path}"><img src="{escape(article.images[0].src)}" alt="{show(article, article.title)}" width="200"></a>'
+        f'<a class="thumb" href="{article.path}"><img src="{escape(article.images[0].src)}" '
+        f'alt="{show(article, article.title)}" width="200"></a>'
         if article.images
         else ""
     )
     summary = article.lead or article.paragraphs[0]
     lead = f'<p class="sapo">{show(article, shorten(summary, 220))}</p>' if with_lead else ""
     return (
-        f'<div class="story">{thumb}<h3 class="story-title"><a href="{article.path}">{show(article, article.title)}</a></h3>'
+        f'<div class="story">{thumb}<h3 class="story-title">'
+        f'<a href="{article.path}">{show(article, article.title)}</a></h3>'
         f'<span class="story-time">{article.published:%d/%m/%Y %H:%M}</span>{lead}</div>'
     )
 
@@ -313,7 +319,8 @@ def render_section(articles: Sequence[DemoArticle], section: str, page_param: st
     shown = in_section[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     name = dict(SECTIONS)[section]
     main = (
-        f'<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li><li><a href="/{section}">{escape(name)}</a></li></ul>'
+        '<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li>'
+        f'<li><a href="/{section}">{escape(name)}</a></li></ul>'
         f'<h1 class="section-title">{escape(name)}</h1><div class="story-list">'
         + "".join(render_item(a) for a in shown)
         + "</div>"
@@ -456,7 +463,8 @@ def render_json_ld(article: DemoArticle, base: str, image: str) -> str:
         "image": [image],
         "mainEntityOfPage": base + article.path,
         "articleSection": article.section_name,
-        "publisher": {"@type": "Organization", "name": PAPER_NAME, "logo": {"@type": "ImageObject", "url": base + "/static/logo.svg"}},
+        "publisher": {"@type": "Organization", "name": PAPER_NAME,
+                      "logo": {"@type": "ImageObject", "url": base + "/static/logo.svg"}},
     }
     # "</" must not close the script element early.
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -470,7 +478,8 @@ def render_article(articles: Sequence[DemoArticle], article: DemoArticle, base: 
     tags = "".join(f'<a href="/tag/{fold_slug(t)}">{escape(t)}</a>' for t in article.tags)
     share_url = quote(base + article.path, safe="")
     main = (
-        f'<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li><li><a href="/{article.section}">{escape(name)}</a></li></ul>'
+        '<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li>'
+        f'<li><a href="/{article.section}">{escape(name)}</a></li></ul>'
         f'<article class="detail"><h1 class="detail-title">{show(article, article.title)}</h1>'
         f'<div class="detail-time">{date_line(article.published)}</div>{sapo}'
         f'<div class="detail-content">{render_body(article)}</div></article>'
@@ -488,7 +497,8 @@ def render_article(articles: Sequence[DemoArticle], article: DemoArticle, base: 
         "<p class=\"note\">Ý kiến của bạn sẽ được biên tập trước khi đăng.</p></div>"
     )
     title = f"{as_written(article, article.title)} – {PAPER_NAME}"
-    page = render_layout(title, main, head=render_article_head(article, base), articles=articles, active=article.section)
+    page = render_layout(title, main, head=render_article_head(article, base), articles=articles,
+                         active=article.section)
     return make_page(page, last_modified=updated_at(article))
 
 
@@ -571,7 +581,8 @@ def render_placeholder_image(path: str) -> Page:
     colour, label = f"#{digest[:6]}", escape(path.rsplit("/", 1)[-1])
     body = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400" viewBox="0 0 640 400">'
-        f'<rect width="640" height="400" fill="{colour}"/><rect x="20" y="340" width="600" height="40" fill="#000" opacity="0.45"/>'
+        f'<rect width="640" height="400" fill="{colour}"/>'
+        '<rect x="20" y="340" width="600" height="40" fill="#000" opacity="0.45"/>'
         f'<text x="32" y="367" font-family="sans-serif" font-size="18" fill="#fff">{label}</text></svg>'
     )
     return make_page(body, "image/svg+xml; charset=utf-8")

@@ -26,7 +26,9 @@ __all__ = ["FAMILY_MARKERS", "ID_TAIL_RE", "PageKind", "UrlKind", "classify_page
 UrlKind = Literal["article", "listing", "other"]
 
 _STATIC_EXT = frozenset(
-    ["jpg", "jpeg", "png", "gif", "webp", "svg", "bmp", "ico", "css", "js", "json", "txt", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "rar", "gz", "mp3", "mp4", "m4a", "wav", "avi", "mov", "webm", "flv", "woff", "woff2", "ttf", "eot", "xml", "rss", "atom"]
+    ["jpg", "jpeg", "png", "gif", "webp", "svg", "bmp", "ico", "css", "js", "json", "txt", "pdf", "doc", "docx",
+     "xls", "xlsx", "ppt", "pptx", "zip", "rar", "gz", "mp3", "mp4", "m4a", "wav", "avi", "mov", "webm", "flv",
+     "woff", "woff2", "ttf", "eot", "xml", "rss", "atom"]
 )
 _ARTICLE_EXT = frozenset(("html", "htm", "shtml", "bbg", "aspx", "php", "vn"))
 # Path segments that mark collection pages (Vietnamese and English spellings).

@@ -241,7 +241,7 @@ class _CompressedStream:
     """A binary file, optionally gzip or zstd compressed, fsynced on close."""
 
     def __init__(self, path: Path, compress: str | None) -> None:
-        self._raw = open(path, "wb")
+        self._raw = open(path, "wb")  # noqa: SIM115 - stream object: closed (fsynced) by close()
         self._zst: Any = None
         self._gz: gzip.GzipFile | None = None
         self.stream: IO[bytes]
@@ -286,7 +286,8 @@ class JsonlShard:
         # One line at a time into a buffered writer: no joined string of a whole batch of texts.
         # (The 2.3 GB peak once seen at 1M rows was SQLite's mmap, not this: see export._EXPORT_PRAGMAS.)
         for row in rows:
-            write(dumps({f: _json_value(v) for f, v in zip(fields, row)}, ensure_ascii=False).encode("utf-8"))
+            write(dumps({f: _json_value(v) for f, v in zip(fields, row, strict=True)},
+                        ensure_ascii=False).encode("utf-8"))
             write(b"\n")
 
     def close(self) -> None:
@@ -362,9 +363,9 @@ class ParquetShard:
             self._flush()
 
     def _add_batch(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        columns = list(zip(*rows)) if rows else [() for _ in self._schema]
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self._schema]
         batch = pa.RecordBatch.from_arrays(
-            [pa.array(col, type=f.type, memory_pool=self._pool) for col, f in zip(columns, self._schema)],
+            [pa.array(col, type=f.type, memory_pool=self._pool) for col, f in zip(columns, self._schema, strict=True)],
             schema=self._schema,
         )
         self._pending.append(batch)

@@ -128,7 +128,7 @@ class WarcExportWriter:
 
     def _open_shard(self) -> None:
         name = shard_name(len(self.files), "warc.gz")
-        self._out = open(self._folder / (name + PARTIAL_SUFFIX), "wb")
+        self._out = open(self._folder / (name + PARTIAL_SUFFIX), "wb")  # noqa: SIM115 - shard kept open until rotated
         self._rows_in_shard = 0
         self.files.append(WrittenFile(name, 0))
         writer = WARCWriter(self._out, gzip=True)

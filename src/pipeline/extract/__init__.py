@@ -1,4 +1,5 @@
-"""Extraction: one HTML page in, one ArticleRecord out (body, metadata, dates, byline, captions); the golden-set evaluation.
+"""Extraction: one HTML page in, one ArticleRecord out (body, metadata, dates, byline, captions); the golden-set
+evaluation.
 
 Modules, low to high: ``selectors`` (XPath, CSS hints) < ``markup`` (CMS class names) <
 ``page`` (decode, parse), ``jsonld`` < ``pubdate``, ``captions``, ``byline``, ``urls`` <

@@ -260,7 +260,8 @@ def format_report(report: EvalReport, *, baseline: Mapping[str, float] | None = 
               "last_sentence": "last sentence", "clean": "no must-not-contain"}
     figures = report.figures()
     for name in FIELD_FIGURES:
-        count = report.gold_count(name) if name in {"title", "published_at", "author", "source_agency"} else len(report.pages)
+        count = (report.gold_count(name) if name in {"title", "published_at", "author", "source_agency"}
+                 else len(report.pages))
         rows.append((labels[name], str(count), fmt(figures[name]), "-", fmt(floors.get(name))))
     for name in BODY_FIGURES:
         which = name.removeprefix("body_")

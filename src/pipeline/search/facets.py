@@ -33,7 +33,8 @@ def count_facets(session: Session, rows: FacetRows) -> dict[str, list[tuple[str,
 
     Ordered by count, then key (code-point order on both backends).
     """
-    provinces: dict[str, str | None] = {sid: prov for sid, prov in session.execute(select(
+    # A Result has keys() (its column names), so dict(result) would read it as a mapping.
+    provinces: dict[str, str | None] = {sid: prov for sid, prov in session.execute(select(  # noqa: C416
         Source.id, func.coalesce(Source.province_after, Source.province_before)))}
     sites: Counter[str] = Counter()
     years: Counter[str] = Counter()

@@ -47,7 +47,7 @@ def shingle_hashes(text: str, *, folded: str | None = None) -> list[int]:
     # Two CRC-32s with different seeds make a stable 64-bit hash at a fraction of blake2b's cost
     # (Python's hash() is salted per process, so it cannot be stored).
     crc = zlib.crc32
-    shingles = [f"{a} {b} {c}".encode() for a, b, c in zip(tokens, tokens[1:], tokens[2:])]
+    shingles = [f"{a} {b} {c}".encode() for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
     return [crc(data) << 32 | crc(data, _SEED) for data in shingles]
 
 

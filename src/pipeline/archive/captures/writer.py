@@ -91,7 +91,7 @@ class WarcFileWriter:
             path = self.captures_dir / name
             try:
                 # "x": never append to (or clobber) a file a killed process may have cut short.
-                self._file = open(path, "xb")
+                self._file = open(path, "xb")  # noqa: SIM115 - rotating writer: open until the file is rotated
                 break
             except FileExistsError:
                 continue

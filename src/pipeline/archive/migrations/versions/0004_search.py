@@ -142,7 +142,7 @@ def upgrade_pg() -> None:
     op.execute(
         "CREATE FUNCTION baotinh_words(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
         "AS $$ SELECT regexp_replace(baotinh_fold(coalesce(t, '')), '[^[:alnum:]]+', ' ', 'g') $$")
-    weights = dict(zip(COLUMNS, "ABCD"))
+    weights = dict(zip(COLUMNS, "ABCD", strict=True))
     vector = " || ".join(f"setweight(to_tsvector('simple', baotinh_words({c})), '{w}')"
                          for c, w in weights.items())
     op.execute(f"ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED")
