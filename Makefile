@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint typecheck clean venv browser
+.PHONY: run test check bench lint typecheck clean venv browser nginx
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,15 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 
+## nginx: the benchmarks' fixture server (Debian's package), when missing and allowed
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
+	 { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; } || \
+	 echo "nginx not installed: the benchmarks serve their site with Python (slower, noisier)"
+
 ## make bench: the benchmark suite; rewrites benchmarks/RESULTS.md
-bench: $(STAMP)
+bench: $(STAMP) nginx
 	$(BIN)/python -m pip install --quiet -e '.[dev,readers,bench]'
 	$(BIN)/python -m benchmarks
 
