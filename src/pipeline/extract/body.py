@@ -33,6 +33,11 @@ MIN_HINT_WORDS = 25
 KEEP_SHARE = 0.25
 # A known CMS container sharing this share of trafilatura's word 4-grams is the body.
 AGREEMENT = 0.7
+# Blocks of a container with this share of link text, and this many words, are related links.
+LINK_HEAVY = 0.6
+LINK_BLOCK_MIN_WORDS = 4
+LINK_BLOCK_MAX_WORDS = 40
+LINK_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "ul", "ol", "div")
 WORD_RE = re.compile(r"\w+")
 # Lines that are never article text when they stand alone at the edge of a body.
 BOILERPLATE_LINE_RE = re.compile(
@@ -174,6 +179,7 @@ def container_lines(container: HtmlElement, removals: Sequence[str]) -> list[str
         for element in group:
             if element is not scratch and element.getparent() is not None:
                 element.drop_tree()
+    drop_link_blocks(scratch)
     lines: list[str] = []
     for element in scratch.iter(*BLOCK_TAGS):
         if has_ancestor(element, *BLOCK_TAGS):
@@ -182,6 +188,24 @@ def container_lines(container: HtmlElement, removals: Sequence[str]) -> list[str
     if not lines:
         lines = scratch.text_content().split("\n")
     return lines
+
+
+def drop_link_blocks(container: HtmlElement) -> None:
+    """Drop the blocks of a container that are mostly link text: related-story lines ("On
+    HoustonChronicle.com: …", "You may also like"), tag lists, "Xem thêm" links. A block of a
+    few words (an author's linked name) stays for the byline."""
+    doomed = []
+    for element in container.iter(*LINK_BLOCK_TAGS):
+        text = element.text_content()
+        words = len(text.split())
+        if not LINK_BLOCK_MIN_WORDS <= words <= LINK_BLOCK_MAX_WORDS:
+            continue
+        linked = sum(len(a.text_content()) for a in element.iter("a"))
+        if linked >= LINK_HEAVY * len(text.strip()):
+            doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def trafilatura_lines(tree: HtmlElement, url: str, prune: Sequence[HtmlElement]) -> list[str]:
