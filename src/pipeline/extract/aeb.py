@@ -9,7 +9,7 @@ mean over pages with a gold body, F1 the harmonic mean of the two means.
 
 >>> s = shingle_match("one two three four five", "one two three four")
 >>> round(s.tp, 3), round(s.fp, 3), s.fn
-(0.5, 0.5, 0.0)
+(0.5, 0.0, 0.5)
 >>> round(summarise([s]).f1, 3)
 0.667
 """
