@@ -1,4 +1,5 @@
-"""``baotinh eval``: extraction quality on the golden set, beside trafilatura alone."""
+"""``baotinh eval``: extraction quality on the golden set (or on the public article-extraction
+benchmark, ``--aeb DIR``), beside trafilatura alone."""
 
 from __future__ import annotations
 
@@ -30,14 +31,21 @@ def default_golden(checkout: Path | None) -> Path:
                      "pass --golden DIR (a folder with pages/, expected/ and baseline.json)")
 
 
-@click.command("eval", epilog="\b\nExamples:\n  baotinh eval\n  baotinh eval --golden tests/golden --no-details")
+@click.command("eval", epilog="\b\nExamples:\n  baotinh eval\n  baotinh eval --golden tests/golden --no-details\n"
+                              "  baotinh eval --aeb ../shared/extract-bench/aeb-dev")
 @click.option("--golden", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Golden set folder (pages/, expected/, baseline.json)  [default: tests/golden here or "
                    "in the checkout]")
+@click.option("--aeb", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Score the generic path on an article-extraction-benchmark folder (html/<id>.html.gz, "
+                   "ground-truth.json) instead of the golden set.")
 @click.option("--details/--no-details", default=True, help="List the pages that miss a field.")
 @click.option("--no-trafilatura", is_flag=True, help="Skip the trafilatura-alone comparison.")
-def eval_command(golden: Path | None, details: bool, no_trafilatura: bool) -> None:
+def eval_command(golden: Path | None, aeb: Path | None, details: bool, no_trafilatura: bool) -> None:
     """Per-field accuracy and body precision/recall/F1 on the golden set; exit 1 below the floors."""
+    if aeb is not None:
+        eval_aeb(aeb, details, not no_trafilatura)
+        return
     from pipeline.extract.evaluate import below_floor, evaluate_golden, format_report, load_baseline
 
     if golden is None:
@@ -53,6 +61,13 @@ def eval_command(golden: Path | None, details: bool, no_trafilatura: bool) -> No
         if failures:
             click.echo(f"error: below the floor: {', '.join(failures)}", err=True)
             raise SystemExit(ExitCode.FAILED)
+
+
+def eval_aeb(folder: Path, details: bool, compare_trafilatura: bool) -> None:
+    """Print baotinh's (and trafilatura's) benchmark scores on ``folder``."""
+    from pipeline.extract.aeb import evaluate_aeb, format_aeb_report
+
+    click.echo(format_aeb_report(evaluate_aeb(folder, compare_trafilatura), details=details))
 
 
 COMMANDS = [eval_command]
