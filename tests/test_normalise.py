@@ -198,8 +198,27 @@ def test_nfd_text_is_composed() -> None:
     ],
 )
 def test_tone_placement(given: str, expected: str) -> None:
-    assert repair_text(given) == expected
+    assert unify_tone_placement(given) == expected
     assert unify_tone_placement(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    "printed",
+    ["Thanh Hoá", "Thanh Hóa", "minh hoạ", "minh họa", "thuý", "thúy", "Uỷ ban", "Ủy ban", "UỶ BAN",
+     "ỦY BAN", "khoẻ", "khỏe", "thuỷ lợi, hoà giải"],
+)
+def test_repair_keeps_the_printed_tone_placement(printed: str) -> None:
+    """An archive quotes, it does not copy-edit: old and new placement both stay as printed."""
+    assert repair_text(printed) == printed
+    assert normalise_text(printed) == printed
+
+
+@pytest.mark.parametrize("printed", ["Thanh Hoá", "minh hoạ", "Uỷ ban thuỷ lợi", "Thanh Hóa"])
+def test_repair_of_broken_decoding_keeps_the_printed_tone_placement(printed: str) -> None:
+    """Decomposed text and mojibake are repaired back to the printed spelling, not the modern one."""
+    assert repair_text(unicodedata.normalize("NFD", printed)) == printed
+    assert repair_text(printed.encode("utf-8").decode("cp1252", errors="replace")) == printed
+    assert repair_text(printed.replace("Đ", "Ð")) == printed
 
 
 @pytest.mark.parametrize(
@@ -243,7 +262,7 @@ def test_normalise_whitespace(given: str, expected: str) -> None:
 
 def test_normalise_text_combines_repair_and_whitespace() -> None:
     given = "  Huyá»‡n  á»§y\u00a0 \n\n Hoà   Bình "
-    assert normalise_text(given) == "Huyện ủy\nHòa Bình"
+    assert normalise_text(given) == "Huyện ủy\nHoà Bình"
 
 
 @pytest.mark.parametrize(

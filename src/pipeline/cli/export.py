@@ -14,6 +14,7 @@ from pipeline.cli.options import BaotinhGroup, filter_options
 from pipeline.cli.session import archive_session, settings_of
 from pipeline.errors import ExitCode, InputError
 from pipeline.export.formats import COMPRESSIONS, FORMATS
+from pipeline.export.orthography import AS_PUBLISHED, ORTHOGRAPHIES
 from pipeline.record import RECORD_FIELDS
 
 EPILOG_EXPORT = """\b
@@ -23,6 +24,7 @@ Examples:
   baotinh export --format csv --bom --fields url,title,published_at,author --output exports/csv
   baotinh export --format warc --output exports/warc --query '"Kim Thành"'
   baotinh export --format parquet --output exports/new --since-export exports/hd
+  baotinh export --format jsonl --orthography modern --output exports/nlp
   baotinh export verify exports/hd
 """
 
@@ -79,6 +81,10 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N", help="Rows per file (default: one file).")
 @click.option("--compress", type=click.Choice(COMPRESSIONS), help="Compress JSONL/CSV files.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (for Excel).")
+@click.option("--orthography", type=click.Choice(ORTHOGRAPHIES), default=AS_PUBLISHED, show_default=True,
+              help="Spelling of title, description, text, captions and author: as the papers "
+                   "published it (\"Thanh Hoá\" and \"Thanh Hóa\"), or modern tone placement "
+                   "(\"Thanh Hóa\"). Not for WARC.")
 @click.option("--since-export", type=click.Path(exists=True, path_type=Path), metavar="PATH",
               help="Only articles new or changed since that export (its folder or manifest.json).")
 @click.option("--overwrite", is_flag=True, help="Replace an export already in PATH.")
@@ -88,7 +94,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
            provinces: tuple[str, ...], date_from: date | None, date_to: date | None, author: str | None,
            section: str | None, language: str | None, no_duplicates: bool, fields_text: str | None,
            all_versions: bool, shard_size: int | None, compress: str | None, bom: bool,
-           since_export: Path | None, overwrite: bool, quiet: bool) -> None:
+           orthography: str, since_export: Path | None, overwrite: bool, quiet: bool) -> None:
     """Export articles as a dataset (JSONL, CSV, Parquet or WARC) with a manifest and datasheet."""
     if ctx.invoked_subcommand is not None:
         return
@@ -104,7 +110,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
     options = ExportOptions(
         format=fmt, output=output or default_output(settings.exports_dir, fmt), query=query,
         all_versions=all_versions, shard_size=shard_size, compress=compress, bom=bom,
-        since_export=since_export, overwrite=overwrite,
+        since_export=since_export, overwrite=overwrite, orthography=orthography,
         command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or RECORD_FIELDS,
     )
     check_options(options)  # bad options are told before the archive is opened

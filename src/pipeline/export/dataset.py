@@ -49,6 +49,7 @@ from pipeline.export.manifest import (
     read_manifest,
     write_json_atomic,
 )
+from pipeline.export.orthography import AS_PUBLISHED, check_orthography, row_converter
 from pipeline.export.warc import CAPTURE_COLUMNS, INDEX_FIELDS, CaptureRow, WarcExportWriter
 from pipeline.record import RECORD_FIELDS
 from pipeline.search import SearchQuery, filtered_articles
@@ -99,6 +100,8 @@ class ExportOptions:
     since_export: Path | None = None
     overwrite: bool = False
     command: str = ""
+    # "as-published" (the papers' spelling) or "modern" (one tone placement); see orthography.
+    orthography: str = AS_PUBLISHED
     row_group_rows: int = 50_000
     # A row group is held in memory until written: at 32 MiB the 200,000-article export peaked at
     # 273-309 MB (target < 300), at 16 MiB 267 MB, and readers lose nothing at that size.
@@ -312,6 +315,7 @@ def check_options(options: ExportOptions) -> None:
     if not options.fields:
         raise InputError("--fields is empty; name at least one field")
     field_specs(options.effective_fields())
+    check_orthography(options.orthography, options.format)
 
 
 def _since_time(path: Path | None) -> tuple[datetime | None, dict[str, Any] | None]:
@@ -383,16 +387,17 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
     names = _unique([*fields, *_STAT_COLUMNS])
     idx = {n: i for i, n in enumerate(names)}
     project = _projector([idx[f] for f in fields])
+    convert = row_converter(fields, options.orthography) or (lambda row: row)
     stmt = select(*_article_columns(names)).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
 
     def write_articles(part: Sequence[Any]) -> None:
         stats.add_articles(part, idx)
-        writer.write_rows([project(r) for r in part])
+        writer.write_rows([convert(project(r)) for r in part])
         tracker.advance(len(part))
 
     def write_history(rows: list[tuple[Any, ...]]) -> None:
-        writer.write_rows(rows)
+        writer.write_rows([convert(r) for r in rows])
         stats.versions += len(rows)
         tracker.advance(len(rows))
 
@@ -448,7 +453,7 @@ def _options_section(options: ExportOptions) -> dict[str, Any]:
         "format": options.format,
         "fields": [] if options.format == "warc" else list(options.effective_fields()),
         "all_versions": options.all_versions, "shard_size": options.shard_size,
-        "compress": options.compress, "bom": options.bom,
+        "compress": options.compress, "bom": options.bom, "orthography": options.orthography,
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.export.formats import FieldSpec
+from pipeline.export.orthography import AS_PUBLISHED, ORTHOGRAPHY_NOTES
 
 __all__ = ["render_readme"]
 
@@ -83,6 +84,7 @@ def render_readme(manifest: Mapping[str, Any], specs: Sequence[FieldSpec], data_
         _front_matter(data_files),
         _summary(manifest),
         _COLLECTION,
+        _spelling(manifest["options"]),
         _sites_table(manifest["sites"]),
         _fields_table(specs, warc=warc),
         _FIELD_NOTES,
@@ -127,6 +129,18 @@ Articles of Vietnam's provincial press from the baotinh archive, exported on
 - Filters: {filters}
 {incremental}
 Command: `{manifest['command'] or LIBRARY_CALL}`
+"""
+
+
+def _spelling(options: Mapping[str, Any]) -> str:
+    """How the text is spelt: as published, or converted to the modern tone placement."""
+    orthography = options.get("orthography") or AS_PUBLISHED
+    note = ("The WARC records are the captured pages byte for byte, in each paper's own spelling."
+            if options["format"] == "warc" else ORTHOGRAPHY_NOTES[orthography])
+    return f"""\
+## Spelling (orthography: {orthography})
+
+{note}
 """
 
 

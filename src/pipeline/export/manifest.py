@@ -93,7 +93,7 @@ def build_manifest(session: Session, stats: ExportStats, specs: Sequence[FieldSp
     """The manifest of an export, without its ``files`` (added once the files are final).
 
     ``options`` is the export's ``options`` section (format, fields, all_versions, shard_size,
-    compress, bom); ``since_export`` names the export an incremental one follows.
+    compress, bom, orthography); ``since_export`` names the export an incremental one follows.
     """
     warc = options["format"] == "warc"
     return {

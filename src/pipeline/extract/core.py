@@ -1,7 +1,7 @@
 """Article extraction: one saved page in, one :class:`~pipeline.record.ArticleRecord` out.
 
-The page is decoded once (:func:`pipeline.text.charset.decode_html`), repaired (mojibake, NFC, tone
-placement) and parsed into ONE lxml tree. The site's extraction hints (registry) are used where
+The page is decoded once (:func:`pipeline.text.charset.decode_html`), repaired (mojibake, NFC, Đ;
+the page's own tone placement kept) and parsed into ONE lxml tree. The site's extraction hints (registry) are used where
 they exist and hit; trafilatura extracts the body elsewhere or when a hint misses, with the same
 boilerplate (captions, related lists, share bars, comments) pruned first. What trafilatura does
 not know about Vietnamese provincial pages is done here: the visible date line with its time
@@ -55,7 +55,7 @@ from pipeline.text.normalise import count_words, sha256_text
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
 # Bump whenever the records this module produces change for the same page.
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"  # 1.1: the page's tone placement kept ("hoá" stays)
 # Fewer words than this and the record is flagged ``short_text``.
 SHORT_TEXT_WORDS = 60
 

@@ -1,13 +1,20 @@
 """Text repair and normalisation for Vietnamese news pages.
 
-Everything here is a pure function: mojibake repair, NFC, Ð→Đ, one tone-placement style,
-whitespace, word counts and digests. No registry import, no I/O. Canonical URLs are in
-:mod:`pipeline.text.urls`, charset decoding in :mod:`pipeline.text.charset`.
+Everything here is a pure function: mojibake repair, NFC, Ð→Đ, whitespace, word counts and
+digests. No registry import, no I/O. Canonical URLs are in :mod:`pipeline.text.urls`, charset
+decoding in :mod:`pipeline.text.charset`.
+
+Repair undoes broken decoding only; it never copy-edits. The page's orthography is kept: old
+and new tone placement ("Thanh Hoá" / "Thanh Hóa", "thuỷ" / "thủy") stay as printed. Moving
+the tone to the modern place is :func:`unify_tone_placement`, applied only on request (the
+``--orthography modern`` export); search folding strips tones, so both spellings meet there.
 
 Example:
     >>> repair_text("Huyá»‡n á»§y Kim Thành")
     'Huyện ủy Kim Thành'
     >>> repair_text("Hoà Bình, thuỷ lợi")
+    'Hoà Bình, thuỷ lợi'
+    >>> unify_tone_placement("Hoà Bình, thuỷ lợi")
     'Hòa Bình, thủy lợi'
 """
 
@@ -182,7 +189,7 @@ def repair_lossy(match: re.Match[str]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Unicode clean-up: invisible characters, Ð, tone placement.
+# Unicode clean-up: invisible characters, Ð; tone placement (on request only).
 # --------------------------------------------------------------------------------------------
 
 # Zero-width characters removed; U+200D (joiner) only next to letters: between symbols it glues
@@ -236,7 +243,8 @@ def unify_tone_placement(s: str) -> str:
     """Put the tone of open "oa, oe, uy" syllables on the first vowel, as most papers do.
 
     "hoà"→"hòa", "khoẻ"→"khỏe", "thuý"→"thúy", "uỷ"→"ủy"; "quý", "hoàng", "thuyết" unchanged.
-    Expects NFC text.
+    Expects NFC text. Not part of repair: ingest keeps the page's spelling; exports apply this
+    on request (``--orthography modern``).
     """
     pieces: list[str] = []
     done = 0
@@ -280,17 +288,17 @@ def repair_text(s: str) -> str:
     """Repair text before anything else reads it.
 
     Mojibake of UTF-8 undone (when re-encoding round-trips and gives Vietnamese), NFC,
-    Ð/ð→Đ/đ in Vietnamese words, zero-width characters removed, NBSP made a space, and one
-    tone-placement style ("hòa", "thúy", "ủy"). Correct text comes back unchanged.
+    Ð/ð→Đ/đ in Vietnamese words, zero-width characters removed, NBSP made a space. The tone
+    placement is the page's ("hoá" and "hóa" both stay). Correct text comes back unchanged.
 
     >>> repair_text("Ðồng Nai, UỶ BAN")
-    'Đồng Nai, ỦY BAN'
+    'Đồng Nai, UỶ BAN'
     """
     s = repair_mojibake(s)
     s = normalise_unicode(s)
     if "Ð" in s or "ð" in s:
         s = ETH_RE.sub(replace_eth, s)
-    return unify_tone_placement(s)
+    return s
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Vietnamese words that article extraction looks for, as plain data (no logic, no patterns).
 
-Lower case, NFC, as the papers print them; the extractor compiles its patterns from these and
-matches them case-insensitively. The CMS class and id names (``lien-quan``, ``chu-thich``) are
+Lower case, NFC, as the papers print them, in both tone placements where a word has two
+("từ khóa" / "từ khoá": text is archived as printed, not unified); the extractor compiles its
+patterns from these and matches them case-insensitively. The CMS class and id names (``lien-quan``, ``chu-thich``) are
 markup, not language: they stay with the XPaths in :mod:`pipeline.extract.markup`.
 
 >>> "xem thêm" in BOILERPLATE_LINE_STARTS and "trang chủ" in HOME_LINK_NAMES
@@ -31,11 +32,11 @@ __all__ = [
 # ("see also", "related news", "share", "comments", "keywords").
 BOILERPLATE_LINE_STARTS = (
     "xem thêm", "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "chia sẻ", "bình luận",
-    "ý kiến bạn đọc", "từ khóa", "tags", "tag",
+    "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag",
 )
 
 # Labels of a photo credit line ("Ảnh: Minh Tuấn", "Đồ họa: …").
-PHOTO_CREDIT_LABELS = ("ảnh", "ảnh minh họa", "nguồn ảnh", "đồ họa", "video")
+PHOTO_CREDIT_LABELS = ("ảnh", "ảnh minh họa", "ảnh minh hoạ", "nguồn ảnh", "đồ họa", "đồ hoạ", "video")
 # Labels of a credit in brackets at the end of a caption ("… (Ảnh: TTXVN)").
 CREDIT_LABELS = ("ảnh", "nguồn")
 
