@@ -115,7 +115,7 @@ def extract_article(
         site=site.id if site is not None else None,
         title=title,
         description=lead or meta.description,
-        author=article_author(byline, meta.authors, site, meta.site_name),
+        author=article_author(byline, meta.authors, site, meta.site_name, url),
         published_at=dates.published,
         modified_at=dates.modified,
         section=section,
