@@ -99,6 +99,8 @@ def extract_article(
     tags = find_tags(tree, hints, classes) or meta.tags
     article = article_text(tree, url, hints, title, lead, visible.lines, classes)
     text, byline = article.text, article.byline
+    if byline is None and visible.byline:
+        byline = parse_byline(visible.byline)
     if article.body.mojibake or has_mojibake(tree):
         flags.append("mojibake_repaired")
     if not text.strip():
