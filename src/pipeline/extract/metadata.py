@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 from pipeline.extract.jsonld import json_names, json_text, read_json_ld
@@ -36,6 +37,18 @@ __all__ = [
 
 VIETNAMESE_MARKS_RE = re.compile(f"[{VIETNAMESE_MARKS}]", re.IGNORECASE)
 SECTION_SLUG_RE = re.compile(r"[a-z][a-z0-9-]{1,40}")
+# Meta names of the published and modified dates, most trusted first.
+PUBLISHED_KEYS = (
+    "article:published_time", "datepublished", "pubdate", "publishdate", "og:published_time",
+    "og:article:published_time", "article:published", "publish-date", "published_date",
+    "dc.date.issued", "dcterms.created", "dc.date.created", "parsely-pub-date", "date",
+)
+MODIFIED_KEYS = (
+    "article:modified_time", "datemodified", "og:updated_time", "lastmod", "og:article:modified_time",
+    "dcterms.modified", "article:modified",
+)
+# Meta tags, and microdata dates outside them (<span itemprop="datePublished" content="…">).
+HEAD_VALUES_XPATH = lxml.etree.XPath("//meta[@content] | //*[@itemprop][@content or @datetime][not(self::meta)]")
 TITLE_SPLIT_RE = re.compile(r"\s+[|–—-]\s+")
 TITLE_WORD_RE = re.compile(r"[^\W_]+")
 # "THỜI SỰ > Cần Thơ", "Trang chủ » Kinh tế": a breadcrumb printed as a heading.
@@ -67,10 +80,10 @@ class PageMeta:
 def read_page_meta(tree: HtmlElement) -> PageMeta:
     """Meta tags and JSON-LD of the page."""
     metas: dict[str, list[str]] = {}
-    for m in tree.xpath("//meta[@content]"):
+    for m in HEAD_VALUES_XPATH(tree):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
         if key:
-            metas.setdefault(key, []).append(m.get("content") or "")
+            metas.setdefault(key, []).append(m.get("content") or m.get("datetime") or "")
     ld = read_json_ld(tree)
 
     def first(*keys: str) -> str | None:
@@ -83,11 +96,10 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
     published: list[DateFound] = [DateFound(d, "json-ld") for d in iso_dates(ld.get("datePublished"))]
     published += [DateFound(d, "meta") for d in iso_dates(
-        first("article:published_time", "datepublished", "pubdate", "publishdate", "og:published_time",
-              "dc.date.issued", "date"))]
+        first(*PUBLISHED_KEYS))]
     modified: list[DateFound] = [DateFound(d, "json-ld") for d in iso_dates(ld.get("dateModified"))]
     modified += [DateFound(d, "meta") for d in iso_dates(
-        first("article:modified_time", "datemodified", "og:updated_time", "lastmod"))]
+        first(*MODIFIED_KEYS))]
     for t in tree.xpath("//time[@datetime]")[:3]:
         published += [DateFound(d, "time") for d in iso_dates(t.get("datetime"))]
 

@@ -48,6 +48,8 @@ NEIGHBOUR_XPATH = lxml.etree.XPath(
     "[position() <= 30]"
 )
 LONG_LINE_CHARS = 160
+# Where a date read from the page's head comes from (these carry seconds a visible line lacks).
+HEAD_SOURCES = frozenset({"json-ld", "meta", "time"})
 NEIGHBOUR_LIMIT = 8
 # Under a headline, a date line holds little besides its date ("Cập nhật:", "(GMT+7)").
 MAX_DATE_LINE_REST = 30
@@ -92,12 +94,12 @@ def article_dates(
     Appends ``relative_date``, the plausibility flags and ``no_date`` to ``flags``.
     """
     published, published_source = choose_date(
-        list(meta_published) + list(visible.published) + url_dates(url), flags
+        list(meta_published) + list(visible.published) + url_dates(url), flags, meta_modified
     )
     modified, modified_source = choose_date(list(meta_modified) + list(visible.modified), [])
     if published is None and visible.modified:
         # Many CMSs print their only date as "Cập nhật lúc …": it is the publication time.
-        published, published_source = choose_date(list(visible.modified), flags)
+        published, published_source = choose_date(list(visible.modified), flags, meta_modified)
     founded = founded_date(site)
     published, published_source = vet_date(published, published_source, reference, founded, flags)
     modified, modified_source = vet_date(modified, modified_source, reference, founded, [])
@@ -224,9 +226,13 @@ def url_dates(url: str) -> list[DateFound]:
     return []
 
 
-def choose_date(candidates: Sequence[DateFound], flags: list[str]) -> tuple[datetime | None, str | None]:
+def choose_date(
+    candidates: Sequence[DateFound], flags: list[str], more_heads: Sequence[DateFound] = ()
+) -> tuple[datetime | None, str | None]:
     """The first candidate in precedence order, except that a candidate with a time of day
-    beats an earlier date-only one for the same day (a visible line beats a date-only meta)."""
+    beats an earlier date-only one for the same day (a visible line beats a date-only meta),
+    and a visible line to the minute takes its seconds from a head value of the same minute
+    (among the candidates and ``more_heads``, the head's other date)."""
     if not candidates:
         return None, None
     best = candidates[0]
@@ -236,7 +242,27 @@ def choose_date(candidates: Sequence[DateFound], flags: list[str]) -> tuple[date
         best = timed or best
     if best.parsed.relative:
         flags.append("relative_date")
+    best = with_head_seconds(best, [*candidates, *more_heads])
     return best.parsed.value, best.source
+
+
+def with_head_seconds(best: DateFound, candidates: Sequence[DateFound]) -> DateFound:
+    """A date to the minute (a visible line "08:01") given the seconds of a head value for the
+    same minute ("08:01:53"); the source then names both ("visible+json-ld")."""
+    value = best.parsed.value
+    if best.source in HEAD_SOURCES or not best.parsed.has_time or value.second or best.parsed.relative:
+        return best
+    for other in candidates:
+        if other.source in HEAD_SOURCES and other.parsed.has_time and same_minute(other.parsed.value, value):
+            return DateFound(other.parsed, f"{best.source}+{other.source}")
+    return best
+
+
+def same_minute(a: datetime, b: datetime) -> bool:
+    """True when ``a`` and ``b`` fall in the same minute (naive values taken as local)."""
+    a = a if a.tzinfo else a.replace(tzinfo=VN_TZ)
+    b = b if b.tzinfo else b.replace(tzinfo=VN_TZ)
+    return abs((a - b).total_seconds()) < 60 and a.astimezone(VN_TZ).minute == b.astimezone(VN_TZ).minute
 
 
 def local_day(value: datetime) -> date:
