@@ -43,15 +43,18 @@ TRAILING_CREDIT_RE = re.compile(
 def harvest_captions(
     tree: HtmlElement, url: str, hints: ExtractionHints, classes: ClassText
 ) -> tuple[tuple[str, ...], tuple[Image, ...]]:
-    """Photo captions of the page (photo credits removed) with the URL of their image."""
+    """Photo captions of the page (photo credits removed) with the URL of their image.
+
+    Captions known only by their shape (:func:`shaped_captions`) are taken out of the tree once
+    read, so that no body reader keeps them as text."""
     elements = select_all(tree, hints.caption, classes) if hints.caption else []
     if not elements:
         elements = [e for e in find_classed(tree, CAPTION, classes) if isinstance(e, HtmlElement)]
     captions: list[str] = []
     images: list[Image] = []
     seen: set[int] = set()
-    if not hints.caption:
-        elements = elements + [e for e in shaped_captions(tree) if e not in elements]
+    shaped = [e for e in shaped_captions(tree) if e not in elements] if not hints.caption else []
+    elements = elements + shaped
     for element in elements:
         if any(id(a) in seen for a in element.iterancestors()):
             continue
@@ -65,6 +68,10 @@ def harvest_captions(
         src = image_near(element)
         if src:
             images.append(Image(url=urljoin(url, src), caption=text))
+    for element in shaped:
+        # No class marks these for the body's pruning: they leave the tree once read.
+        if element.getparent() is not None:
+            element.drop_tree()
     return tuple(dict.fromkeys(captions)), tuple(images)
 
 
