@@ -178,3 +178,21 @@ def test_an_italic_sentence_away_from_images_stays_in_the_text() -> None:
     quote = "Trồng cây hôm nay là giữ bờ sông cho con cháu mai sau."
     record = extract(page(body=f"{BODY}<p><em>{quote}</em></p>{BODY}"))
     assert quote in record.text
+
+
+def test_date_of_the_byline_at_the_end_of_the_body() -> None:
+    record = extract(page(body=BODY + "<p>Nguyên Minh - 07/03/2026 08:47</p>"))
+    assert record.published_at == datetime(2026, 3, 7, 8, 47, tzinfo=VN)
+
+
+def test_credit_under_the_title_beside_a_classed_date() -> None:
+    top = '<div class="post-date">07/03/2026 08:47</div><p>Bài và ảnh: Hoàng Yến</p>'
+    record = extract(page(top=top))
+    assert record.author == "Hoàng Yến"
+    assert "Hoàng Yến" not in record.text
+
+
+def test_author_above_a_theo_agency_line_keeps_the_agency() -> None:
+    record = extract(page(body=BODY + "<p>Theo TTXVN</p><p>Thu Hà</p>"))
+    assert (record.author, record.source_agency) == ("Thu Hà", "TTXVN")
+    assert "TTXVN" not in record.text

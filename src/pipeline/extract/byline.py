@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -28,7 +28,7 @@ from lxml.html import HtmlElement
 from pipeline.extract.markup import BYLINE
 from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_text
 from pipeline.registry.load import ExtractionHints, Site
-from pipeline.text.dates import find_dates
+from pipeline.text.dates import ParsedDate, find_dates
 from pipeline.text.fold import fold
 from pipeline.text.normalise import clean_inline
 from pipeline.text.vi import (
@@ -99,12 +99,15 @@ class Byline:
 
     author: str | None
     agency: str | None
+    # The date printed with the byline ("Nguyên Minh - 07/03/2026 08:47"), when there is one.
+    dated: ParsedDate | None = field(default=None, repr=False, compare=False)
 
 
 def take_byline(lines: list[str], lead: str | None) -> tuple[list[str], Byline | None]:
     """Remove the byline lines at the end of the body and parse them."""
     author: str | None = None
     agency: str | None = None
+    dated: ParsedDate | None = None
     found = False
     while len(lines) > 1 and len(lines[-1]) <= MAX_BYLINE_CHARS:
         parsed = parse_byline(lines[-1])
@@ -113,15 +116,18 @@ def take_byline(lines: list[str], lead: str | None) -> tuple[list[str], Byline |
         found = True
         lines = lines[:-1]
         agency = agency or parsed.agency
+        dated = dated or parsed.dated
         if parsed.author and author is None:
             author = parsed.author
         if author is not None:
-            # "Theo Thanh Xuân" / "VnEconomy": a source line just above the author line goes too.
+            # "Theo TTXVN" / "Thu Hà": a source line just above the author line goes too.
             if len(lines) > 1 and len(lines[-1]) <= MAX_BYLINE_CHARS and AGENCY_ONLY_RE.match(lines[-1]) \
                     and lines[-1].lower().startswith(SOURCE_LINE_STARTS):
+                above = parse_byline(lines[-1])
+                agency = agency or (above.agency if above else None)
                 lines = lines[:-1]
             break
-    return lines, (Byline(author, agency) if found else None)
+    return lines, (Byline(author, agency, dated) if found else None)
 
 
 def parse_byline(line: str) -> Byline | None:
@@ -167,7 +173,9 @@ def split_dated_byline(text: str) -> Byline | None:
     if not rest or len(rest) > MAX_BYLINE_CHARS or any(c.isdigit() for c in rest):
         return None
     parsed = parse_byline(rest)
-    return parsed if parsed is not None and (parsed.author or parsed.agency) else None
+    if parsed is None or not (parsed.author or parsed.agency):
+        return None
+    return Byline(parsed.author, parsed.agency, found[0])
 
 
 def is_outlet(name: str) -> bool:

@@ -44,7 +44,7 @@ from pipeline.extract.metadata import (
     section_from_url,
 )
 from pipeline.extract.page import decode_page, parse_tree
-from pipeline.extract.pubdate import article_dates, find_visible_dates
+from pipeline.extract.pubdate import article_dates, find_visible_dates, with_byline_date
 from pipeline.extract.selectors import ClassText
 from pipeline.extract.urls import canonical_for, site_asset_url
 from pipeline.record import ArticleRecord, Image
@@ -101,6 +101,7 @@ def extract_article(
     text, byline = article.text, article.byline
     if byline is None and visible.byline:
         byline = parse_byline(visible.byline)
+    visible = with_byline_date(visible, byline.dated if byline else None)
     if article.body.mojibake or has_mojibake(tree):
         flags.append("mojibake_repaired")
     if not text.strip():

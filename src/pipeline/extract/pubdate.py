@@ -38,6 +38,7 @@ __all__ = [
     "find_visible_dates",
     "iso_dates",
     "url_dates",
+    "with_byline_date",
 ]
 
 URL_STAMP_RE = re.compile(r"-(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{0,3}\.html?$")
@@ -128,9 +129,29 @@ def find_visible_dates(
     if not elements:
         elements = date_candidates(tree, title, classes)
     found = read_date_lines(elements, fetched_at)
-    if not found.published and not found.modified and not hints.date:
-        found = read_date_lines(title_neighbours(tree, title), fetched_at, near_title=True)
+    if hints.date or hints.byline:
+        return found
+    near = title_neighbours(tree, title)
+    if not found.published and not found.modified:
+        return read_date_lines(near, fetched_at, near_title=True)
+    if found.byline is None:
+        credit = next((line for line in map(normalise_line, near) if is_credit_line(line)), None)
+        if credit:
+            return VisibleDates(found.published, found.modified, (*found.lines, credit), credit)
     return found
+
+
+def normalise_line(element: HtmlElement) -> str:
+    """An element's text as one normalised line."""
+    return normalise_text(element.text_content()).replace("\n", " ")
+
+
+def with_byline_date(visible: VisibleDates, dated: ParsedDate | None) -> VisibleDates:
+    """The visible dates, with the date printed in the byline at the end of the body when no
+    date line was found near the title."""
+    if dated is None or visible.published or visible.modified:
+        return visible
+    return VisibleDates((DateFound(dated, "visible"),), (), visible.lines, visible.byline)
 
 
 def read_date_lines(
