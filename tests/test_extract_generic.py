@@ -196,3 +196,10 @@ def test_author_above_a_theo_agency_line_keeps_the_agency() -> None:
     record = extract(page(body=BODY + "<p>Theo TTXVN</p><p>Thu Hà</p>"))
     assert (record.author, record.source_agency) == ("Thu Hà", "TTXVN")
     assert "TTXVN" not in record.text
+
+
+def test_agency_as_the_meta_author_is_the_source_agency() -> None:
+    record = extract(page('<meta name="author" content="TTXVN">'))
+    assert (record.author, record.source_agency) == (None, "TTXVN")
+    record = extract(page('<meta name="author" content="Dân Trí">'), "https://dantri.com.vn/a-1.htm")
+    assert (record.author, record.source_agency) == (None, None)

@@ -48,6 +48,7 @@ from pipeline.text.vi import (
 
 __all__ = [
     "Byline",
+    "article_agency",
     "article_author",
     "byline_hint",
     "is_outlet",
@@ -255,6 +256,23 @@ def first_person_author(
         if is_site_name(name, host):
             continue
         if looks_like_name(name):
+            return name
+    return None
+
+
+def article_agency(
+    byline: Byline | None, meta_authors: Sequence[str], site: Site | None, site_name: str | None,
+    url: str = "",
+) -> str | None:
+    """The byline's "theo …" agency; else an agency named as the metadata author ("TTXVN"),
+    unless it is the site itself."""
+    if byline is not None and byline.agency:
+        return byline.agency
+    paper_names = {n.casefold() for n in (site.name if site else None, site_name) if n}
+    host = urlsplit(url).hostname or ""
+    for name in meta_authors:
+        if fold(name).strip(" .") in FOLDED_OUTLETS and name.casefold() not in paper_names \
+                and not is_site_name(name, host):
             return name
     return None
 

@@ -33,7 +33,7 @@ from lxml.html import HtmlElement
 
 from pipeline.errors import ExtractionError
 from pipeline.extract.body import Body, extract_body, has_mojibake, place_lead
-from pipeline.extract.byline import Byline, article_author, byline_hint, parse_byline, take_byline
+from pipeline.extract.byline import Byline, article_agency, article_author, byline_hint, parse_byline, take_byline
 from pipeline.extract.metadata import (
     find_language,
     find_lead,
@@ -55,7 +55,7 @@ from pipeline.text.normalise import count_words, sha256_text
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
 # Bump whenever the records this module produces change for the same page.
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 # Fewer words than this and the record is flagged ``short_text``.
 SHORT_TEXT_WORDS = 60
 
@@ -132,7 +132,7 @@ def extract_article(
         fetched_at=fetched_at,
         date_source=dates.published_source,
         modified_source=dates.modified_source,
-        source_agency=byline.agency if byline else None,
+        source_agency=article_agency(byline, meta.authors, site, meta.site_name, url),
         flags=tuple(dict.fromkeys(flags)),
         extractor_version=EXTRACTOR_VERSION,
     )
