@@ -33,7 +33,7 @@ from lxml.html import HtmlElement
 
 from pipeline.errors import ExtractionError
 from pipeline.extract.body import Body, extract_body, has_mojibake, place_lead
-from pipeline.extract.byline import Byline, article_author, byline_hint, parse_byline, take_byline
+from pipeline.extract.byline import Byline, article_agency, article_author, byline_hint, parse_byline, take_byline
 from pipeline.extract.metadata import (
     find_language,
     find_lead,
@@ -44,7 +44,7 @@ from pipeline.extract.metadata import (
     section_from_url,
 )
 from pipeline.extract.page import decode_page, parse_tree
-from pipeline.extract.pubdate import article_dates, find_visible_dates
+from pipeline.extract.pubdate import article_dates, find_visible_dates, with_byline_date
 from pipeline.extract.selectors import ClassText
 from pipeline.extract.urls import canonical_for, site_asset_url
 from pipeline.record import ArticleRecord, Image
@@ -55,7 +55,7 @@ from pipeline.text.normalise import count_words, sha256_text
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
 # Bump whenever the records this module produces change for the same page.
-EXTRACTOR_VERSION = "1.1.0"  # 1.1: the page's tone placement kept ("hoá" stays)
+EXTRACTOR_VERSION = "1.1.0"  # 1.1: the page's tone placement kept ("hoá" stays); generic headline, bylines, captions, seconds
 # Fewer words than this and the record is flagged ``short_text``.
 SHORT_TEXT_WORDS = 60
 
@@ -99,6 +99,9 @@ def extract_article(
     tags = find_tags(tree, hints, classes) or meta.tags
     article = article_text(tree, url, hints, title, lead, visible.lines, classes)
     text, byline = article.text, article.byline
+    if byline is None and visible.byline:
+        byline = parse_byline(visible.byline)
+    visible = with_byline_date(visible, byline.dated if byline else None)
     if article.body.mojibake or has_mojibake(tree):
         flags.append("mojibake_repaired")
     if not text.strip():
@@ -115,7 +118,7 @@ def extract_article(
         site=site.id if site is not None else None,
         title=title,
         description=lead or meta.description,
-        author=article_author(byline, meta.authors, site, meta.site_name),
+        author=article_author(byline, meta.authors, site, meta.site_name, url),
         published_at=dates.published,
         modified_at=dates.modified,
         section=section,
@@ -129,7 +132,7 @@ def extract_article(
         fetched_at=fetched_at,
         date_source=dates.published_source,
         modified_source=dates.modified_source,
-        source_agency=byline.agency if byline else None,
+        source_agency=article_agency(byline, meta.authors, site, meta.site_name, url),
         flags=tuple(dict.fromkeys(flags)),
         extractor_version=EXTRACTOR_VERSION,
     )

@@ -8,9 +8,11 @@ the title, the lead (sapo), the section, the tags and the language.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 from pipeline.extract.jsonld import json_names, json_text, read_json_ld
@@ -18,6 +20,7 @@ from pipeline.extract.markup import LEAD, SECTION, TAGS
 from pipeline.extract.pubdate import DateFound, iso_dates
 from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_all, select_text
 from pipeline.registry.load import ExtractionHints
+from pipeline.text.fold import fold
 from pipeline.text.normalise import clean_inline
 from pipeline.text.vi import HOME_LINK_NAMES, VIETNAMESE_MARKS
 
@@ -34,6 +37,28 @@ __all__ = [
 
 VIETNAMESE_MARKS_RE = re.compile(f"[{VIETNAMESE_MARKS}]", re.IGNORECASE)
 SECTION_SLUG_RE = re.compile(r"[a-z][a-z0-9-]{1,40}")
+# Meta names of the published and modified dates, most trusted first.
+PUBLISHED_KEYS = (
+    "article:published_time", "datepublished", "pubdate", "publishdate", "og:published_time",
+    "og:article:published_time", "article:published", "publish-date", "published_date",
+    "dc.date.issued", "dcterms.created", "dc.date.created", "parsely-pub-date", "date",
+)
+MODIFIED_KEYS = (
+    "article:modified_time", "datemodified", "og:updated_time", "lastmod", "og:article:modified_time",
+    "dcterms.modified", "article:modified",
+)
+# Meta tags, and microdata dates outside them (<span itemprop="datePublished" content="…">).
+HEAD_VALUES_XPATH = lxml.etree.XPath("//meta[@content] | //*[@itemprop][@content or @datetime][not(self::meta)]")
+TITLE_SPLIT_RE = re.compile(r"\s+[|–—-]\s+")
+TITLE_WORD_RE = re.compile(r"[^\W_]+")
+# "THỜI SỰ > Cần Thơ", "Trang chủ » Kinh tế": a breadcrumb printed as a heading.
+SECTION_HEADING_RE = re.compile(r"[>»›]|\s/\s")
+# Classes of the blocks a headline never sits in.
+SECTION_CLASS_RE = re.compile(r"breadcrumb|crumb|logo|menu|navbar|cate|section-title|box-title|sidebar", re.I)
+# A site-name suffix of og:title: "Báo Hải Dương", "baohaiduong.vn", "Tin tức …".
+SITE_SUFFIX_RE = re.compile(r"^(?:báo|tạp chí|đài|cổng|trang|tin tức)\b|\.(?:vn|com|net|org)\b|online$", re.I)
+# A body paragraph at least this long follows the headline.
+LONG_PARAGRAPH_CHARS = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +74,16 @@ class PageMeta:
     published: tuple[DateFound, ...] = ()
     modified: tuple[DateFound, ...] = ()
     site_name: str | None = None
+    headline: str | None = None  # JSON-LD's, kept apart from og:title
 
 
 def read_page_meta(tree: HtmlElement) -> PageMeta:
     """Meta tags and JSON-LD of the page."""
     metas: dict[str, list[str]] = {}
-    for m in tree.xpath("//meta[@content]"):
+    for m in HEAD_VALUES_XPATH(tree):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
         if key:
-            metas.setdefault(key, []).append(m.get("content") or "")
+            metas.setdefault(key, []).append(m.get("content") or m.get("datetime") or "")
     ld = read_json_ld(tree)
 
     def first(*keys: str) -> str | None:
@@ -70,11 +96,10 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
     published: list[DateFound] = [DateFound(d, "json-ld") for d in iso_dates(ld.get("datePublished"))]
     published += [DateFound(d, "meta") for d in iso_dates(
-        first("article:published_time", "datepublished", "pubdate", "publishdate", "og:published_time",
-              "dc.date.issued", "date"))]
+        first(*PUBLISHED_KEYS))]
     modified: list[DateFound] = [DateFound(d, "json-ld") for d in iso_dates(ld.get("dateModified"))]
     modified += [DateFound(d, "meta") for d in iso_dates(
-        first("article:modified_time", "datemodified", "og:updated_time", "lastmod"))]
+        first(*MODIFIED_KEYS))]
     for t in tree.xpath("//time[@datetime]")[:3]:
         published += [DateFound(d, "time") for d in iso_dates(t.get("datetime"))]
 
@@ -90,22 +115,97 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         published=tuple(published),
         modified=tuple(modified),
         site_name=first("og:site_name"),
+        headline=json_text(ld.get("headline")),
     )
 
 
 def find_title(tree: HtmlElement, hints: ExtractionHints, meta: PageMeta, classes: ClassText) -> str | None:
-    """Hint title, else og:title / JSON-LD headline, else the longest h1, else <title>."""
+    """Hint title; else the og:title / JSON-LD headline as a heading of the page agrees with it
+    (a site-name suffix "… - Báo X" cut off); else the headline heading nearest the body (never a
+    breadcrumb or section heading); else <title> without its site name."""
     hinted = select_text(tree, hints.title, classes)
     if hinted:
         return hinted
-    if meta.title:
-        return meta.title
-    h1s = [clean_inline(h.text_content()) for h in tree.xpath("//h1")[:5]]
-    best = max((h for h in h1s if h), key=len, default=None)
+    headings = page_headings(tree)
+    page_title = clean_inline(tree.findtext(".//title") or "")
+    for claimed in (meta.title, meta.headline):
+        agreed = agreed_title(claimed, headings)
+        if agreed:
+            return agreed
+    if meta.title or meta.headline:
+        return strip_site_suffix(meta.title or meta.headline or "", meta.site_name)
+    for heading in headings:
+        if agreed_title(page_title, [heading]):
+            return heading
+    best = headline_heading(tree)
     if best:
         return best
-    raw = clean_inline(tree.findtext(".//title") or "")
-    return re.split(r"\s+[|–-]\s+", raw)[0] if raw else None
+    return TITLE_SPLIT_RE.split(page_title)[0] if page_title else None
+
+
+def page_headings(tree: HtmlElement) -> list[str]:
+    """The text of the page's h1 and h2 headings that are not breadcrumbs or section names."""
+    texts = (clean_inline(h.text_content()) for h in tree.xpath("//h1 | //h2")[:24] if not is_section_heading(h))
+    return [t for t in texts if t and not SECTION_HEADING_RE.search(t)]
+
+
+def is_section_heading(heading: HtmlElement) -> bool:
+    """A heading in a breadcrumb, nav or header block, or a logo (no headline lives there)."""
+    if has_ancestor(heading, "nav", "aside", "footer", "li"):
+        return True
+    names = " ".join(f"{e.get('class', '')} {e.get('id', '')}" for e in (heading, *heading.iterancestors()))
+    return bool(SECTION_CLASS_RE.search(names))
+
+
+def title_variants(claimed: str) -> list[str]:
+    """The claimed title and its leading parts before a " - " / " | " site-name suffix."""
+    cuts = [m.start() for m in TITLE_SPLIT_RE.finditer(claimed)]
+    return [claimed] + [claimed[:cut] for cut in reversed(cuts)]
+
+
+def title_key(text: str) -> str:
+    """A title folded for comparison: no case, marks or punctuation."""
+    return " ".join(TITLE_WORD_RE.findall(fold(text)))
+
+
+def agreed_title(claimed: str | None, headings: Sequence[str]) -> str | None:
+    """The longest variant of ``claimed`` that a heading spells (as the page prints it, when the
+    meta is in another case), None when no heading agrees."""
+    if not claimed:
+        return None
+    keys = {title_key(h): h for h in headings}
+    for variant in title_variants(claimed):
+        heading = keys.get(title_key(variant))
+        if heading is not None and title_key(variant):
+            return variant if not variant.isupper() or heading.isupper() else heading
+    return None
+
+
+def strip_site_suffix(claimed: str, site_name: str | None) -> str:
+    """og:title without a trailing " - Báo X" / " | baox.vn" / " - <og:site_name>"."""
+    cuts = list(TITLE_SPLIT_RE.finditer(claimed))
+    if not cuts:
+        return claimed
+    tail = claimed[cuts[-1].end():]
+    if (site_name and title_key(tail) == title_key(site_name)) or SITE_SUFFIX_RE.search(tail):
+        return claimed[:cuts[-1].start()]
+    return claimed
+
+
+def headline_heading(tree: HtmlElement) -> str | None:
+    """The headline when the page says nothing in its head: the last h1 or h2 (of four words or
+    more, not a section heading) before the first long paragraph, else the longest h1."""
+    nearest: str | None = None
+    for element in tree.xpath("//h1 | //h2 | //p")[:200]:
+        text = clean_inline(element.text_content()) or ""
+        if element.tag == "p":
+            if len(text) >= LONG_PARAGRAPH_CHARS and nearest:
+                return nearest
+            continue
+        if len(text.split()) >= 4 and not is_section_heading(element) and not SECTION_HEADING_RE.search(text):
+            nearest = text
+    h1s = [clean_inline(h.text_content()) for h in tree.xpath("//h1")[:5] if not is_section_heading(h)]
+    return max((h for h in h1s if h and not SECTION_HEADING_RE.search(h)), key=len, default=None)
 
 
 def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> str | None:

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import lxml.etree
 from lxml.html import HtmlElement
 
+from pipeline.extract.byline import parse_byline, split_dated_byline
 from pipeline.extract.jsonld import json_text
 from pipeline.extract.markup import DATE
 from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_all
 from pipeline.registry.load import ExtractionHints, Site
 from pipeline.text.dates import VN_TZ, ParsedDate, check_plausible, parse_date_text, parse_iso_datetime
+from pipeline.text.fold import fold
 from pipeline.text.normalise import clean_inline, normalise_text
 
 __all__ = [
@@ -35,10 +38,24 @@ __all__ = [
     "find_visible_dates",
     "iso_dates",
     "url_dates",
+    "with_byline_date",
 ]
 
 URL_STAMP_RE = re.compile(r"-(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{0,3}\.html?$")
 URL_PATH_DATE_RE = re.compile(r"/(19\d{2}|20\d{2})/(\d{1,2})/(\d{1,2})/")
+# The blocks that follow a headline, in document order; lines this long are body text.
+NEIGHBOUR_XPATH = lxml.etree.XPath(
+    "following::*[self::p or self::div or self::span or self::time or self::small or self::em]"
+    "[position() <= 30]"
+)
+LONG_LINE_CHARS = 160
+# Where a date read from the page's head comes from (these carry seconds a visible line lacks).
+HEAD_SOURCES = frozenset({"json-ld", "meta", "time"})
+NEIGHBOUR_LIMIT = 8
+# Under a headline, a date line holds little besides its date ("Cập nhật:", "(GMT+7)").
+MAX_DATE_LINE_REST = 30
+# A byline under a headline names its role or source first.
+CREDIT_LINE_RE = re.compile(r"^(?:\(?theo|nguồn|tin|bài|ảnh|thực hiện|nhóm)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,7 @@ class VisibleDates:
     published: tuple[DateFound, ...]
     modified: tuple[DateFound, ...]
     lines: tuple[str, ...] = ()  # the date lines as printed, kept out of the body
+    byline: str | None = None  # the byline printed with the date ("Nguyên Minh - 07/03/2026 08:47")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +95,12 @@ def article_dates(
     Appends ``relative_date``, the plausibility flags and ``no_date`` to ``flags``.
     """
     published, published_source = choose_date(
-        list(meta_published) + list(visible.published) + url_dates(url), flags
+        list(meta_published) + list(visible.published) + url_dates(url), flags, meta_modified
     )
     modified, modified_source = choose_date(list(meta_modified) + list(visible.modified), [])
     if published is None and visible.modified:
         # Many CMSs print their only date as "Cập nhật lúc …": it is the publication time.
-        published, published_source = choose_date(list(visible.modified), flags)
+        published, published_source = choose_date(list(visible.modified), flags, meta_modified)
     founded = founded_date(site)
     published, published_source = vet_date(published, published_source, reference, founded, flags)
     modified, modified_source = vet_date(modified, modified_source, reference, founded, [])
@@ -104,26 +122,96 @@ def find_visible_dates(
     tree: HtmlElement, hints: ExtractionHints, fetched_at: datetime | None, title: str | None,
     classes: ClassText,
 ) -> VisibleDates:
-    """Dates printed on the page near the title (the hint's element first)."""
+    """Dates printed on the page near the title (the hint's element first, then date-classed
+    elements around the h1, then the short lines just under the headline), with the byline
+    printed beside them."""
     elements = select_all(tree, hints.date, classes)[:3]
     if not elements:
         elements = date_candidates(tree, title, classes)
+    found = read_date_lines(elements, fetched_at)
+    if hints.date or hints.byline:
+        return found
+    near = title_neighbours(tree, title)
+    if not found.published and not found.modified:
+        return read_date_lines(near, fetched_at, near_title=True)
+    if found.byline is None:
+        credit = next((line for line in map(normalise_line, near) if is_credit_line(line)), None)
+        if credit:
+            return VisibleDates(found.published, found.modified, (*found.lines, credit), credit)
+    return found
+
+
+def normalise_line(element: HtmlElement) -> str:
+    """An element's text as one normalised line."""
+    return normalise_text(element.text_content()).replace("\n", " ")
+
+
+def with_byline_date(visible: VisibleDates, dated: ParsedDate | None) -> VisibleDates:
+    """The visible dates, with the date printed in the byline at the end of the body when no
+    date line was found near the title."""
+    if dated is None or visible.published or visible.modified:
+        return visible
+    return VisibleDates((DateFound(dated, "visible"),), (), visible.lines, visible.byline)
+
+
+def read_date_lines(
+    elements: Sequence[HtmlElement], fetched_at: datetime | None, *, near_title: bool = False
+) -> VisibleDates:
+    """The dates of the first elements whose short text parses as a date line; under the
+    headline (``near_title``) a byline line without a date ("Tin, ảnh: …") is taken too."""
     published: list[DateFound] = []
     modified: list[DateFound] = []
     lines: list[str] = []
+    byline: str | None = None
     for element in elements:
         text = element.text_content()
         if len(text) > 200:
             continue
+        line = normalise_text(text).replace("\n", " ")
         parsed = parse_date_text(text, now=fetched_at)
         if parsed is None:
+            if near_title and byline is None and is_credit_line(line):
+                byline = line
+                lines.append(line)
             continue
-        lines.append(normalise_text(text).replace("\n", " "))
+        split = split_dated_byline(line)
+        if near_title and split is None and len(line.replace(parsed.text, "")) > MAX_DATE_LINE_REST:
+            continue  # a sentence that mentions a date, not a date line
+        lines.append(line)
+        byline = byline or (line if split is not None and split.author else None)
         target = modified if parsed.kind == "modified" else published
         target.append(DateFound(parsed, "visible"))
         if published:
             break
-    return VisibleDates(tuple(published), tuple(modified), tuple(lines))
+    return VisibleDates(tuple(published), tuple(modified), tuple(lines), byline)
+
+
+def is_credit_line(line: str) -> bool:
+    """A short line that is only a byline with its role or source ("Tin, ảnh: Minh Tuấn",
+    "Theo TTXVN"), as printed under a headline."""
+    if not line or len(line) > 60 or not CREDIT_LINE_RE.match(line):
+        return False
+    return parse_byline(line) is not None
+
+
+def title_neighbours(tree: HtmlElement, title: str | None) -> list[HtmlElement]:
+    """The short elements just under the headline heading, nearest first (the date line and
+    byline of CMSs that class them with no known name)."""
+    if not title:
+        return []
+    key = fold(title)
+    heading = next((h for h in tree.xpath("//h1 | //h2")[:24] if fold(clean_inline(h.text_content()) or "") == key),
+                   None)
+    if heading is None:
+        return []
+    near: list[HtmlElement] = []
+    for element in NEIGHBOUR_XPATH(heading):
+        text = element.text_content()
+        if len(text) >= LONG_LINE_CHARS and element.tag == "p":
+            break  # the body has begun
+        if len(text) < LONG_LINE_CHARS and not has_ancestor(element, "li", "aside"):
+            near.append(element)
+    return near[:NEIGHBOUR_LIMIT]
 
 
 def date_candidates(tree: HtmlElement, title: str | None, classes: ClassText) -> list[HtmlElement]:
@@ -159,9 +247,13 @@ def url_dates(url: str) -> list[DateFound]:
     return []
 
 
-def choose_date(candidates: Sequence[DateFound], flags: list[str]) -> tuple[datetime | None, str | None]:
+def choose_date(
+    candidates: Sequence[DateFound], flags: list[str], more_heads: Sequence[DateFound] = ()
+) -> tuple[datetime | None, str | None]:
     """The first candidate in precedence order, except that a candidate with a time of day
-    beats an earlier date-only one for the same day (a visible line beats a date-only meta)."""
+    beats an earlier date-only one for the same day (a visible line beats a date-only meta),
+    and a visible line to the minute takes its seconds from a head value of the same minute
+    (among the candidates and ``more_heads``, the head's other date)."""
     if not candidates:
         return None, None
     best = candidates[0]
@@ -171,7 +263,27 @@ def choose_date(candidates: Sequence[DateFound], flags: list[str]) -> tuple[date
         best = timed or best
     if best.parsed.relative:
         flags.append("relative_date")
+    best = with_head_seconds(best, [*candidates, *more_heads])
     return best.parsed.value, best.source
+
+
+def with_head_seconds(best: DateFound, candidates: Sequence[DateFound]) -> DateFound:
+    """A date to the minute (a visible line "08:01") given the seconds of a head value for the
+    same minute ("08:01:53"); the source then names both ("visible+json-ld")."""
+    value = best.parsed.value
+    if best.source in HEAD_SOURCES or not best.parsed.has_time or value.second or best.parsed.relative:
+        return best
+    for other in candidates:
+        if other.source in HEAD_SOURCES and other.parsed.has_time and same_minute(other.parsed.value, value):
+            return DateFound(other.parsed, f"{best.source}+{other.source}")
+    return best
+
+
+def same_minute(a: datetime, b: datetime) -> bool:
+    """True when ``a`` and ``b`` fall in the same minute (naive values taken as local)."""
+    a = a if a.tzinfo else a.replace(tzinfo=VN_TZ)
+    b = b if b.tzinfo else b.replace(tzinfo=VN_TZ)
+    return abs((a - b).total_seconds()) < 60 and a.astimezone(VN_TZ).minute == b.astimezone(VN_TZ).minute
 
 
 def local_day(value: datetime) -> date:

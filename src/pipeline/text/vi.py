@@ -18,9 +18,12 @@ __all__ = [
     "ARTICLE_WORD",
     "BOILERPLATE_LINE_STARTS",
     "BYLINE_ROLES",
+    "COMPILED_MARKS",
     "CREDIT_LABELS",
     "HOME_LINK_NAMES",
     "NEWS_WORD",
+    "OUTLET_NAMES",
+    "OUTLET_STARTS",
     "PAPER_NAME_STARTS",
     "PHOTO_CREDIT_LABELS",
     "PHOTO_WORD",
@@ -65,3 +68,21 @@ HOME_LINK_NAMES = frozenset({"trang chủ", "home", "trang chu"})
 
 # Lower-case letters with marks only Vietnamese uses among the Latin-script languages.
 VIETNAMESE_MARKS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+
+# "Minh Anh (tổng hợp)", "PV (TH)": the author compiled the story from other sources.
+COMPILED_MARKS = ("tổng hợp", "th", "t/h", "st", "sưu tầm", "lược dịch", "dịch")
+
+# News outlets and agencies a story is taken from ("Theo Tuổi Trẻ"): a source, never an author,
+# though many are spelt like a person's name.
+OUTLET_NAMES = frozenset({
+    "ttxvn", "vna", "thông tấn xã việt nam", "vov", "vtv", "vtc", "vtc news", "vnexpress",
+    "vietnamplus", "vietnam+", "vneconomy", "vietnamnet", "zing", "znews", "tuổi trẻ", "thanh niên",
+    "dân trí", "nhân dân", "lao động", "người lao động", "tiền phong", "sài gòn giải phóng", "sggp",
+    "hà nội mới", "quân đội nhân dân", "qđnd", "công an nhân dân", "cand", "đại đoàn kết",
+    "pháp luật", "kinh tế đô thị", "chính phủ", "chinhphu.vn", "baochinhphu.vn", "cafef", "cafebiz",
+    "giáo dục thời đại", "sức khỏe đời sống", "nông nghiệp việt nam", "tin tức", "vnmedia",
+    "reuters", "afp", "ap", "bbc", "cnn", "xinhua", "tân hoa xã", "bloomberg", "tass", "sputnik",
+    "ria novosti", "yonhap", "kyodo", "al jazeera", "cnbc", "guardian", "the guardian",
+})
+# How an outlet's or agency's name starts ("Thông tấn xã …", "Hãng tin …", "Kênh …").
+OUTLET_STARTS = ("thông tấn", "hãng", "kênh", "tờ", "trang", "cổng", "đài", "tạp chí", "báo", "tập đoàn")
