@@ -55,7 +55,8 @@ from pipeline.text.normalise import count_words, sha256_text
 __all__ = ["EXTRACTOR_VERSION", "extract_article"]
 
 # Bump whenever the records this module produces change for the same page.
-EXTRACTOR_VERSION = "1.1.0"  # 1.1: the page's tone placement kept ("hoá" stays); generic headline, bylines, captions, seconds
+# 1.1: the page's tone placement kept ("hoá" stays); generic headline, bylines, captions, seconds
+EXTRACTOR_VERSION = "1.1.0"
 # Fewer words than this and the record is flagged ``short_text``.
 SHORT_TEXT_WORDS = 60
 
