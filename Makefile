@@ -26,10 +26,11 @@ browser:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	 echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
-## make test: install, type-check, run the whole test suite
+## make test: install, type-check, run the whole test suite (one worker per core: most tests
+## wait on a crawler child or a server, so two workers finish in about half the time)
 test: $(STAMP) browser
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 ## make check: the fast loop, under 90 s: type-check, then every test not marked slow
 check: $(STAMP)
