@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,readers]'
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[dev,readers]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -50,7 +50,7 @@ nginx:
 
 ## make bench: the benchmark suite; rewrites benchmarks/RESULTS.md
 bench: $(STAMP) nginx
-	$(BIN)/python -m pip install --quiet -e '.[dev,readers,bench]'
+	$(BIN)/python -m pip install -qq -e '.[dev,readers,bench]'
 	$(BIN)/python -m benchmarks
 
 typecheck: $(STAMP)
