@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import doctest
 import gzip
 import re
@@ -282,16 +281,3 @@ def test_docstring_examples() -> None:
     for module in (feeds_module, classify_module, draft_module):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0
-
-
-def test_discover_room_imports_only_lower_rooms() -> None:
-    """pipeline.discover stands on text and registry only; no crawler, Scrapy or Twisted."""
-    allowed = ("pipeline.discover", "pipeline.text.", "pipeline.registry", "pipeline.errors")
-    for module in sorted(Path(feeds_module.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] if node.module != "pipeline" else [f"pipeline.{a.name}" for a in node.names]
-            for name in names:
-                if name.split(".")[0] in ("pipeline", "crawler", "scrapy", "twisted"):
-                    assert name.startswith(allowed), (module.name, name)

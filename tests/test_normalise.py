@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import doctest
 import hashlib
 import random
 import re
 import unicodedata
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -482,16 +480,3 @@ def test_fast_paths_match_their_plain_definitions() -> None:
         assert normalise_module.remove_invisible(text) == normalise_module.ODD_SPACE_RE.sub(" ", invisible)
         if normalise_module.MOJIBAKE_RE.search(text):
             assert normalise_module.MOJIBAKE_START_RE.search(text)
-
-
-def test_text_room_imports_nothing_above_it() -> None:
-    """pipeline.text is the bottom room: stdlib, third-party, pipeline.text.* and pipeline.errors."""
-    room = Path(normalise_module.__file__).parent
-    for module in sorted(room.glob("*.py")):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] if node.module != "pipeline" else [f"pipeline.{a.name}" for a in node.names]
-            for name in names:
-                if name.split(".")[0] in ("pipeline", "crawler", "scrapy", "twisted"):
-                    assert name == "pipeline.errors" or name.startswith("pipeline.text."), (module.name, name)
