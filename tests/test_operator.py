@@ -1,0 +1,107 @@
+"""The operator's view (issue 14, items 9 and 11): honest counts in the export manifest, ``runs``
+and ``health``, one ``error:`` line per problem, the archive path ``serve`` names, and a progress
+line with a rate and an ETA. Archives are set up through the store and the ledger themselves."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.archive import db, store
+from pipeline.crawling import ledger
+from pipeline.crawling.launch import CrawlResult
+from pipeline.crawling.protocol import SiteResult
+from pipeline.record import ArticleRecord
+from pipeline.registry.load import Site
+
+from .conftest import ROOT, MigratedSqlite, run_cli
+
+NOW = datetime.now(UTC)
+
+
+def _site(site_id: str) -> Site:
+    return Site(id=site_id, name=site_id, domains=(f"{site_id}.test",), scheme="http",
+                start_urls=(f"http://{site_id}.test/",))
+
+
+def _record(site_id: str, n: int) -> ArticleRecord:
+    url = f"http://{site_id}.test/xa-hoi/bai-{n}-{1000 + n}.html"
+    return ArticleRecord(url=url, canonical_url=url, site=site_id, title=f"Bài {n}",
+                         text="Nội dung bài báo.", word_count=4, content_sha256=f"{n:064d}")
+
+
+def _start(sessions: sessionmaker[Session], site_id: str, *, at: datetime,
+           args: dict[str, object] | None = None) -> int:
+    with sessions.begin() as session:
+        store.sync_source(session, _site(site_id), now=at)
+        return store.start_run(session, site_id, args=args, now=at)
+
+
+def _crawl(sessions: sessionmaker[Session], site_id: str, *, at: datetime, new: int) -> int:
+    """A finished ``ok`` run of ``site_id`` that archived ``new`` articles and kept its ledger."""
+    run_id = _start(sessions, site_id, at=at)
+    with sessions.begin() as session:
+        start = int(at.timestamp())
+        records = [_record(site_id, start + i) for i in range(new)]
+        counts = store.upsert_articles(session, records, run_id=run_id, now=at)
+        tally = ledger.Tally(site_id)
+        tally.add("discovered", "sitemap", url=records[0].url if records else None, n=new + 2)
+        tally.add("fetched", url=records[0].url if records else None, n=new + 1)
+        tally.add("new", url=records[0].url if records else None, n=counts.new)
+        tally.add("failed", "http_404", n=1)
+        ledger.add_counts(session, run_id, tally.take())
+        store.finish_run(session, run_id, status="ok", now=at + timedelta(minutes=5),
+                         counts=store.RunCounts(articles_new=counts.new, pages_fetched=new + 1))
+    return run_id
+
+
+@pytest.fixture
+def sessions(archive: Path, migrated_sqlite: MigratedSqlite) -> sessionmaker[Session]:
+    return db.make_sessionmaker(db.make_engine(migrated_sqlite(archive / "baotinh.sqlite")))
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+# -- item 9: counts that add up ---------------------------------------------------------------
+def test_export_manifest_carries_the_coverage_ledger_of_its_runs(
+        sessions: sessionmaker[Session], archive: Path, tmp_path: Path) -> None:
+    run_id = _crawl(sessions, "paper", at=NOW - timedelta(hours=1), new=3)
+    out = tmp_path / "out"
+    result = run_cli("export", "--format", "jsonl", "--output", str(out), archive=archive)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    coverage = manifest["coverage_ledger"]
+    assert coverage is not None and set(coverage) == {str(run_id)}
+    by_metric = {(r["metric"], r["reason"]): r["count"] for r in coverage[str(run_id)]}
+    assert by_metric == {("discovered", "sitemap"): 5, ("fetched", ""): 4, ("new", ""): 3,
+                         ("failed", "http_404"): 1}
+
+
+# -- item 11: the operator's view --------------------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ("crawl", "demo", "--since", "06/08/2019"),
+    ("crawl", "demo", "--max-pages", "0"),
+    ("crawl", "--bogus"),
+    ("stats", "--bogus"),
+    ("extract",),
+    ("runs", "show"),
+    ("runs", "--limit", "0"),
+    ("sites", "nosuch"),
+    ("export", "--format", "xml"),
+    ("search", "--bogus", "x"),
+    ("serve", "--port", "99999"),
+    ("no-such-command",),
+])
