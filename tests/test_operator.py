@@ -90,6 +90,23 @@ def test_export_manifest_carries_the_coverage_ledger_of_its_runs(
                          ("failed", "http_404"): 1}
 
 
+def test_unknown_site_and_broken_registry_exit_78_in_one_line(tmp_path: Path) -> None:
+    archive = tmp_path / "never-created"
+    for args in (("crawl", "--site", "nosuch"), ("crawl", "nosuch")):
+        r = run_cli(*args, archive=archive)
+        assert r.returncode == 78, (args, r.stderr)
+        assert "unknown site id 'nosuch'" in _one_error_line(r.stderr)
+    shapeless = tmp_path / "shapeless.toml"
+    shapeless.write_text("sites = 5\n", encoding="utf-8")
+    nameless = tmp_path / "nameless.toml"
+    nameless.write_text('[[sites]]\nid = "x"\n', encoding="utf-8")
+    for registry in (shapeless, nameless):
+        r = run_cli("crawl", "--all", "--quiet", archive=archive, env={"BAOTINH_REGISTRY": str(registry)})
+        assert r.returncode == 78, (registry.name, r.stderr)
+        _one_error_line(r.stderr)
+    assert not archive.exists()  # nothing was created, nothing was crawled
+
+
 # -- item 11: the operator's view --------------------------------------------------------------
 @pytest.mark.parametrize("args", [
     ("crawl", "demo", "--since", "06/08/2019"),
@@ -105,3 +122,9 @@ def test_export_manifest_carries_the_coverage_ledger_of_its_runs(
     ("serve", "--port", "99999"),
     ("no-such-command",),
 ])
+def test_usage_errors_are_one_error_line_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    r = run_cli(*args, archive=tmp_path / "archive")
+    assert r.returncode == 2, r.stderr
+    line = _one_error_line(r.stderr)
+    assert "Usage:" not in line and "--help" in line
+
