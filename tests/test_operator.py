@@ -107,6 +107,26 @@ def test_unknown_site_and_broken_registry_exit_78_in_one_line(tmp_path: Path) ->
     assert not archive.exists()  # nothing was created, nothing was crawled
 
 
+def test_health_reports_sites_never_crawled_or_with_nothing_archived(
+        sessions: sessionmaker[Session], archive: Path) -> None:
+    _crawl(sessions, "fresh", at=NOW - timedelta(hours=2), new=2)
+    _crawl(sessions, "hollow", at=NOW - timedelta(hours=2), new=0)  # inside the window, nothing archived
+
+    everything = run_cli("health", "--json", archive=archive)
+    assert everything.returncode == 1, everything.stderr
+    report = {d["site"]: d for d in (json.loads(x) for x in everything.stdout.splitlines())}
+    assert report["fresh"]["status"] == "ok"
+    assert report["hollow"]["status"] == "empty" and "no article ever archived" in report["hollow"]["reason"]
+    assert "hollow (empty)" in _one_error_line(everything.stderr)
+
+    assert run_cli("health", "--site", "fresh", archive=archive).returncode == 0
+    never = run_cli("health", "--site", "fresh", "--site", "typo", "--json", archive=archive)
+    assert never.returncode == 1
+    statuses = {d["site"]: d["status"] for d in (json.loads(x) for x in never.stdout.splitlines())}
+    assert statuses == {"fresh": "ok", "typo": "never_crawled"}
+    assert "typo (never_crawled)" in _one_error_line(never.stderr)
+
+
 # -- item 11: the operator's view --------------------------------------------------------------
 @pytest.mark.parametrize("args", [
     ("crawl", "demo", "--since", "06/08/2019"),
