@@ -127,6 +127,29 @@ def test_health_reports_sites_never_crawled_or_with_nothing_archived(
     assert "typo (never_crawled)" in _one_error_line(never.stderr)
 
 
+def test_runs_shows_a_run_in_progress_with_its_live_counts(
+        sessions: sessionmaker[Session], archive: Path) -> None:
+    run_id = _start(sessions, "busy", at=NOW - timedelta(seconds=30))
+    with sessions.begin() as session:  # what the writer adds batch by batch while the run goes on
+        tally = ledger.Tally("busy")
+        tally.add("fetched", n=7)
+        tally.add("new", n=5)
+        tally.add("updated", n=1)
+        tally.add("failed", "timeout", n=2)
+        ledger.add_counts(session, run_id, tally.take())
+
+    listed = run_cli("runs", "--json", archive=archive)
+    assert listed.returncode == 0, listed.stderr
+    (run,) = [json.loads(x) for x in listed.stdout.splitlines()]
+    assert run["status"] == "running" and run["running"] is True
+    assert (run["new"], run["updated"], run["failed"], run["pages_fetched"]) == (5, 1, 2, 7)
+    assert run["duration_seconds"] >= 30
+
+    table = run_cli("runs", archive=archive).stdout.splitlines()
+    row = next(line.split() for line in table if line.split()[:2] == [str(run_id), "busy"])
+    assert row[-4:] == ["running", "5", "1", "2"] and "so far" in " ".join(row)
+
+
 # -- item 11: the operator's view --------------------------------------------------------------
 @pytest.mark.parametrize("args", [
     ("crawl", "demo", "--since", "06/08/2019"),
@@ -148,3 +171,19 @@ def test_usage_errors_are_one_error_line_exit_2(args: tuple[str, ...], tmp_path:
     line = _one_error_line(r.stderr)
     assert "Usage:" not in line and "--help" in line
 
+
+def test_progress_line_shows_a_rate_and_an_eta_when_max_pages_bounds_the_run(
+        sessions: sessionmaker[Session], archive: Path) -> None:
+    started = NOW - timedelta(seconds=10)
+    run_id = _start(sessions, "busy", at=started, args={"site": "busy", "max_pages": 100})
+    with sessions.begin() as session:
+        tally = ledger.Tally("busy")
+        tally.add("discovered", "feed", n=120)
+        tally.add("fetched", n=20)
+        tally.add("new", n=18)
+        ledger.add_counts(session, run_id, tally.take())
+    url = f"sqlite:///{archive / 'baotinh.sqlite'}"
+    line = ledger.read_progress(url, now=NOW)
+    assert line == "busy: 120 found, 20 fetched, 18 new, 0 skipped, 0 failed, 2.0 pages/s, ETA 40s"
+    _start(sessions, "open", at=started)  # no --max-pages: a rate, no ETA
+    assert "open: 0 found, 0 fetched, 0 new, 0 skipped, 0 failed, 0.0 pages/s" in ledger.read_progress(url, now=NOW)

@@ -47,7 +47,9 @@ def runs(ctx: click.Context, site_id: str | None, limit: int, as_json: bool) -> 
         return
     click.echo(format_table(
         ["id", "site", "started", "duration", "status", "new", "updated", "failed"],
-        [[r.id, r.site_id, r.started_at.strftime("%Y-%m-%d %H:%M:%S"), _duration(r.duration_seconds),
+        # a running run shows its time so far and the live counts of its ledger
+        [[r.id, r.site_id, r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+          _duration(r.duration_seconds) + (" so far" if r.running else ""),
           r.status, r.new, r.updated, r.failed] for r in rows],
     ))
 
