@@ -172,6 +172,53 @@ def test_usage_errors_are_one_error_line_exit_2(args: tuple[str, ...], tmp_path:
     assert "Usage:" not in line and "--help" in line
 
 
+def test_serve_names_the_archive_file_not_its_internal_url(
+        sessions: sessionmaker[Session], archive: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
+    env["BAOTINH_ARCHIVE"] = str(archive)
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", "0"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert line.startswith(f"serving {(archive / 'baotinh.sqlite').resolve()} at http://127.0.0.1:"), line
+    assert "mode=ro" not in line and "sqlite:" not in line and "%3A" not in line
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_quiet_crawl_writes_one_error_line_per_failing_site(archive: Path) -> None:
+    urls = [f"http://127.0.0.1:{_closed_port()}/", f"http://127.0.0.1:{_closed_port()}/"]
+    r = run_cli("crawl", "--url", urls[0], "--url", urls[1], "--max-pages", "1", "--quiet",
+                archive=archive, timeout=60)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: 127.0.0.1: failed: cannot reach ") for line in lines)
+    assert [u in line for u, line in zip(urls, lines, strict=True)] == [True, True]
+
+
+def test_error_lines_name_each_bad_site_with_its_outcome(tmp_path: Path) -> None:
+    log = tmp_path / "crawl.log"
+    result = CrawlResult(sites=(
+        SiteResult(site="good", run_id=1, status="ok", article_pages=4, new=4),
+        SiteResult(site="down", run_id=2, status="failed", failed=1, failures=(("http://down.test/", "timeout"),)),
+        SiteResult(site="shaky", run_id=3, status="partial", article_pages=5, failed=3,
+                   failures=(("http://shaky.test/a", "http_503"),)),
+    ), exit_code=3, log_file=log, seconds=1.0)
+    assert result.error_lines() == [
+        f"down: failed: cannot reach http://down.test/: timeout; log: {log}",
+        f"shaky: partial: failed to fetch http://shaky.test/a: http_503 (and 2 more failures); log: {log}",
+    ]
+    assert result.error_line() == result.error_lines()[0]
+
+
 def test_progress_line_shows_a_rate_and_an_eta_when_max_pages_bounds_the_run(
         sessions: sessionmaker[Session], archive: Path) -> None:
     started = NOW - timedelta(seconds=10)

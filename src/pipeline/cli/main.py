@@ -136,8 +136,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
         for s in result.sites:
             click.echo(f"{s.site}: {s.status}, {s.article_pages} article pages, {s.new} new, "
                        f"{s.updated} updated, {s.unchanged} unchanged, {s.failed} failed (run {s.run_id})")
-    line = result.error_line()
-    if line:
+    for line in result.error_lines():  # one per failing site: cron mail shows each
         click.echo(f"error: {line}", err=True)
     ctx.exit(result.exit_code)
 
