@@ -91,11 +91,12 @@ def test_all_sites_healthy_exit_zero(sessions: sessionmaker[Session], archive: P
     assert "fresh" in result.stdout and "ok" in result.stdout
 
 
-def test_site_never_archiving_anything_becomes_stale_after_the_window(
+def test_site_never_archiving_anything_is_empty_inside_and_after_the_window(
         sessions: sessionmaker[Session]) -> None:
+    # Issue 14 (9): a crawled site with nothing archived is never "ok", however young.
     _crawl(sessions, "empty", at=NOW - timedelta(days=5), new=0)
     with sessions() as session:
         (h,) = check_health(session, stale_days=3, now=NOW)
-        assert h.status == "stale" and "no article ever" in h.reason
+        assert h.status == "empty" and "no article ever" in h.reason
         (young,) = check_health(session, stale_days=7, now=NOW)
-        assert young.status == "ok"
+        assert young.status == "empty" and not young.ok

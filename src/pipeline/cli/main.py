@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -20,7 +20,10 @@ from pipeline import __version__
 from pipeline.cli.options import BaotinhGroup, parse_date
 from pipeline.cli.session import settings_of
 from pipeline.config import load_settings
-from pipeline.errors import ExitCode, InputError
+from pipeline.errors import ConfigError, ExitCode, InputError
+
+if TYPE_CHECKING:
+    from pipeline.registry.load import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +53,22 @@ def cli(ctx: click.Context, archive: Path | None, db_url: str | None) -> None:
     ctx.obj = load_settings(archive=archive, db=db_url)
 
 
+def _load_registry(paths: tuple[Path, ...]) -> Registry:
+    """The registry with the user's extra files, or one ``error:`` line and exit 78 (EX_CONFIG).
+
+    The loader reports the malformations it checks as :class:`ConfigError`; a file whose tables
+    have the wrong shape altogether (``sites = 5``) can still trip it, and is a broken
+    configuration too, never a traceback.
+    """
+    from pipeline.registry.load import load_registry
+
+    try:
+        return load_registry(*paths)
+    except (TypeError, AttributeError, KeyError) as exc:
+        where = ", ".join(str(p) for p in paths) or "the packaged registry"
+        raise ConfigError(f"the registry ({where}) is malformed: {type(exc).__name__}: {exc}") from None
+
+
 # -- demo ------------------------------------------------------------------------------------
 @cli.command(epilog="\b\nExample:\n  baotinh demo\n  baotinh --archive /tmp/a demo --json")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -77,6 +96,8 @@ Examples:
   baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
 """)
 @click.argument("site_ids", nargs=-1)
+@click.option("--site", "site_options", multiple=True, metavar="ID",
+              help="A registry site id, as search, export and health spell it (repeatable).")
 @click.option("--all", "all_sites", is_flag=True,
               help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
@@ -90,17 +111,17 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
 @click.pass_context
-def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: tuple[str, ...],
+def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str, ...], all_sites: bool,
+          urls: tuple[str, ...],
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
           refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
     from pipeline.crawling.launch import run_crawl
     from pipeline.crawling.protocol import CrawlRequest
-    from pipeline.registry.load import load_registry
 
     settings = settings_of(ctx)
-    registry = load_registry(*settings.registry_paths)
-    sites = tuple(s.id for s in registry.papers) if all_sites else site_ids
+    registry = _load_registry(settings.registry_paths)
+    sites = tuple(s.id for s in registry.papers) if all_sites else site_ids + site_options
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
@@ -115,8 +136,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], all_sites: bool, urls: 
         for s in result.sites:
             click.echo(f"{s.site}: {s.status}, {s.article_pages} article pages, {s.new} new, "
                        f"{s.updated} updated, {s.unchanged} unchanged, {s.failed} failed (run {s.run_id})")
-    line = result.error_line()
-    if line:
+    for line in result.error_lines():  # one per failing site: cron mail shows each
         click.echo(f"error: {line}", err=True)
     ctx.exit(result.exit_code)
 
@@ -139,7 +159,6 @@ Examples:
 def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None) -> None:
     """Print the JSON record of one saved page (no network, no database)."""
     from pipeline.extract import extract_article
-    from pipeline.registry.load import load_registry
 
     if str(path) == "-":
         body = sys.stdin.buffer.read()
@@ -152,7 +171,7 @@ def extract(ctx: click.Context, path: Path, url: str | None, site_id: str | None
             raise InputError(f"{path} is a directory, not a saved page") from None
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    registry = load_registry(*settings_of(ctx).registry_paths)
+    registry = _load_registry(settings_of(ctx).registry_paths)
     site = registry.get(site_id) if site_id else (registry.for_url(url) if url else None)
     page_url = url or (site.origin + "/" if site else Path(str(path)).resolve().as_uri())
     record = extract_article(body, page_url, site=site)
@@ -170,9 +189,9 @@ def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.registry.check import format_sites_table, site_as_dict
-    from pipeline.registry.load import Registry, load_registry
+    from pipeline.registry.load import Registry
 
-    registry = load_registry(*settings_of(ctx).registry_paths)
+    registry = _load_registry(settings_of(ctx).registry_paths)
     if not fixtures:
         registry = Registry(registry.papers, registry.families)
     if as_json:
@@ -187,9 +206,8 @@ def sites(ctx: click.Context, as_json: bool, fixtures: bool) -> None:
 def sites_check(ctx: click.Context) -> None:
     """Validate the registry: schema, unique ids and domains, patterns, selectors, provinces."""
     from pipeline.registry.check import check_registry
-    from pipeline.registry.load import load_registry
 
-    registry = load_registry(*settings_of(ctx).registry_paths)
+    registry = _load_registry(settings_of(ctx).registry_paths)
     problems = check_registry(registry)
     for p in problems:
         click.echo(f"{p.site_id or '-'}: {p.field}: {p.message}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -13,8 +13,36 @@ from pipeline.errors import BaotinhError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def one_line(exc: click.ClickException) -> str:
+    """The message of a click error as one line, naming the command's help for usage errors."""
+    message = "; ".join(part.strip() for part in exc.format_message().splitlines() if part.strip())
+    context = exc.ctx if isinstance(exc, click.UsageError) else None
+    if context is not None:
+        message += f" (see `{context.command_path} --help`)"
+    return message
+
+
+def _report_click_error(exc: click.ClickException) -> NoReturn:
+    """Print a click error as the one ``error:`` line the README promises, and exit with its code.
+
+    Click's own report takes three lines (usage, a hint, ``Error: …``); cron mail and scripts
+    reading stderr get one line here, usage errors exit 2 as before.
+    """
+    click.echo(f"error: {one_line(exc)}", err=True)
+    raise click.exceptions.Exit(exc.exit_code)
+
+
 class BaotinhGroup(click.Group):
-    """A group that turns library errors into one line on stderr and their exit code."""
+    """A group that turns library and usage errors into one line on stderr and their exit code."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare group prints its help: not an error line
+        except click.ClickException as exc:
+            _report_click_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -22,6 +50,10 @@ class BaotinhGroup(click.Group):
         except BaotinhError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.ClickException as exc:
+            _report_click_error(exc)
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

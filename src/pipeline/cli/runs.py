@@ -47,7 +47,9 @@ def runs(ctx: click.Context, site_id: str | None, limit: int, as_json: bool) -> 
         return
     click.echo(format_table(
         ["id", "site", "started", "duration", "status", "new", "updated", "failed"],
-        [[r.id, r.site_id, r.started_at.strftime("%Y-%m-%d %H:%M:%S"), _duration(r.duration_seconds),
+        # a running run shows its time so far and the live counts of its ledger
+        [[r.id, r.site_id, r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+          _duration(r.duration_seconds) + (" so far" if r.running else ""),
           r.status, r.new, r.updated, r.failed] for r in rows],
     ))
 
@@ -87,7 +89,7 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
 
 @click.command(epilog="""\b
 Examples:
-  baotinh health                    # exit 1 when a site is stale or failing
+  baotinh health                    # exit 1 when a site is stale, failing or empty
   baotinh health --stale-days 7 --json
   */30 * * * *  baotinh health -q || notify-admin
 """)
@@ -99,7 +101,8 @@ Examples:
 @click.pass_context
 def health(ctx: click.Context, stale_days: int | None, site_ids: tuple[str, ...], as_json: bool,
            quiet: bool) -> None:
-    """Report sites that are stale (no new article for N days) or whose last run failed."""
+    """Report sites that are stale (no new article for N days), failing (last run failed), empty
+    (crawled, nothing archived) or never crawled (named with --site, no run in this archive)."""
     from pipeline.cli.textfmt import format_table
     from pipeline.crawling.health import DEFAULT_STALE_DAYS, check_health
 

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
-__all__ = ["COMMANDS", "serve"]
+__all__ = ["COMMANDS", "serve", "shown_database"]
+
+
+def shown_database(database_url: str) -> str:
+    """The archive as the operator named it: the SQLite file's path, or the URL without password.
+
+    The engine's own URL is the internal read-only form (``file:…?mode=ro&uri=true``), which
+    names nothing the operator typed.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database.removeprefix("file:").split("?", 1)[0]).resolve())
+    return url.render_as_string(hide_password=True)
 
 
 @click.command(epilog="""\b
@@ -39,7 +53,7 @@ def serve(ctx: click.Context, host: str, port: int, lang: str | None, verbose: b
                                    "choose another --port") from None
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{server.server_port}/" + (f"?lang={lang}" if lang else "")
-    click.echo(f"serving {archive.engine.url.render_as_string(hide_password=True)} at {url}", err=True)
+    click.echo(f"serving {shown_database(settings_of(ctx).database_url)} at {url}", err=True)
     click.echo(url)
     try:
         server.serve_forever(poll_interval=0.5)

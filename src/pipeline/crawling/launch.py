@@ -37,19 +37,33 @@ class CrawlResult:
         return sum(s.new for s in self.sites)
 
     def error_line(self) -> str | None:
-        """One line saying what went wrong, or None when every site crawled cleanly."""
+        """The first of :meth:`error_lines`, or None when every site crawled cleanly."""
+        lines = self.error_lines()
+        return lines[0] if lines else None
+
+    def error_lines(self) -> list[str]:
+        """One line per site that did not crawl cleanly: its id, its outcome and why.
+
+        Cron mail of ``crawl --all --quiet`` shows every failing paper, not only the first.
+        """
         bad = [s for s in self.sites if s.status != "ok"]
         if not bad and self.exit_code == 0:
-            return None
+            return []
         if not self.sites:
-            return f"the crawler stopped before crawling anything; see {self.log_file}"
-        s = bad[0]
-        if s.failures:
-            url, reason = s.failures[0]
-            verb = "cannot reach" if s.article_pages == 0 else "failed to fetch"
-            more = f" (and {s.failed - 1} more failures)" if s.failed > 1 else ""
-            return f"{s.site}: {verb} {url}: {reason}{more}; log: {self.log_file}"
-        return f"{s.site}: crawl {s.status}; log: {self.log_file}"
+            return [f"the crawler stopped before crawling anything; see {self.log_file}"]
+        if not bad:
+            return [f"the crawl ended with exit code {self.exit_code}; log: {self.log_file}"]
+        return [f"{s.site}: {s.status}: {self._reason(s)}; log: {self.log_file}" for s in bad]
+
+    @staticmethod
+    def _reason(site: SiteResult) -> str:
+        """Why one site's crawl was not clean: its first failure, and how many more there were."""
+        if not site.failures:
+            return f"the crawler finished ({site.finish_reason})" if site.finish_reason else "no failed page recorded"
+        url, reason = site.failures[0]
+        verb = "cannot reach" if site.article_pages == 0 else "failed to fetch"
+        more = f" (and {site.failed - 1} more failures)" if site.failed > 1 else ""
+        return f"{verb} {url}: {reason}{more}"
 
 
 def validate_request(request: CrawlRequest, registry: Registry) -> None:

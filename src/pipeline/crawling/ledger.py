@@ -38,7 +38,9 @@ __all__ = [
     "add_counts",
     "close_interrupted_runs",
     "list_runs",
+    "progress_of",
     "read_ledger",
+    "read_progress",
     "section_of",
 ]
 
@@ -139,25 +141,42 @@ class RunSummary:
     message: str | None
 
     @property
+    def running(self) -> bool:
+        """Still going: its counts are the live ones its ledger holds so far."""
+        return self.status == "running"
+
+    @property
     def duration_seconds(self) -> float | None:
+        """How long it took, or has taken so far while running; None for a closed run without end."""
         if self.finished_at is None:
-            return None
+            return (datetime.now(UTC) - self.started_at).total_seconds() if self.running else None
         return (self.finished_at - self.started_at).total_seconds()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "site": self.site_id, "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "duration_seconds": self.duration_seconds, "status": self.status, "new": self.new,
-            "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed,
+            "duration_seconds": self.duration_seconds, "status": self.status, "running": self.running,
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed,
             "pages_fetched": self.pages_fetched, "message": self.message,
         }
 
 
-def _summary(run: CrawlRun) -> RunSummary:
+def _summary(session: Session, run: CrawlRun) -> RunSummary:
+    """A run's summary; a running run's counts come from its ledger, written batch by batch
+    (its own columns are filled only when it finishes)."""
+    if run.status != "running":
+        return RunSummary(run.id, run.site_id, run.started_at, run.finished_at, run.status,
+                          run.articles_new, run.articles_updated, run.articles_unchanged, run.errors,
+                          run.pages_fetched, run.message)
+    totals = totals_by_metric(read_ledger(session, run.id))
+
+    def total(metric: str) -> int:
+        return sum(totals.get(metric, {}).values())
+
     return RunSummary(run.id, run.site_id, run.started_at, run.finished_at, run.status,
-                      run.articles_new, run.articles_updated, run.articles_unchanged, run.errors,
-                      run.pages_fetched, run.message)
+                      total("new"), total("updated"), total("unchanged"), total("failed"),
+                      total("fetched"), run.message)
 
 
 def list_runs(session: Session, *, site_id: str | None = None, limit: int = 20) -> list[RunSummary]:
@@ -165,13 +184,13 @@ def list_runs(session: Session, *, site_id: str | None = None, limit: int = 20) 
     stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
     if site_id:
         stmt = stmt.where(CrawlRun.site_id == site_id)
-    return [_summary(r) for r in session.scalars(stmt)]
+    return [_summary(session, r) for r in session.scalars(stmt)]
 
 
 def get_run(session: Session, run_id: int) -> RunSummary | None:
     """One run, or None."""
     run = session.get(CrawlRun, run_id)
-    return _summary(run) if run is not None else None
+    return _summary(session, run) if run is not None else None
 
 
 def read_ledger(session: Session, run_id: int) -> list[LedgerRow]:
@@ -218,7 +237,7 @@ def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
     return ids
 
 
-def read_progress(database_url: str) -> str:
+def read_progress(database_url: str, *, now: datetime | None = None) -> str:
     """One status line of the runs in progress, from their ledgers (for a terminal display)."""
     from pipeline.archive import db
 
@@ -226,15 +245,36 @@ def read_progress(database_url: str) -> str:
     try:
         with db.make_sessionmaker(engine)() as session:
             runs = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
-            parts = []
-            for run in runs:
-                totals = totals_by_metric(read_ledger(session, run.id))
-                found = sum(totals.get("discovered", {}).values())
-                parts.append(
-                    f"{run.site_id}: {found} found, {sum(totals.get('fetched', {}).values())} fetched, "
-                    f"{sum(totals.get('new', {}).values())} new, "
-                    f"{sum(totals.get('skipped', {}).values())} skipped, "
-                    f"{sum(totals.get('failed', {}).values())} failed")
+            parts = [progress_of(run, totals_by_metric(read_ledger(session, run.id)), now=now)
+                     for run in runs]
     finally:
         engine.dispose()
     return "; ".join(parts) or "starting…"
+
+
+def progress_of(run: CrawlRun, totals: Mapping[str, Mapping[str, int]], *,
+                now: datetime | None = None) -> str:
+    """A running run's counts, its article pages per second and, when ``--max-pages`` bounds it,
+    the time left at that rate."""
+    def total(metric: str) -> int:
+        return sum(totals.get(metric, {}).values())
+
+    fetched = total("fetched")
+    seconds = ((now or datetime.now(UTC)) - run.started_at).total_seconds()
+    rate = fetched / seconds if seconds > 0 else 0.0
+    line = (f"{run.site_id}: {total('discovered')} found, {fetched} fetched, {total('new')} new, "
+            f"{total('skipped')} skipped, {total('failed')} failed, {rate:.1f} pages/s")
+    max_pages = (run.args or {}).get("max_pages")
+    if isinstance(max_pages, int) and max_pages > fetched and rate > 0:
+        line += f", ETA {_clock((max_pages - fetched) / rate)}"
+    return line
+
+
+def _clock(seconds: float) -> str:
+    """``42s``, ``3m07s`` or ``2h05m``: a time left as a terminal line shows it."""
+    secs = int(round(seconds))
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m{secs % 60:02d}s"
+    return f"{secs // 3600}h{secs % 3600 // 60:02d}m"

@@ -26,7 +26,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from pipeline import __version__
-from pipeline.archive.models import CrawlRun, Source
+from pipeline.archive.models import CrawlRun, LedgerCount, Source
 from pipeline.errors import InputError
 from pipeline.export.formats import PARTIAL_SUFFIX, TIMEZONE, FieldSpec
 from pipeline.search import SearchQuery
@@ -158,10 +158,11 @@ def _crawl_runs(session: Session, run_ids: set[int]) -> list[dict[str, Any]]:
 
 
 def _coverage_ledger(session: Session, run_ids: set[int]) -> dict[str, list[dict[str, Any]]] | None:
-    """The coverage ledger (issue 6) of every run that produced the data, when kept."""
+    """The coverage ledger (issue 6) of every run that produced the data; None in an archive
+    older than the ledger (the table named by the model, never by a guess)."""
     from pipeline.crawling import ledger
 
-    if not inspect(session.connection()).has_table("ledger_counts"):
+    if not inspect(session.connection()).has_table(LedgerCount.__tablename__):
         return None
     return {str(run_id): [row.as_dict() for row in ledger.read_ledger(session, run_id)]
             for run_id in sorted(run_ids)}
