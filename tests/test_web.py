@@ -438,8 +438,9 @@ def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
     from tests.conftest import run_cli
 
     result = run_cli("serve", "--port", "0", archive=tmp_path / "none")
-    assert result.returncode == 74, result.stderr
-    assert "no archive database" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 66, result.stderr  # EX_NOINPUT (issue 14, item 7)
+    assert "no archive at" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "none").exists()
 
 
 def test_versions_and_raw_capture(tmp_path: Path) -> None:

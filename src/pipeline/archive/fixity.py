@@ -5,6 +5,9 @@ index, ``verify_archive`` reads the gzip member at its offset, checks the record
 the payload SHA-1 and the block SHA-256 and compares them with the record's own headers and
 with the digest the database holds. The record is parsed here byte by byte (not through a
 lenient reader), so a single flipped byte is found.
+
+The database itself is checked first (SQLite's ``PRAGMA quick_check``): damaged pages are
+findings of the report, not a traceback, and the records that can still be read are checked.
 """
 
 from __future__ import annotations
@@ -14,15 +17,22 @@ import gzip
 import hashlib
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article, ArticleVersion, Capture
+from pipeline.errors import ArchiveDamagedError
 
-__all__ = ["FixityProblem", "FixityReport", "RecordCheck", "check_record", "verify_archive"]
+__all__ = ["FixityProblem", "FixityReport", "RecordCheck", "check_database", "check_record", "verify_archive"]
+
+# How many lines of ``PRAGMA quick_check`` a report keeps (one damaged page gives a few).
+QUICK_CHECK_LINES = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,13 +60,43 @@ class FixityProblem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FixityReport:
+    """What ``verify`` found: WARC records checked, their problems, and the database's own damage."""
+
     records: int
     files: int
     problems: tuple[FixityProblem, ...] = field(default_factory=tuple)
+    # Damage of the database file itself: quick_check's lines, tables that could not be read.
+    database: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.database
+
+
+def check_database(session: Session) -> list[str]:
+    """SQLite's ``PRAGMA quick_check`` on the archive: its complaints, empty when the file is sound.
+
+    Other databases keep their pages to themselves: nothing to check. A file too damaged for the
+    check to run gives one line saying so.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    try:
+        lines = [str(row[0]) for row in session.execute(text(f"PRAGMA quick_check({QUICK_CHECK_LINES})"))]
+    except ArchiveDamagedError as exc:
+        session.rollback()
+        return [f"quick_check cannot run: {exc.detail}"]
+    return [] if lines == ["ok"] else lines
+
+
+def _readable(session: Session, what: str, damage: list[str], read: Callable[[], list[T]]) -> list[T]:
+    """``read()``, or nothing and a line in ``damage`` when the database pages behind it are damaged."""
+    try:
+        return read()
+    except ArchiveDamagedError as exc:
+        session.rollback()
+        damage.append(f"{what} cannot be read: {exc.detail}")
+        return []
 
 
 def _digest(algorithm: str, data: bytes) -> str:
@@ -138,23 +178,30 @@ class _Pointer:
     digest: str | None
 
 
-def _pointers(session: Session) -> tuple[dict[_Pointer, set[tuple[int, str]]], dict[str, str | None]]:
-    """Every pointed-to record, with the articles that rely on it; revisits → originals."""
-    users: dict[_Pointer, set[tuple[int, str]]] = defaultdict(set)
-    rows = session.execute(select(
+_Users = dict[_Pointer, set[tuple[int, str]]]
+
+
+def _pointers(session: Session, damage: list[str]) -> tuple[_Users, dict[str, str | None]]:
+    """Every pointed-to record, with the articles that rely on it; revisits → originals.
+
+    A table whose pages are damaged adds a line to ``damage`` and the others are still read.
+    """
+    users: _Users = defaultdict(set)
+    rows: list[Any] = _readable(session, "articles", damage, lambda: list(session.execute(select(
         Article.id, Article.canonical_url, Article.capture_warc, Article.capture_offset,
         Article.capture_length, Article.capture_record_id, Article.capture_digest,
-    ).where(Article.capture_warc.is_not(None))).all()
-    versions = session.execute(select(
+    ).where(Article.capture_warc.is_not(None))).all()))
+    versions: list[Any] = _readable(session, "article_versions", damage, lambda: list(session.execute(select(
         Article.id, Article.canonical_url, ArticleVersion.capture_warc, ArticleVersion.capture_offset,
         ArticleVersion.capture_length, ArticleVersion.capture_record_id, ArticleVersion.capture_digest,
-    ).join(Article, Article.id == ArticleVersion.article_id).where(ArticleVersion.capture_warc.is_not(None))).all()
+    ).join(Article, Article.id == ArticleVersion.article_id).where(ArticleVersion.capture_warc.is_not(None))).all()))
+    captures = _readable(session, "captures", damage, lambda: list(session.scalars(select(Capture))))
     by_record: dict[str, _Pointer] = {}
-    for c in session.scalars(select(Capture)):
+    for c in captures:
         p = _Pointer(c.warc, c.offset, c.length, c.record_id, c.payload_digest)
         users.setdefault(p, set())
         by_record[c.record_id] = p
-    refers = {c.record_id: c.refers_to for c in session.scalars(select(Capture).where(Capture.rec_type == "revisit"))}
+    refers = {c.record_id: c.refers_to for c in captures if c.rec_type == "revisit"}
     for aid, url, warc, offset, length, rid, digest in [*rows, *versions]:
         p = _Pointer(str(warc), int(offset or 0), int(length or 0), rid, digest)
         users[p].add((aid, url))
@@ -166,8 +213,9 @@ def _pointers(session: Session) -> tuple[dict[_Pointer, set[tuple[int, str]]], d
 
 
 def verify_archive(session: Session, archive_dir: Path) -> FixityReport:
-    """Check every record the archive points to; problems name the affected articles."""
-    users, refers = _pointers(session)
+    """Check the database, then every record the archive points to; problems name the affected articles."""
+    damage = check_database(session)
+    users, refers = _pointers(session, damage)
     known = {p.record_id for p in users}
     problems: list[FixityProblem] = []
     for pointer, articles in sorted(users.items(), key=lambda kv: (kv[0].warc, kv[0].offset)):
@@ -183,4 +231,5 @@ def verify_archive(session: Session, archive_dir: Path) -> FixityReport:
                 kind=result.kind or "corrupt", detail=result.problem,
                 articles=tuple(sorted(articles)),
             ))
-    return FixityReport(records=len(users), files=len({p.warc for p in users}), problems=tuple(problems))
+    return FixityReport(records=len(users), files=len({p.warc for p in users}), problems=tuple(problems),
+                        database=tuple(damage))

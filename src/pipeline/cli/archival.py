@@ -81,25 +81,29 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def verify(ctx: click.Context, as_json: bool) -> None:
-    """Re-read every WARC record the archive points to and check its digests.
+    """Check the database file, then re-read every WARC record the archive points to and check its digests.
 
-    Exit code 1 when a capture is missing or corrupted; the affected articles are named.
+    Exit code 1 when the database is damaged or a capture is missing or corrupted; the affected
+    articles are named, and what can still be read is checked.
     """
     from pipeline.archive.fixity import verify_archive
 
-    with archive_session(ctx, write=False) as session:
+    with archive_session(ctx, write=False, damaged_ok=True) as session:
         report = verify_archive(session, settings_of(ctx).archive_dir)
     if as_json:
-        click.echo(json.dumps({"records": report.records, "files": report.files, "problems": [
-            {**asdict(p), "articles": [{"id": i, "url": u} for i, u in p.articles]} for p in report.problems
-        ]}, ensure_ascii=False))
+        click.echo(json.dumps({"records": report.records, "files": report.files, "database": list(report.database),
+                               "problems": [{**asdict(p), "articles": [{"id": i, "url": u} for i, u in p.articles]}
+                                            for p in report.problems]}, ensure_ascii=False))
     else:
+        for line in report.database:
+            click.echo(f"damaged: database: {line}", err=True)
         for p in report.problems:
             click.echo(f"{p.kind}: {p.warc} @ {p.offset} {p.record_id or ''}: {p.detail}", err=True)
             for article_id, url in p.articles:
                 click.echo(f"  article {article_id}: {url}", err=True)
-        click.echo(f"{report.records} records in {report.files} WARC files checked, {len(report.problems)} problems")
-    if report.problems:
+        click.echo(f"{report.records} records in {report.files} WARC files checked, "
+                   f"{len(report.problems) + len(report.database)} problems")
+    if not report.ok:
         ctx.exit(ExitCode.FAILED)
 
 

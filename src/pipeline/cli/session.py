@@ -3,22 +3,23 @@
 Write commands (``reextract``, ``dedup --rebuild``, …) bring the schema up to date first, then
 run in one transaction that commits when the command succeeds. Read commands (``stats``,
 ``runs``, ``health``, ``search``, ``show``, ``history``, ``verify``, ``export``, ``dedup``)
-never migrate and never create anything: no folder, no database file, no table. When the
-schema is missing or behind they stop with one ``error:`` line naming the fix
-(``baotinh db upgrade``) and exit code 74, like any archive that cannot be opened.
+never migrate and never create anything: no folder, no database file, no table; SQLite is
+opened read-only, so a read-only archive (a mounted snapshot) works. A missing archive stops
+them with one ``error:`` line naming the path and exit code 66; a schema missing or behind
+with one line naming the fix (``baotinh db upgrade``) and exit code 74, like any archive that
+cannot be opened (a damaged file: 74; a file that is not a baotinh archive: 65).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.config import Settings
-from pipeline.errors import ArchiveError
+from pipeline.errors import ArchiveDamagedError, ArchiveNotReadyError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -29,12 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ArchiveNotReadyError", "archive_session", "open_engine", "settings_of"]
 
-UPGRADE_HINT = "baotinh db upgrade"
-
-
-class ArchiveNotReadyError(ArchiveError):
-    """The archive has no schema, or an older one, and the command may not migrate it."""
-
 
 def settings_of(ctx: click.Context) -> Settings:
     """The :class:`Settings` the root ``baotinh`` group built from its options and environment."""
@@ -43,62 +38,55 @@ def settings_of(ctx: click.Context) -> Settings:
     return obj
 
 
-def open_engine(url: str, *, write: bool, tune_reads: bool = False) -> Engine:
+def open_engine(url: str, *, write: bool, tune_reads: bool = False, damaged_ok: bool = False) -> Engine:
     """An engine on the archive at ``url``, its schema at the head revision.
 
     ``write`` migrates the schema first (creating the SQLite file and folder when needed);
-    otherwise a missing database or an outdated schema raises :class:`ArchiveNotReadyError`
-    and nothing is created. ``tune_reads`` memory-maps SQLite for random reads (search).
+    otherwise the database is opened read-only: a missing one raises
+    :class:`~pipeline.errors.ArchiveMissingError` (exit 66), an outdated schema
+    :class:`ArchiveNotReadyError`, and nothing is created. ``tune_reads`` memory-maps SQLite for
+    random reads (search). ``damaged_ok`` lets a read go on when the schema cannot be read
+    because the file is damaged (``verify`` reports the damage itself).
     """
     from pipeline.archive import db
     from pipeline.archive.sqlite import install_sqlite_functions
 
-    engine = db.make_engine(url, check_writable=write)
+    engine = db.make_engine(url, check_writable=write, read_only=not write)
     if tune_reads:
         install_sqlite_functions(engine, tune_reads=True)
     try:
         if write:
             db.upgrade(engine)
         else:
-            _require_current_schema(engine)
+            _check_schema(engine, damaged_ok=damaged_ok)
     except BaseException:
         engine.dispose()
         raise
     return engine
 
 
-def _require_current_schema(engine: Engine) -> None:
-    from sqlalchemy.exc import OperationalError
-
+def _check_schema(engine: Engine, *, damaged_ok: bool) -> None:
     from pipeline.archive import db
 
-    shown = engine.url.render_as_string(hide_password=True)
-    if engine.url.get_backend_name() == "sqlite":
-        database = engine.url.database
-        if database and database != ":memory:" and not Path(database).is_file():
-            raise ArchiveNotReadyError(f"no archive database at {database}; create it with: {UPGRADE_HINT}")
     try:
-        current = db.current_revision(engine)
-    except OperationalError as exc:
-        raise ArchiveError(f"cannot open the archive database: {exc.orig}") from None
-    head = db.head_revision()
-    if current is None:
-        raise ArchiveNotReadyError(f"the archive {shown} has no schema; create it with: {UPGRADE_HINT}")
-    if current != head:
-        raise ArchiveNotReadyError(f"the archive {shown} has schema revision {current}, this baotinh "
-                                   f"needs {head}; upgrade it with: {UPGRADE_HINT}")
+        db.check_schema(engine)
+    except ArchiveDamagedError:
+        if not damaged_ok:
+            raise
 
 
 @contextmanager
-def archive_session(ctx: click.Context, *, write: bool, tune_reads: bool = False) -> Iterator[Session]:
-    """A session on the archive for one command (see the module's docstring).
+def archive_session(ctx: click.Context, *, write: bool, tune_reads: bool = False,
+                    damaged_ok: bool = False) -> Iterator[Session]:
+    """A session on the archive for one command (see the module's docstring and :func:`open_engine`).
 
     A write session is one transaction, committed when the block ends without an error; a
     read session commits nothing.
     """
     from pipeline.archive import db
 
-    engine = open_engine(settings_of(ctx).database_url, write=write, tune_reads=tune_reads)
+    engine = open_engine(settings_of(ctx).database_url, write=write, tune_reads=tune_reads,
+                         damaged_ok=damaged_ok)
     try:
         if write:
             with db.make_sessionmaker(engine).begin() as session:

@@ -1,6 +1,7 @@
 """Read-only access to the archive for the web UI: the engine, optional tables, raw captures.
 
-The web UI never writes: SQLite files are opened with ``mode=ro`` (and ``query_only``);
+The web UI never writes: SQLite files are opened with ``mode=ro`` (``immutable=1`` in a
+read-only folder) and ``query_only``, and a missing one is never created;
 PostgreSQL sessions run read-only transactions. Columns and tables added by later issues
 (versions, WARC captures) are detected at start-up with SQLAlchemy's inspector, so the UI
 shows them when the archive has them and works without them.
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, column, event, inspect, select, table
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
@@ -84,23 +84,12 @@ class ReadOnlyArchive:
 
 
 def readonly_url(url: str) -> str:
-    """The SQLite URL opened with ``mode=ro``; other URLs unchanged.
+    """The SQLite URL opened with ``mode=ro`` (and ``immutable=1`` on a read-only folder); others unchanged.
 
-    >>> readonly_url("sqlite:///archive/baotinh.sqlite")
-    'sqlite:///file:archive/baotinh.sqlite?mode=ro&uri=true'
+    >>> readonly_url("sqlite:///archive/baotinh.sqlite").startswith("sqlite:///file:archive/baotinh.sqlite?mode=ro")
+    True
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return url
-    if parsed.database.startswith("file:"):
-        return url
-    return f"sqlite:///file:{parsed.database}?mode=ro&uri=true"
-
-
-def _set_query_only(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA query_only=ON")
-    cur.close()
+    return db.readonly_url(url)
 
 
 def _set_pg_read_only(dbapi_conn: Any, _record: Any) -> None:
@@ -113,30 +102,25 @@ def _set_pg_read_only(dbapi_conn: Any, _record: Any) -> None:
 def open_archive(settings: Settings) -> ReadOnlyArchive:
     """Open the archive of ``settings`` read-only; raise :class:`ArchiveError` when it cannot be.
 
-    The schema must be at the current revision: a read-only UI cannot migrate it.
+    A missing archive is :class:`~pipeline.errors.ArchiveMissingError` and nothing is created;
+    the schema must be at the current revision: a read-only UI cannot migrate it.
     """
-    url = settings.database_url
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database.removeprefix("file:").split("?", 1)[0])
-        if not path.exists():
-            raise ArchiveError(f"no archive database at {path}; run `baotinh demo` or `baotinh crawl` first")
-    engine = db.make_engine(readonly_url(url), check_writable=False)
-    backend = engine.dialect.name
-    event.listen(engine, "connect", _set_query_only if backend == "sqlite" else _set_pg_read_only)
+    engine = db.make_engine(settings.database_url, read_only=True)
+    if engine.dialect.name != "sqlite":  # SQLite is query_only from make_engine already
+        event.listen(engine, "connect", _set_pg_read_only)
     # The search core's SQL functions (a no-op when make_engine already installed them).
     install_sqlite_functions(engine, tune_reads=True)
     try:
-        current = db.current_revision(engine)
+        db.check_schema(engine)
+        features = detect_features(engine)
+    except ArchiveError:
+        engine.dispose()
+        raise
     except Exception as exc:
         engine.dispose()
-        raise ArchiveError(f"cannot open the archive database: {exc}") from None
-    if current != db.head_revision():
-        engine.dispose()
-        raise ArchiveError(f"the archive's schema is at revision {current}, not {db.head_revision()}; "
-                           "run `baotinh db upgrade` first")
+        raise ArchiveError(f"cannot open the archive database {db.shown_url(engine.url)}: {exc}") from None
     return ReadOnlyArchive(
-        engine=engine, sessions=db.make_sessionmaker(engine), features=detect_features(engine),
+        engine=engine, sessions=db.make_sessionmaker(engine), features=features,
         archive_dir=settings.archive_dir, captures_dir=settings.captures_dir,
     )
 
