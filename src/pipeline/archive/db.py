@@ -90,7 +90,7 @@ def shown_url(url: str | URL) -> str:
     parsed = make_url(url) if isinstance(url, str) else url
     database = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
-        return database.removeprefix("file:")
+        return database.removeprefix("file:").split("?", 1)[0]
     return parsed.render_as_string(hide_password=True)
 
 

@@ -17,10 +17,11 @@ def shown_database(database_url: str) -> str:
     The engine's own URL is the internal read-only form (``file:…?mode=ro&uri=true``), which
     names nothing the operator typed.
     """
+    from pipeline.archive.db import shown_url
+
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return str(Path(url.database.removeprefix("file:").split("?", 1)[0]).resolve())
-    return url.render_as_string(hide_password=True)
+    is_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    return str(Path(shown_url(url)).resolve()) if is_file else shown_url(url)
 
 
 @click.command(epilog="""\b
