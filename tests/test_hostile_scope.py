@@ -38,9 +38,11 @@ def crawler_env(archive: Path) -> dict[str, str]:
     return env
 
 
-def crawl_command(archive: Path, origin: str, *settings: str) -> list[str]:
-    """``python -m crawler`` for the demo paper served at ``origin``, with Scrapy ``settings``."""
-    command = [sys.executable, "-m", "crawler", "--site", "demo", "--origin", origin, "--workers", "0",
+def crawl_command(archive: Path, origin: str, *settings: str, generic: bool = False) -> list[str]:
+    """``python -m crawler`` for the demo paper served at ``origin``, with Scrapy ``settings``:
+    as the registered demo paper, or (``generic``) as a site the registry does not know."""
+    target = ["--url", origin + "/"] if generic else ["--site", "demo", "--origin", origin]
+    command = [sys.executable, "-m", "crawler", *target, "--workers", "0",
                "--log-file", str(archive / "crawl.log"), "-s", "CLOSESPIDER_TIMEOUT=40"]
     # a server on this machine needs no politeness delay
     command += ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -50,10 +52,11 @@ def crawl_command(archive: Path, origin: str, *settings: str) -> list[str]:
     return command
 
 
-def crawl(archive: Path, origin: str, *settings: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def crawl(archive: Path, origin: str, *settings: str, generic: bool = False,
+          timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Crawl the demo paper from ``origin`` to its end."""
-    return subprocess.run(crawl_command(archive, origin, *settings), cwd=ROOT, env=crawler_env(archive),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(crawl_command(archive, origin, *settings, generic=generic), cwd=ROOT,
+                          env=crawler_env(archive), capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def query(archive: Path, sql: str) -> list[tuple[object, ...]]:
@@ -185,13 +188,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 # -- 4. session ids ----------------------------------------------------------------------------
-def test_session_ids_make_one_article(demo_articles: Path, archive: Path) -> None:
+@pytest.mark.parametrize("generic", [False, True], ids=["registered", "generic"])
+def test_session_ids_make_one_article(generic: bool, demo_articles: Path, archive: Path) -> None:
     paths = demo_paths(demo_articles)
     with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(session_ids=True)) as paper:
-        proc = crawl(archive, paper.base_url)
+        proc = crawl(archive, paper.base_url, generic=generic)
         requested = [r.path for r in paper.access_log.records()]
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert archived(archive) == {DEMO + p for p in paths}
+    assert archived(archive) == {(paper.base_url if generic else DEMO) + p for p in paths}
     article_requests = [p for p in requested if p.endswith(".html") or ".html?" in p or ".html;" in p]
     assert not [p for p in article_requests if "sid" in p.lower() or "?_=" in p]
     assert len(article_requests) == len(set(article_requests))
