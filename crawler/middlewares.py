@@ -1,8 +1,12 @@
-"""Downloader middlewares for politeness and incremental fetching.
+"""Downloader middlewares for scope, politeness and incremental fetching.
 
+- :class:`ScopeMiddleware`: every request, redirect hops included, stays on the spider's
+  :class:`SiteScope` (the paper's registered hosts, or the ``--url``/``--origin`` host and port);
+  anything else is refused before it is fetched, so it is never archived nor captured.
 - :class:`RetryAfterMiddleware`: a 429 or 503 pauses the whole download slot (host) for the time
   the server asks (``Retry-After``, seconds or an HTTP date) or an exponential back-off, before
-  Scrapy's RetryMiddleware sends the retry; so no request reaches that host in the meantime.
+  Scrapy's RetryMiddleware sends the retry; so no request reaches that host in the meantime. A
+  wait longer than ``BAOTINH_RETRY_AFTER_MAX`` is cut to it, logged, counted and put in the ledger.
 - :class:`ConditionalGetMiddleware`: adds ``If-None-Match`` / ``If-Modified-Since`` from the
   validators the spider put in ``request.meta["baotinh_validators"]`` and lets a 304 through to
   the callback.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,10 +26,90 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import call_later
 
+from pipeline.crawling import ledger
+from pipeline.text.urls import encode_host, host_port, strip_host_prefix
+
 log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = frozenset({80, 443})
+
+
+@dataclass(frozen=True, slots=True)
+class SiteScope:
+    """Where one crawl may fetch: registered hosts on the default ports, origins exactly.
+
+    ``hosts`` are a paper's domains, legacy aliases and media hosts as the registry names them
+    (``www.`` and mobile prefixes aside), reached on port 80 or 443 only; ``origins`` are
+    (host, port) pairs fetched on that port alone: the ``--url`` host, a ``--origin`` mirror.
+
+    >>> scope = SiteScope(frozenset({"baohaiduong.vn"}), frozenset({("127.0.0.1", 8123)}))
+    >>> [scope.allows(u) for u in ("https://www.baohaiduong.vn/a", "http://baohaiduong.vn:8080/a",
+    ...                            "http://127.0.0.1:8123/a", "http://127.0.0.1:8124/a", "http://[::1")]
+    [True, False, True, False, False]
+    """
+
+    hosts: frozenset[str] = frozenset()
+    origins: frozenset[tuple[str, int]] = frozenset()
+
+    @classmethod
+    def of(cls, hosts: tuple[str, ...] = (), origins: tuple[str, ...] = ()) -> SiteScope:
+        """The scope of registered ``hosts`` and of the origins of the URLs ``origins``."""
+        pairs = {hp for hp in (host_port(u) for u in origins) if hp is not None}
+        return cls(frozenset(strip_host_prefix(encode_host(h)) for h in hosts), frozenset(pairs))
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` may be fetched (its host, and its port, are in scope)."""
+        hp = host_port(url)
+        if hp is None:
+            return False
+        if hp in self.origins:
+            return True
+        return hp[1] in DEFAULT_PORTS and strip_host_prefix(hp[0]) in self.hosts
+
+
+class OffsiteRequest(IgnoreRequest):
+    """A request refused because its URL is out of the crawl's scope (never fetched)."""
+
+
+class OffsiteRedirect(OffsiteRequest):
+    """A redirect hop that leaves the crawl's scope: ``first_url`` is the URL that redirected."""
+
+    def __init__(self, url: str, first_url: str) -> None:
+        super().__init__(f"redirect out of scope: {first_url} -> {url}")
+        self.url = url
+        self.first_url = first_url
+
+
+class ScopeMiddleware:
+    """Refuse every request outside the spider's ``scope`` (a :class:`SiteScope`).
+
+    Placed before Scrapy's RobotsTxtMiddleware, so not even the robots.txt of an off-site host is
+    fetched; redirect hops come back through ``process_request`` like any new request.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        scope: SiteScope | None = getattr(self.crawler.spider, "scope", None)
+        if scope is None or scope.allows(request.url):
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("baotinh/offsite")
+        hops = request.meta.get("redirect_urls")
+        if hops:
+            log.warning("not following %s out of the site (redirected from %s)", request.url, hops[0])
+            raise OffsiteRedirect(request.url, hops[0])
+        log.debug("not fetching %s: out of the site", request.url)
+        raise OffsiteRequest(f"out of scope: {request.url}")
 
 BACKOFF_CODES = frozenset({429, 503})
 
@@ -73,12 +158,25 @@ class RetryAfterMiddleware:
         return mw
 
     def wait_for(self, response: Response, request: Request) -> float:
-        """How long to leave the host alone after this response."""
+        """How long to leave the host alone after this response (at most ``max_wait``)."""
         raw = response.headers.get(b"Retry-After")
         asked = parse_retry_after(raw.decode("latin-1") if raw else None)
         if asked is None:
             asked = self.base * (2 ** int(request.meta.get("retry_times", 0)))
-        return min(asked, self.max_wait)
+        if asked > self.max_wait:
+            self._capped(request, asked)
+            return self.max_wait
+        return asked
+
+    def _capped(self, request: Request, asked: float) -> None:
+        """Log, count and put in the ledger a wait cut to ``max_wait``."""
+        log.warning("%s asked for a %.0f s pause: waiting %.0f s (BAOTINH_RETRY_AFTER_MAX)",
+                    request.url, asked, self.max_wait)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("baotinh/retry_after_capped")
+        tally: ledger.Tally | None = getattr(self.crawler.spider, "tally", None)
+        if tally is not None:
+            tally.add(ledger.BUDGET, ledger.RETRY_AFTER_CAPPED, url=request.url)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider | None = None) -> None:
         if response.status not in BACKOFF_CODES:

@@ -2,7 +2,9 @@
 
 Neither blocks the reactor: extraction runs in worker processes (:class:`ExtractionPool`),
 archive writes in one writer process (:class:`~pipeline.crawling.writer.ArchiveWriter`), a batch per
-transaction.
+transaction. A batch is written when it is full, and on a timer once it has waited
+``BAOTINH_STORE_INTERVAL`` seconds, so fetched articles reach the archive even when no further
+page comes (a crawl stuck in a slow trap still archives what it has).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from twisted.internet import task
 
 from crawler.resources import resources_of
 from crawler.skip import SkippedPage, skip_reason_of
@@ -96,6 +99,8 @@ class StorePipeline:
         self.counts = store.UpsertCounts()
         self.run_id: int | None = None
         self.writer: ArchiveWriter | None = None
+        self.pending: list[Future[WriteResult]] = []  # batches the timer handed to the writer
+        self.timer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -124,6 +129,8 @@ class StorePipeline:
         spider.run_id = self.run_id  # type: ignore[union-attr]
         self.batch = WriteBatch(run_id=self.run_id)
         self.writer = self.resources.acquire_writer(self.settings.database_url, process=self.process)
+        self.timer = task.LoopingCall(self._flush_due)
+        self.timer.start(max(self.interval / 2, 0.1), now=False)
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, WithdrawnPage):
@@ -159,6 +166,28 @@ class StorePipeline:
         if note is not None and reason.settles_page:
             self.batch.outcomes.append(dataclasses.replace(note, outcome=reason.value))
 
+    def _flush_due(self) -> None:
+        """On the timer: write a batch (or ledger counts) that has waited ``interval`` seconds."""
+        self._settle()
+        if time.monotonic() - self.started < self.interval:
+            return
+        tally = getattr(self.crawler.spider, "tally", None)
+        if self.batch or (tally is not None and tally.counts):
+            self.pending.append(self._submit())
+
+    def _settle(self, *, wait: bool = False) -> None:
+        """Account the timer's batches the writer has finished (all of them with ``wait``)."""
+        still: list[Future[WriteResult]] = []
+        for future in self.pending:
+            if not wait and not future.done():
+                still.append(future)
+                continue
+            try:
+                self._account(future.result())
+            except Exception as exc:  # logged like a failed item; the crawl goes on
+                log.error("cannot write a batch to the archive: %s", exc)
+        self.pending = still
+
     def _submit(self) -> Future[WriteResult]:
         """Hand the current batch (with the ledger counts so far) to the writer; start a new one."""
         assert self.writer is not None
@@ -177,9 +206,12 @@ class StorePipeline:
         stats.inc_value("baotinh/store_cpu_us", int(result.cpu_seconds * 1e6))
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         if self.writer is None:
             return
         try:
+            self._settle(wait=True)
             self._account(self._submit().result())
         finally:
             self.resources.release_writer(self.settings.database_url)

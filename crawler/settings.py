@@ -42,6 +42,9 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Politeness and incremental fetching (issue 6): pause a host on 429/503 for its Retry-After,
 # send conditional GETs for known pages.
 DOWNLOADER_MIDDLEWARES = {
+    # Scope (issue 14): every request and redirect hop stays on the paper's hosts (and port),
+    # checked before Scrapy's robots.txt middleware (100) could fetch an off-site robots.txt.
+    "crawler.middlewares.ScopeMiddleware": 50,
     "crawler.middlewares.RetryAfterMiddleware": 545,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     # Scrapy's meta refresh, checking the bytes before decoding the page (same place, 580).
@@ -55,14 +58,22 @@ BAOTINH_CAPTURES = True
 BAOTINH_CAPTURES_MAX_BYTES = 1024 ** 3
 # Back-off when a 429/503 gives no Retry-After: base × 2^retries seconds; never wait longer than max.
 BAOTINH_BACKOFF_BASE = 1.0
+# A longer Retry-After is cut to BAOTINH_RETRY_AFTER_MAX, logged, and counted in the ledger.
 BAOTINH_RETRY_AFTER_MAX = 300.0
+# Discovery budgets per run (issue 14), each hit a ledger row (metric "budget"): sitemaps read
+# and how deep sitemap indexes nest; listing pages read and how many links deep from a start URL.
+BAOTINH_MAX_SITEMAPS = 2000
+BAOTINH_SITEMAP_MAX_DEPTH = 4
+BAOTINH_MAX_LISTING_PAGES = 400
+BAOTINH_LISTING_MAX_DEPTH = 100
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,
 }
 
-# How many records the store writes per transaction, and how often at the latest.
+# How many records the store writes per transaction, and how often at the latest (a timer
+# flushes a waiting batch even when no further page arrives).
 BAOTINH_STORE_BATCH = 50
 BAOTINH_STORE_INTERVAL = 2.0
 # Extraction worker processes (None: one per core but one; 0: one thread in the crawler process).

@@ -26,7 +26,7 @@ from pipeline.text.normalise import (
     sha256_text,
     unify_tone_placement,
 )
-from pipeline.text.urls import canonicalise_url
+from pipeline.text.urls import canonicalise_url, host_port, strip_session_ids
 
 from . import paths
 
@@ -341,6 +341,51 @@ def test_canonicalise_url_aliases(given: str, expected: str) -> None:
     aliases = ["www.baohaiduong.vn", "haiduong.gov.vn"]
     got = canonicalise_url(given, primary_host="baohaiphong.vn", alias_hosts=aliases, scheme="https")
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://baohaiduong.vn/a-1.html?sid=8f3a9c", "https://baohaiduong.vn/a-1.html"),
+        ("https://baohaiduong.vn/a-1.html;jsessionid=0A1B2C?page=2", "https://baohaiduong.vn/a-1.html?page=2"),
+        ("https://baohaiduong.vn/a-1.html?PHPSESSID=abc&id=7&_=1716", "https://baohaiduong.vn/a-1.html?id=7"),
+        ("https://baohaiduong.vn/a-1.html?sessionid=x&ASPSESSIONIDQAQDSRTB=y", "https://baohaiduong.vn/a-1.html"),
+        ("https://baohaiduong.vn/sitemap.xml?v=123", "https://baohaiduong.vn/sitemap.xml?v=123"),
+        ("http://127.0.0.1:8124/a-1.html", "http://127.0.0.1:8124/a-1.html"),
+        ("https://baohaiduong.vn:443/a-1.html", "https://baohaiduong.vn/a-1.html"),
+    ],
+)
+def test_canonicalise_url_drops_session_ids_keeps_ports(given: str, expected: str) -> None:
+    assert canonicalise_url(given) == expected
+
+
+def test_session_ids_make_one_url() -> None:
+    links = {f"https://baohaiduong.vn/a-1.html?sid={n:x}" for n in range(400)}
+    assert len({canonicalise_url(u) for u in links}) == 1
+    assert {strip_session_ids(u) for u in links} == {"https://baohaiduong.vn/a-1.html"}
+    assert strip_session_ids("https://a.vn/x-1.html;JSESSIONID=9?_=3&b=2") == "https://a.vn/x-1.html?b=2"
+    assert strip_session_ids("http://[::1") == "http://[::1"
+
+
+@pytest.mark.parametrize(
+    ("given", "aliases", "expected"),
+    [
+        # a host named with its port is that port alone: a page on another port keeps its own
+        ("http://127.0.0.1:8123/a-1.html", ["127.0.0.1:8123"], "http://demo.baotinh.test/a-1.html"),
+        ("http://127.0.0.1:8124/a-1.html", ["127.0.0.1:8123"], "http://127.0.0.1:8124/a-1.html"),
+        # a host named without one stands for the site on the port it was fetched from (mirrors)
+        ("http://127.0.0.1:8124/a-1.html", ["127.0.0.1"], "http://demo.baotinh.test/a-1.html"),
+    ],
+)
+def test_canonicalise_url_alias_ports(given: str, aliases: list[str], expected: str) -> None:
+    got = canonicalise_url(given, primary_host="demo.baotinh.test", alias_hosts=aliases, scheme="http")
+    assert got == expected
+
+
+def test_host_port() -> None:
+    assert host_port("HTTPS://Báo.vn/a") == ("xn--bo-mia.vn", 443)
+    assert host_port("http://127.0.0.1:8123/") == ("127.0.0.1", 8123)
+    assert [host_port(u) for u in ("http://[::1", "http://a.vn:99999/", "ftp://a.vn/", "http:///x")] == [None] * 4
 
 
 def test_canonicalise_url_alias_keeps_scheme_without_one() -> None:

@@ -4,6 +4,11 @@ A registered site brings its URL patterns from the registry; a site that is not 
 (``-a url=…``) is discovered generically (feeds and sitemaps from the page and robots.txt, links
 classified by URL shape, pages by their markup). Either way the spider only fetches and
 discovers: every article response goes to :mod:`pipeline` as a :class:`FetchedPage`.
+
+It stays on the paper (its :class:`~crawler.middlewares.SiteScope`, enforced for every request and
+redirect hop by the scope middleware) and it ends: session ids and cache-busters are dropped
+before de-duplication, and sitemap recursion and listing pages have budgets per run, each hit
+counted in the ledger.
 """
 
 from __future__ import annotations
@@ -28,27 +33,36 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.middlewares import OffsiteRedirect, OffsiteRequest, SiteScope
 from pipeline import discover
 from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
 from pipeline.config import load_settings
 from pipeline.crawling import frontier, ledger
 from pipeline.crawling.workers import FetchedPage
-from pipeline.registry.load import Site, host_of, load_registry
+from pipeline.errors import InputError
+from pipeline.registry.load import Site, load_registry
 from pipeline.text.dates import VN_TZ
-from pipeline.text.urls import canonicalise_url
+from pipeline.text.urls import canonicalise_url, host_port, strip_session_ids
 
-# Listing pages read per run at most (sections × pagination); articles are bounded by max_pages.
+# Budgets per run (settings of the same names override them); articles are bounded by max_pages.
+# Listing pages read at most (sections × pagination), and how many links deep from a start URL.
 MAX_LISTING_PAGES = 400
+LISTING_MAX_DEPTH = 100
+# Sitemaps read at most, and how deep sitemap indexes may nest.
+MAX_SITEMAPS = 2000
+SITEMAP_MAX_DEPTH = 4
 ARTICLE_PRIORITY = 10
 FEED_PRIORITY = 20
+# What an errback hands back to Scrapy: pages settled, or more requests.
+ErrbackResult = list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None
 
 
 def localise_site(site: Site, origin: str) -> Site:
     """The site served from ``origin`` (a mirror or a local fixture server).
 
-    URLs move to the origin, and the origin's host becomes an alias, so that records are still
-    archived under the site's own domain.
+    URLs move to the origin, and the origin's host and port become an alias, so that records are
+    still archived under the site's own domain (and a page from another port is not).
     """
     o = urlsplit(origin)
 
@@ -62,18 +76,24 @@ def localise_site(site: Site, origin: str) -> Site:
         start_urls=tuple(move(u) for u in site.start_urls),
         feeds=tuple(move(u) for u in site.feeds),
         sitemaps=tuple(move(u) for u in site.sitemaps),
-        aliases=site.aliases + ((host,) if host and not site.owns_host(host) else ()),
+        aliases=site.aliases + ((o.netloc.lower(),) if host and not site.owns_host(host) else ()),
     )
 
 
 def generic_site(url: str) -> Site:
-    """An ad-hoc site for a domain the registry does not know."""
+    """An ad-hoc site for a domain the registry does not know (its domain keeps a port that is not
+    the default one, so that its canonical URLs do too); :class:`InputError` for a URL that is not
+    http(s) with a host, or cannot be parsed (``http://[::1``)."""
+    if host_port(url) is None:
+        raise InputError(f"not an http(s) URL: {url!r}")
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     bare = host[4:] if host.startswith("www.") else host
+    port = parts.port
+    domain = bare if port is None or port == {"http": 80, "https": 443}.get(parts.scheme) else f"{bare}:{port}"
     origin = f"{parts.scheme}://{parts.netloc}"
     return Site(
-        id=bare, name=bare, domains=(bare,), scheme=parts.scheme or "https",
+        id=bare, name=bare, domains=(domain,), scheme=parts.scheme or "https",
         start_urls=(url,),
         feeds=tuple(origin + p for p in discover.COMMON_FEED_PATHS),
         sitemaps=tuple(origin + p for p in discover.COMMON_SITEMAP_PATHS),
@@ -115,13 +135,14 @@ class NewsSpider(scrapy.Spider):
         self.site_id = self.site.id
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
         self.since = _parse_since(since)
-        self.allowed_hosts = set(self.site.all_hosts)
+        # Where it may fetch: a mirror's origin alone; else the registered hosts, or the --url's.
+        self.home = resolved
         self.origin = urlsplit(origin) if origin else None
-        if origin:
-            self.allowed_hosts.add(urlsplit(origin).hostname or "")
+        self.scope = scope_of(resolved, origin=origin, url=url if self.generic else None)
         self.seen: set[str] = set()
         self.article_requests = 0
         self.listing_requests = 0
+        self.sitemap_requests = 0
         self.failures: list[tuple[str, str]] = []
         # Incremental crawling (issue 6): what the archive knows of the site, the run's ledger,
         # and the frontier row of each fetched page until its record is stored.
@@ -148,14 +169,14 @@ class NewsSpider(scrapy.Spider):
 
     def _discovery_requests(self) -> Iterator[scrapy.Request]:
         for url in self.site.sitemaps:
-            yield self._sitemap_request(url, optional=True)
+            yield from self._sitemap_requests(url, depth=0, optional=True)
         for url in self.site.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
                                  priority=FEED_PRIORITY, meta={"optional": self.generic})
         for url in self.site.start_urls:
             self.seen.add(self._key(url))
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                                 dont_filter=True)
+                                 dont_filter=True, meta={LISTING_DEPTH_KEY: 0})
         yield from self._due_requests()
 
     def _due_requests(self) -> Iterator[scrapy.Request]:
@@ -170,28 +191,43 @@ class NewsSpider(scrapy.Spider):
             if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
                 yield from self._follow_article(state.url, via="frontier")
 
-    def _sitemap_request(self, url: str, *, optional: bool = False) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                              priority=FEED_PRIORITY, meta={"optional": optional})
+    def _sitemap_requests(self, url: str, *, depth: int, optional: bool = False) -> Iterator[scrapy.Request]:
+        """The request of a sitemap not read yet, within the run's sitemap budgets."""
+        url = strip_session_ids(self._route(url))
+        if not self._allowed(url) or not self._first_time(url):
+            return
+        if depth > self._budget("BAOTINH_SITEMAP_MAX_DEPTH", SITEMAP_MAX_DEPTH):
+            self.tally.add(ledger.BUDGET, ledger.SITEMAP_DEPTH, url=url)
+            return
+        if self.sitemap_requests >= self._budget("BAOTINH_MAX_SITEMAPS", MAX_SITEMAPS):
+            self.tally.add(ledger.BUDGET, ledger.SITEMAPS, url=url)
+            return
+        self.sitemap_requests += 1
+        yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                             priority=FEED_PRIORITY, meta={"optional": optional, SITEMAP_DEPTH_KEY: depth})
+
+    def _budget(self, name: str, default: int) -> int:
+        """A per-run budget: the crawler's setting ``name``, else ``default``."""
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.getint(name, default) if crawler is not None else default
 
     # -- discovery --------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         yield from self._discovery_requests()
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in discover.parse_robots_sitemaps(text):
-            if self._allowed(url) and url not in self.site.sitemaps:
-                yield self._sitemap_request(self._route(url))
+            yield from self._sitemap_requests(url, depth=0)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = discover.parse_sitemap(response.body)
+        depth = int(response.meta.get(SITEMAP_DEPTH_KEY, 0)) + 1
         for loc, lastmod in sitemap.entries:
             if self.since and lastmod and lastmod < self.since:
                 if not sitemap.is_index:
                     self.tally.add("skipped", "before_since", url=loc)
                 continue
             if sitemap.is_index:
-                if self._allowed(loc):
-                    yield self._sitemap_request(self._route(loc))
+                yield from self._sitemap_requests(loc, depth=depth)
             else:
                 yield from self._follow_article(loc, via="sitemap", changed_at=lastmod)
 
@@ -212,17 +248,31 @@ class NewsSpider(scrapy.Spider):
                 if self._allowed(feed) and self._first_time(feed):
                     yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error,
                                          priority=FEED_PRIORITY, meta={"optional": True})
+        depth = int(response.meta.get(LISTING_DEPTH_KEY, 0)) + 1
         for href in response.xpath("//a/@href").getall():
             url = self._absolute(response.url, href)
             if url is None or not self._allowed(url):
                 continue
             url = self._route(url)
-            kind = self._classify(url)
+            kind = self._classify(strip_session_ids(url))
             if kind == "article":
                 yield from self._follow_article(url)
-            elif kind == "listing" and self.listing_requests < MAX_LISTING_PAGES and self._first_time(url):
-                self.listing_requests += 1
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+            elif kind == "listing":
+                yield from self._listing_requests(strip_session_ids(url), depth=depth)
+
+    def _listing_requests(self, url: str, *, depth: int) -> Iterator[scrapy.Request]:
+        """The request of a listing page not read yet, within the run's listing budgets."""
+        if not self._first_time(url):
+            return
+        if depth > self._budget("BAOTINH_LISTING_MAX_DEPTH", LISTING_MAX_DEPTH):
+            self.tally.add(ledger.BUDGET, ledger.LISTING_DEPTH, url=url)
+            return
+        if self.listing_requests >= self._budget("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES):
+            self.tally.add(ledger.BUDGET, ledger.LISTING_PAGES, url=url)
+            return
+        self.listing_requests += 1
+        yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                             meta={LISTING_DEPTH_KEY: depth})
 
     def _classify(self, url: str) -> str:
         if self.generic:
@@ -237,12 +287,15 @@ class NewsSpider(scrapy.Spider):
 
     def _follow_article(self, url: str, *, via: str = "listing", changed_at: datetime | None = None,
                         lastmod: bool = True) -> Iterator[scrapy.Request]:
-        if not self._allowed(url):
+        clean = strip_session_ids(url)
+        if not self._allowed(clean):
             return
-        url = self._route(url)
+        had_session, url = clean != url, self._route(clean)
         if self._classify(url) != "article":
             return
         if not self._first_time(url):
+            if had_session:  # the same article again, but for its session id: one request
+                self.tally.add(ledger.COLLAPSED, ledger.SESSION_ID, url=url)
             return
         self.tally.add("discovered", via, url=url)
         decision = frontier.decide_fetch(self.known.get(frontier.url_key(url)), now=self.started_at,
@@ -324,9 +377,11 @@ class NewsSpider(scrapy.Spider):
         return WithdrawnPage(url=url, canonical_url=canonical, status=status, at=datetime.now(UTC))
 
     # -- helpers ----------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None:
+    def on_error(self, failure: Failure) -> ErrbackResult:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(OffsiteRequest):
+            return self._offsite(failure, request)
         if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
             # RobotsTxtMiddleware refused it: a decision to record, not a failure
             self.tally.add("skipped", "robots", url=url)
@@ -341,17 +396,8 @@ class NewsSpider(scrapy.Spider):
             if response.status in (404, 410) and request is not None and request.callback == self.parse_article:
                 # Gone: a known article is marked withdrawn (never deleted); unknown ones are ignored.
                 return [self._withdrawn(request.url, response.status)]
-        if url.endswith("/robots.txt") and failure.check(*UNREACHABLE):
-            # The first request of a run: when the server cannot be reached at all (after the
-            # retries), stop now with one clear failure instead of failing every URL in turn.
-            self.crawler.stats.inc_value("baotinh/failed")
-            self.failures.insert(0, (self.site.start_urls[0], reason))
-            self.logger.error("cannot reach %s: %s", self.site.start_urls[0], reason)
-            raise CloseSpider(UNREACHABLE_REASON)
         if url.endswith("/robots.txt"):
-            # No robots.txt (404 …) but a server that answers: discovery goes on.
-            self.logger.debug("no robots.txt at %s: %s", url, reason)
-            return list(self._discovery_requests())
+            return self._robots_failed(failure, url, response, reason)
         if optional:
             self.logger.debug("optional %s unavailable: %s", url, reason)
             return None
@@ -362,12 +408,48 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning("failed %s: %s", url, reason)
         return None
 
+    def _offsite(self, failure: Failure, request: scrapy.Request | None) -> ErrbackResult:
+        """A request the scope middleware refused: an off-site redirect is the page's outcome."""
+        if not isinstance(failure.value, OffsiteRedirect):
+            return None  # a link out of the site that slipped through discovery: not ours
+        first = failure.value.first_url
+        self.tally.add("skipped", ledger.OFFSITE_REDIRECT, url=first)
+        if request is not None and request.callback == self.parse_article:
+            return [self._outcome(first, None, ledger.OFFSITE_REDIRECT)]
+        return None
+
+    def _robots_failed(self, failure: Failure, url: str, response: Response | None,
+                       reason: str) -> ErrbackResult:
+        """robots.txt did not come: no file (4xx) lets discovery go on; else the run stops.
+
+        RFC 9309 (2.3.1.3, 2.3.1.4): an unavailable robots.txt (404, 403 …) allows everything;
+        an unreachable one (server errors, 429, a timeout) disallows everything, so the site is
+        not crawled, and the ledger and the summary say ``robots_unreachable``.
+        """
+        status = response.status if response is not None else None
+        if status is not None and status < 500 and status != 429:
+            self.logger.debug("no robots.txt at %s: %s", url, reason)
+            return list(self._discovery_requests())
+        self.crawler.stats.inc_value("baotinh/failed")
+        if status is None and failure.check(*UNREACHABLE) and not failure.check(*TIMEOUTS):
+            # The server cannot be reached at all (after the retries): one clear failure.
+            self.failures.insert(0, (self.site.start_urls[0], reason))
+            self.logger.error("cannot reach %s: %s", self.site.start_urls[0], reason)
+        else:
+            self.tally.add("failed", ledger.ROBOTS_UNREACHABLE, url=url)
+            self.failures.insert(0, (url, f"{ledger.ROBOTS_UNREACHABLE} ({reason}): nothing crawled"))
+            self.logger.error("robots.txt unreachable at %s (%s): not crawling the site (RFC 9309)", url, reason)
+        raise CloseSpider(UNREACHABLE_REASON)
+
     def _absolute(self, base: str, href: str) -> str | None:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
             return None
-        url = urljoin(base, href)
-        parts = urlsplit(url)
+        try:
+            url = urljoin(base, href)
+            parts = urlsplit(url)
+        except ValueError:  # a malformed link ("http://[::1"): not followed
+            return None
         if parts.scheme not in ("http", "https"):
             return None
         return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
@@ -376,14 +458,18 @@ class NewsSpider(scrapy.Spider):
         """A URL of the site's own domain, fetched from the mirror origin when one is set."""
         if self.origin is None:
             return url
-        parts = urlsplit(url)
-        if parts.netloc == self.origin.netloc or not self.site.owns_host(parts.hostname or ""):
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            return url
+        if parts.netloc == self.origin.netloc or not self.home.owns_host(host):
             return url
         return urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query, ""))
 
     def _allowed(self, url: str) -> bool:
-        host = host_of(url)
-        return host in self.allowed_hosts or self.site.owns_host(host)
+        """Whether ``url`` (once routed to the mirror, if any) is in the crawl's scope."""
+        return self.scope.allows(self._route(url))
 
     def _key(self, url: str) -> str:
         parts = urlsplit(url)
@@ -405,6 +491,27 @@ UNREACHABLE: tuple[type[BaseException], ...] = tuple(
     if isinstance(cls, type)
 ) + (DNSLookupError, ConnectionRefusedError, ConnectError, TCPTimedOutError, TimeoutError)
 UNREACHABLE_REASON = "unreachable"
+TIMEOUTS: tuple[type[BaseException], ...] = tuple(
+    cls for cls in UNREACHABLE if "timeout" in cls.__name__.lower() or "timedout" in cls.__name__.lower()
+)
+# Request meta: how deep a sitemap (in sitemap indexes) or a listing page (in links) was found.
+SITEMAP_DEPTH_KEY = "baotinh_sitemap_depth"
+LISTING_DEPTH_KEY = "baotinh_listing_depth"
+
+
+def scope_of(site: Site, *, origin: str | None = None, url: str | None = None) -> SiteScope:
+    """Where a crawl of ``site`` may fetch (see :class:`~crawler.middlewares.SiteScope`).
+
+    A mirror (``origin``) is crawled on its host and port alone; a ``--url`` site on that URL's
+    host and port (and on both default ports when it names none); a registered site on its
+    domains, aliases and media hosts.
+    """
+    if origin:
+        return SiteScope.of(origins=(origin,))
+    if url:
+        default = urlsplit(url).port in (None, 80, 443)
+        return SiteScope.of(hosts=site.domains if default else (), origins=(url,))
+    return SiteScope.of(hosts=site.all_hosts)
 
 
 def failure_reason(failure: Failure, response: Response | None) -> str:

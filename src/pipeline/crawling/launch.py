@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pipeline.archive import db
 from pipeline.config import Settings
 from pipeline.crawling.protocol import REQUEST_FLAG, CrawlRequest, SiteResult, read_summary
 from pipeline.errors import ConfigError, ExitCode, InputError
 from pipeline.registry.load import Registry, load_registry
+from pipeline.text.urls import host_port
 
 __all__ = ["CrawlResult", "crawler_command", "run_crawl", "validate_request"]
 
@@ -74,8 +74,7 @@ def validate_request(request: CrawlRequest, registry: Registry) -> None:
         if registry.find(sid) is None:
             raise ConfigError(f"unknown site id {sid!r}; `baotinh sites` lists the known ones")
     for url in request.urls + ((request.origin,) if request.origin else ()):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if host_port(url) is None:  # not http(s), no host, or malformed ("http://[::1", port 99999)
             raise InputError(f"not an http(s) URL: {url!r}")
     if request.max_pages is not None and request.max_pages < 1:
         raise InputError("--max-pages must be at least 1")

@@ -6,8 +6,14 @@ Metrics and their reasons:
 - ``fetched`` (article pages requested and answered)
 - ``new``, ``updated``, ``unchanged`` (``unchanged``/``not_modified`` for a 304)
 - ``skipped`` with the reason: ``robots``, ``not_article``, ``too_short``, ``duplicate``,
-  ``not_due``, ``unchanged`` (sitemap/feed date not newer), ``before_since``, ``max_pages``
-- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, …
+  ``not_due``, ``unchanged`` (sitemap/feed date not newer), ``before_since``, ``max_pages``,
+  ``offsite_redirect`` (the page redirected off the paper's hosts: never followed)
+- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, …, and
+  ``robots_unreachable`` (robots.txt timed out or failed: the site is not crawled, RFC 9309)
+- ``collapsed`` by ``session_id``: links that differed from one already found only in session
+  ids or cache-busters (``?sid=``, ``;jsessionid=``, ``_=``), so not discovered again
+- ``budget`` with what ran out: ``sitemap_depth``, ``sitemaps``, ``listing_depth``,
+  ``listing_pages`` (URLs not followed), ``retry_after_capped`` (a ``Retry-After`` cut short)
 
 The crawler counts in a :class:`Tally`; each archive batch adds the counts gathered since the
 previous batch in the same transaction, so a killed run keeps a ledger consistent with what it
@@ -31,6 +37,16 @@ from sqlalchemy.orm import Session
 from pipeline.archive.models import CrawlRun, LedgerCount
 
 __all__ = [
+    "BUDGET",
+    "COLLAPSED",
+    "LISTING_DEPTH",
+    "LISTING_PAGES",
+    "OFFSITE_REDIRECT",
+    "RETRY_AFTER_CAPPED",
+    "ROBOTS_UNREACHABLE",
+    "SESSION_ID",
+    "SITEMAPS",
+    "SITEMAP_DEPTH",
     "LedgerKey",
     "LedgerRow",
     "RunSummary",
@@ -43,6 +59,19 @@ __all__ = [
     "read_progress",
     "section_of",
 ]
+
+
+# Metrics and reasons of the crawl's scope and budgets (the others are plain strings above).
+BUDGET = "budget"
+COLLAPSED = "collapsed"
+SESSION_ID = "session_id"
+OFFSITE_REDIRECT = "offsite_redirect"
+ROBOTS_UNREACHABLE = "robots_unreachable"
+SITEMAP_DEPTH = "sitemap_depth"
+SITEMAPS = "sitemaps"
+LISTING_DEPTH = "listing_depth"
+LISTING_PAGES = "listing_pages"
+RETRY_AFTER_CAPPED = "retry_after_capped"
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -7,17 +7,26 @@ serves it like any other site. On request it can:
 - slow every article down (``delay``) so that a test can kill a crawl half way;
 - answer ``429 Too Many Requests`` with ``Retry-After`` to some article requests;
 - answer ``503`` without ``Retry-After`` to others (intermittent overload);
-- serve a stricter robots.txt (extra ``Disallow`` paths).
+- serve a stricter robots.txt (extra ``Disallow`` paths);
+- make robots.txt hang (``robots_delay``) or fail (``robots_status``);
+- redirect some paths elsewhere (``redirects``: another host, another port);
+- give every article link a fresh session id (``session_ids``: ``?sid=``, ``;jsessionid=``, …);
+- list a fresh, cache-busted copy of the sitemap index in itself (``sitemap_loop``);
+- serve an endless pagination trap linked from the home page (``endless_pages``, each page
+  ``trap_delay`` seconds slow).
 
-Each error is given at most once per path, so a polite crawler always completes.
+Each 429/503 is given at most once per path, so a polite crawler always completes; the traps
+never end by themselves: only the crawler's budgets end them.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from pipeline.demo.site import DemoSite, Page, make_page
 
@@ -25,6 +34,12 @@ __all__ = ["ARTICLE_SUFFIX", "MisbehavingSite", "Misbehaviour", "is_article_path
 
 ARTICLE_SUFFIX = ".html"
 TEXT_TYPE = "text/plain; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+# An article link in a rendered page: href="/<section>/<slug>-<id>.html"
+ARTICLE_LINK_RE = re.compile(rb'href="(/[a-z0-9-]+/[a-z0-9-]+\.html)"')
+# The session-id styles given in turn: query parameters, a Java path parameter, a cache-buster.
+SESSION_STYLES = ("?sid={n:08x}", ";jsessionid=A{n:06X}", "?PHPSESSID=p{n:x}", "?_={n}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +51,13 @@ class Misbehaviour:
     retry_after: str = "2"  # the Retry-After value of those 429s (seconds or an HTTP date)
     fail_every: int = 0  # every Nth article request gets a 503 without Retry-After (0: never)
     disallow: tuple[str, ...] = ()  # extra robots.txt Disallow paths
+    robots_delay: float = 0.0  # seconds before robots.txt answers (a hang, for a client's timeout)
+    robots_status: int = 0  # robots.txt answers this status (e.g. 503) instead of the file (0: no)
+    redirects: tuple[tuple[str, str], ...] = ()  # (path, Location): answered with a 302
+    session_ids: bool = False  # every article link in a page gets a fresh session id
+    sitemap_loop: bool = False  # /sitemap.xml also lists /sitemap.xml?v=<fresh number>
+    endless_pages: str = ""  # a path ("/bay") whose ?page=N links to ?page=N+1, forever
+    trap_delay: float = 0.0  # seconds before each endless page answers
 
 
 @dataclass(slots=True)
@@ -45,6 +67,13 @@ class _Counts:
     lock: threading.Lock = field(default_factory=threading.Lock)
     article_requests: int = 0
     misbehaved: set[str] = field(default_factory=set)
+    fresh: int = 0  # the last session id or cache-buster given
+
+    def next_number(self) -> int:
+        """A number never given before (session ids, cache-busters)."""
+        with self.lock:
+            self.fresh += 1
+            return self.fresh
 
 
 def is_article_path(path: str) -> bool:
@@ -64,16 +93,34 @@ class MisbehavingSite:
                request_headers: Mapping[str, str] | None = None) -> Page:
         """The page for ``target``, or the error or stricter robots.txt the misbehaviour asks for."""
         m = self.misbehaviour
-        if target == "/robots.txt" and m.disallow:
+        path = urlsplit(target).path
+        if path == "/robots.txt" and (m.disallow or m.robots_delay or m.robots_status):
             return self._robots(host)
+        moved = dict(m.redirects).get(target)
+        if moved is not None:
+            return Page(302, TEXT_TYPE, b"moved\n", (("Location", moved),))
+        if m.endless_pages and path == m.endless_pages:
+            return self._endless_page(target)
+        if m.sitemap_loop and path == "/sitemap.xml":
+            return self._sitemap_loop(host)
         wrong = self._error_for(target)
         if wrong is not None:
             return wrong
         if m.delay and target.endswith(ARTICLE_SUFFIX):
             time.sleep(m.delay)
-        return self.site.render(target, host=host, request_headers=request_headers)
+        page = self.site.render(target, host=host, request_headers=request_headers)
+        if path == "/" and m.endless_pages and page.status == 200:
+            page = _with_link(page, f"{m.endless_pages}?page=1")
+        if m.session_ids and page.content_type.startswith("text/html"):
+            page = Page(page.status, page.content_type, self._with_session_ids(page.body), page.headers)
+        return page
 
     def _robots(self, host: str | None) -> Page:
+        m = self.misbehaviour
+        if m.robots_delay:
+            time.sleep(m.robots_delay)
+        if m.robots_status:
+            return Page(m.robots_status, TEXT_TYPE, b"robots.txt is not available\n")
         base = self.site.render("/robots.txt", host=host)
         extra = "".join(f"Disallow: {p}\n" for p in self.misbehaviour.disallow)
         text = base.body.decode("utf-8").replace("User-agent: *\n", "User-agent: *\n" + extra, 1)
@@ -96,3 +143,42 @@ class MisbehavingSite:
                 self._counts.misbehaved.add(path)
                 return Page(503, TEXT_TYPE, b"overloaded\n")
         return None
+
+    def _with_session_ids(self, body: bytes) -> bytes:
+        """Every article link with a session id never given before, in the styles in turn."""
+
+        def fresh(match: re.Match[bytes]) -> bytes:
+            n = self._counts.next_number()
+            style = SESSION_STYLES[n % len(SESSION_STYLES)].format(n=n)
+            return b'href="' + match.group(1) + style.encode("ascii") + b'"'
+
+        return ARTICLE_LINK_RE.sub(fresh, body)
+
+    def _sitemap_loop(self, host: str | None) -> Page:
+        """The sitemap index, listing also a fresh cache-busted copy of itself."""
+        base = f"http://{host or 'demo.baotinh.test'}"
+        n = self._counts.next_number()
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemap.xml?v={n}</loc></sitemap>"
+            f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>"
+        )
+        return Page(200, XML_TYPE, body.encode("utf-8"))
+
+    def _endless_page(self, target: str) -> Page:
+        """Page N of a listing that always has a next page."""
+        if self.misbehaviour.trap_delay:
+            time.sleep(self.misbehaviour.trap_delay)
+        values = parse_qs(urlsplit(target).query).get("page", ["1"])
+        number = int(values[0]) if values[0].isdigit() else 1
+        path = self.misbehaviour.endless_pages
+        body = (f"<html><head><title>Trang {number}</title></head><body><h1>Trang {number}</h1>"
+                f'<a class="next" href="{path}?page={number + 1}">Trang sau</a></body></html>')
+        return Page(200, HTML_TYPE, body.encode("utf-8"))
+
+
+def _with_link(page: Page, href: str) -> Page:
+    """``page`` with one more link, at the end of its body."""
+    body = page.body.replace(b"</body>", f'<a href="{href}">Xem them</a></body>'.encode(), 1)
+    return Page(page.status, page.content_type, body, page.headers)
