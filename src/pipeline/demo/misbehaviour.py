@@ -7,7 +7,8 @@ serves it like any other site. On request it can:
 - slow every article down (``delay``) so that a test can kill a crawl half way;
 - answer ``429 Too Many Requests`` with ``Retry-After`` to some article requests;
 - answer ``503`` without ``Retry-After`` to others (intermittent overload);
-- serve a stricter robots.txt (extra ``Disallow`` paths).
+- serve a stricter robots.txt (extra ``Disallow`` paths);
+- give some articles a JSON-LD script nested 1,000 levels deep (``nested_jsonld``).
 
 Each error is given at most once per path, so a polite crawler always completes.
 """
@@ -24,6 +25,8 @@ from pipeline.demo.site import DemoSite, Page, make_page
 __all__ = ["ARTICLE_SUFFIX", "MisbehavingSite", "Misbehaviour", "is_article_path"]
 
 ARTICLE_SUFFIX = ".html"
+# How deep the hostile JSON-LD of ``nested_jsonld`` nests its arrays.
+NESTED_JSONLD_DEPTH = 1000
 TEXT_TYPE = "text/plain; charset=utf-8"
 
 
@@ -36,6 +39,7 @@ class Misbehaviour:
     retry_after: str = "2"  # the Retry-After value of those 429s (seconds or an HTTP date)
     fail_every: int = 0  # every Nth article request gets a 503 without Retry-After (0: never)
     disallow: tuple[str, ...] = ()  # extra robots.txt Disallow paths
+    nested_jsonld: tuple[str, ...] = ()  # article paths whose page carries a JSON-LD bomb
 
 
 @dataclass(slots=True)
@@ -50,6 +54,14 @@ class _Counts:
 def is_article_path(path: str) -> bool:
     """An article of the demo paper: ``/<section>/<slug>-<id>.html``."""
     return path.endswith(ARTICLE_SUFFIX) and path.count("/") >= 2
+
+
+def _with_nested_jsonld(page: Page) -> Page:
+    """``page`` with a JSON-LD script of arrays nested :data:`NESTED_JSONLD_DEPTH` deep, first
+    in its head (before the page's own JSON-LD, so that a reader meets it first)."""
+    bomb = b'<script type="application/ld+json">' + b"[" * NESTED_JSONLD_DEPTH + b"]" * NESTED_JSONLD_DEPTH
+    body = page.body.replace(b"<head>", b"<head>" + bomb + b"</script>", 1)
+    return Page(page.status, page.content_type, body, page.headers)
 
 
 class MisbehavingSite:
@@ -71,7 +83,10 @@ class MisbehavingSite:
             return wrong
         if m.delay and target.endswith(ARTICLE_SUFFIX):
             time.sleep(m.delay)
-        return self.site.render(target, host=host, request_headers=request_headers)
+        page = self.site.render(target, host=host, request_headers=request_headers)
+        if target in m.nested_jsonld:
+            return _with_nested_jsonld(page)
+        return page
 
     def _robots(self, host: str | None) -> Page:
         base = self.site.render("/robots.txt", host=host)
