@@ -9,12 +9,20 @@ is the JSON summary the library reads (see ``pipeline.crawling.protocol``); logs
     python -m crawler --site demo --origin http://127.0.0.1:8123
     python -m crawler --url https://baomoi.example/ --since 2025-01-01
     python -m crawler --request-json request.json -s LOGSTATS_INTERVAL=0
+
+Started by ``baotinh crawl``, it is given ``--parent-pid`` and stops itself when that process
+is no longer its parent, even when the parent was SIGKILLed (see :func:`watch_parent`).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
 import sys
+import threading
+import time
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -33,6 +41,11 @@ from pipeline.errors import BaotinhError, ExitCode, InputError
 
 # The flags that make a request by hand; --request-json excludes them.
 _REQUEST_FLAGS = ("site", "url", "origin", "max_pages", "since", "refresh", "workers")
+# Seconds between two looks at the parent, and the grace a crawl gets to close its run.
+PARENT_POLL_SECONDS = 0.5
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+log = logging.getLogger("crawler")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="extraction processes (0: a thread)")
     p.add_argument("--log-file", help="write Scrapy's log here instead of stderr")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--parent-pid", type=int, metavar="PID",
+                   help="stop when this process is no longer the parent (baotinh crawl sets it)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting")
     return p
@@ -81,8 +96,43 @@ def request_problem(request: CrawlRequest) -> str | None:
     return None
 
 
+def watch_parent(parent_pid: int, *, every: float = PARENT_POLL_SECONDS,
+                 grace: float = SHUTDOWN_GRACE_SECONDS) -> threading.Thread:
+    """Stop this process once ``parent_pid`` is no longer its parent, however the parent went.
+
+    A thread polls ``os.getppid()`` rather than asking Linux for ``PR_SET_PDEATHSIG``: that
+    signal fires when the parent *thread* that started us exits, not the process, it is Linux
+    only, and it cannot escalate. The stop is SIGTERM to ourselves, which Scrapy takes as a
+    graceful shutdown (the run is closed ``interrupted``, the last batch written); a second one
+    after ``grace`` forces it, and after another ``grace`` the process exits whatever it is doing.
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every)
+        log.warning("the process that started this crawl (pid %d) is gone; stopping", parent_pid)
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(grace)
+        os._exit(ExitCode.FAILED)
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def print_summary(summary: CrawlSummary) -> None:
+    """The summary as the last stdout line; nobody may be reading any more (the parent died)."""
+    try:
+        print(summary.to_json(), flush=True)
+    except BrokenPipeError:
+        # no "Exception ignored" at exit either: stdout goes nowhere from now on
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.parent_pid is not None:
+        watch_parent(args.parent_pid)
     try:
         request = request_from_args(args)
     except BaotinhError as exc:
@@ -98,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         site_ids = [*request.sites, *(generic_site(u).id for u in request.urls)]
         held.enter_context(locks.hold_crawl(load_settings(), site_ids))
     except BaotinhError as exc:
-        print(CrawlSummary(error=str(exc), exit_code=exc.exit_code).to_json(), flush=True)
+        print_summary(CrawlSummary(error=str(exc), exit_code=exc.exit_code))
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     resources = CrawlResources()
@@ -116,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         resources.close()
         held.close()
     summary = CrawlSummary(sites=tuple(site_result(c) for c in crawlers), usage=process_usage())
-    print(summary.to_json(), flush=True)
+    print_summary(summary)
     return crawl_exit_code(s.status for s in summary.sites)
 
 

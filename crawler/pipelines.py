@@ -65,6 +65,8 @@ class ExtractPipeline:
         stats.inc_value("baotinh/extract_cpu_us", int(result.cpu_seconds * 1e6))  # µs: ms rounded per page added up
         if result.record is None:
             stats.inc_value("baotinh/extract_failed")
+            if result.error_type is not None:
+                self._extract_error(item, result.error_type, result.error or "")
             raise SkippedPage(SkipReason.NOT_ARTICLE, f"no article at {item.url}: {result.error}")
         spider = self.crawler.spider
         since = getattr(spider, "since", None)
@@ -73,6 +75,22 @@ class ExtractPipeline:
             stats.inc_value("baotinh/skipped/before_since")
             raise SkippedPage(SkipReason.BEFORE_SINCE, f"published {published:%Y-%m-%d}, before --since")
         return result.store_item(item.capture)
+
+    def _extract_error(self, item: FetchedPage, error_type: str, error: str) -> None:
+        """Extraction raised on this page: a failure of the run, in the ledger with its type.
+
+        Raises the drop (``extract_error``: the frontier does not settle the page, so that a
+        later run tries it again); never a silent one.
+        """
+        spider = self.crawler.spider
+        tally = getattr(spider, "tally", None)
+        if tally is not None:
+            tally.add("failed", f"{SkipReason.EXTRACT_ERROR.value}:{error_type}", url=item.url)
+        failures = getattr(spider, "failures", None)
+        if failures is not None and len(failures) < 100:
+            failures.append((item.url, f"{SkipReason.EXTRACT_ERROR.value}: {error}"))
+        log.warning("%s", error)
+        raise SkippedPage(SkipReason.EXTRACT_ERROR, error)
 
 
 class StorePipeline:
@@ -161,7 +179,7 @@ class StorePipeline:
         note = getattr(spider, "fetch_notes", {}).pop(item.url, None)
         reason = skip_reason_of(exception)
         tally = getattr(spider, "tally", None)
-        if tally is not None:
+        if tally is not None and not reason.is_failure:  # a failure was counted where it happened
             tally.add("skipped", reason.value, url=item.url)
         if note is not None and reason.settles_page:
             self.batch.outcomes.append(dataclasses.replace(note, outcome=reason.value))

@@ -8,9 +8,13 @@ module validates the request, prepares the archive, starts the child and reads i
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +26,12 @@ from pipeline.errors import ConfigError, ExitCode, InputError
 from pipeline.registry.load import Registry, load_registry
 from pipeline.text.urls import host_port
 
-__all__ = ["CrawlResult", "crawler_command", "run_crawl", "validate_request"]
+__all__ = ["STOP_GRACE_SECONDS", "CrawlResult", "crawler_command", "run_crawl", "validate_request"]
+
+# Seconds the child gets to close its run after a forwarded stop signal, before its group is killed.
+STOP_GRACE_SECONDS = 30.0
+# The caller's signals that stop the crawl; SIGINT goes on as SIGINT, the others as SIGTERM.
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,9 +89,13 @@ def validate_request(request: CrawlRequest, registry: Registry) -> None:
         raise InputError("--max-pages must be at least 1")
 
 
-def crawler_command(log_file: Path) -> list[str]:
-    """The child's command line; the request itself goes to its stdin (see ``protocol``)."""
-    return [sys.executable, "-m", "crawler", "--log-file", str(log_file), REQUEST_FLAG, "-"]
+def crawler_command(log_file: Path, *, parent_pid: int | None = None) -> list[str]:
+    """The child's command line; the request itself goes to its stdin (see ``protocol``).
+
+    With ``parent_pid``, the child stops itself once that process is no longer its parent.
+    """
+    watch = ["--parent-pid", str(parent_pid)] if parent_pid is not None else []
+    return [sys.executable, "-m", "crawler", "--log-file", str(log_file), *watch, REQUEST_FLAG, "-"]
 
 
 def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
@@ -104,11 +117,18 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
     log_file = settings.logs_dir / f"crawl-{stamp}-{os.getpid()}.log"
     env = {**os.environ, **settings.as_env()}
     started = datetime.now()
-    proc = subprocess.Popen(crawler_command(log_file), env=env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE,
-                            stderr=None if request.verbose else subprocess.DEVNULL, text=True)
-    _send_request(proc, request)
-    stdout = _wait_reporting(proc, settings, progress)
+    # process_group=0: the child leads a group of its own (see the module's docstring)
+    proc = subprocess.Popen(crawler_command(log_file, parent_pid=os.getpid()), env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=None if request.verbose else subprocess.DEVNULL, text=True,
+                            process_group=0)
+    stopper = _ChildStopper(proc)
+    try:
+        with _forwarding_signals(stopper):
+            _send_request(proc, request)
+            stdout = _wait_reporting(proc, settings, progress, stopper)
+    finally:
+        stopper.reap()
     seconds = (datetime.now() - started).total_seconds()
     summary = read_summary(stdout)
     sites = summary.sites if summary is not None else ()
@@ -134,12 +154,60 @@ def _send_request(proc: subprocess.Popen[str], request: CrawlRequest) -> None:
         pass
 
 
+@dataclass(slots=True)
+class _ChildStopper:
+    """Stops the crawler child: forwards the caller's stop signals, kills its group when overdue."""
+
+    proc: subprocess.Popen[str]
+    asked_at: float | None = None  # time.monotonic() of the first forwarded signal
+
+    def forward(self, signum: int, frame: object = None) -> None:
+        """A signal handler: pass the stop on (Scrapy stops gracefully, then by force on a second)."""
+        if self.asked_at is None:
+            self.asked_at = time.monotonic()
+        with suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+    def overdue(self, grace: float = STOP_GRACE_SECONDS) -> bool:
+        """Whether the child was asked to stop more than ``grace`` seconds ago."""
+        return self.asked_at is not None and time.monotonic() - self.asked_at > grace
+
+    def kill_group(self) -> None:
+        """SIGKILL the child and everything it started (its extraction workers, its writer)."""
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def reap(self) -> None:
+        """Never leave the child behind: stop it if it still runs (the caller failed), and wait."""
+        if self.proc.poll() is None:
+            self.forward(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.kill_group()
+                self.proc.wait()
+
+
+@contextmanager
+def _forwarding_signals(stopper: _ChildStopper) -> Iterator[None]:
+    """Forward :data:`FORWARDED_SIGNALS` to the child for the block (main thread only: Python
+    handles signals there; elsewhere the child's own watch on its parent still holds)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, stopper.forward) for s in FORWARDED_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def _wait_reporting(proc: subprocess.Popen[str], settings: Settings,
-                    progress: Callable[[str], None] | None, every: float = 1.0) -> str:
-    """Wait for the crawler child, calling ``progress`` with a status line every ``every`` s."""
-    if progress is None:
-        out, _ = proc.communicate()
-        return out or ""
+                    progress: Callable[[str], None] | None, stopper: _ChildStopper,
+                    every: float = 1.0) -> str:
+    """Wait for the crawler child, calling ``progress`` with a status line every ``every`` s,
+    and killing its group when it outlives a forwarded stop by :data:`STOP_GRACE_SECONDS`."""
     from pipeline.crawling.ledger import read_progress
 
     while True:
@@ -148,6 +216,10 @@ def _wait_reporting(proc: subprocess.Popen[str], settings: Settings,
             return out or ""
         except subprocess.TimeoutExpired:
             # retrying communicate() loses no output (subprocess docs)
+            if stopper.overdue():
+                stopper.kill_group()
+            if progress is None:
+                continue
             try:
                 progress(read_progress(settings.database_url))
             except Exception:  # a progress line is never worth failing a crawl

@@ -31,15 +31,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.archive.models import RunLock
+from pipeline.archive.models import CrawlRun, RunLock
 from pipeline.config import Settings
-from pipeline.crawling.ledger import close_interrupted_runs
+from pipeline.crawling.ledger import close_interrupted_runs, read_ledger, totals_by_metric
 from pipeline.errors import BaotinhError, ExitCode
 
 __all__ = [
     "LockedError",
     "LockHolder",
     "acquire_db_lock",
+    "close_own_runs",
     "hold_archive_lock",
     "hold_crawl",
     "hold_crawl_locks",
@@ -228,12 +229,38 @@ def current_holders(session: Session) -> list[RunLock]:
     return list(session.scalars(select(RunLock).order_by(RunLock.name)))
 
 
+def close_own_runs(session: Session, site_ids: Sequence[str], *, now: datetime | None = None) -> list[int]:
+    """Close as ``interrupted`` the runs of ``site_ids`` that this process left ``running``.
+
+    A crawl stopped by force (a second signal, or its parent gone and the graceful stop
+    overdue) never reaches its own closing; its counts are what its ledger says was written.
+    """
+    me = _me()
+    runs = session.scalars(select(CrawlRun).where(
+        CrawlRun.status == "running", CrawlRun.site_id.in_(list(site_ids)),
+        CrawlRun.pid == me.pid, CrawlRun.hostname == me.hostname)).all()
+    for run in runs:
+        totals = totals_by_metric(read_ledger(session, run.id))
+        run.status = "interrupted"
+        run.finished_at = now or datetime.now(UTC)
+        run.pages_fetched = sum(totals.get("fetched", {}).values())
+        run.articles_new = sum(totals.get("new", {}).values())
+        run.articles_updated = sum(totals.get("updated", {}).values())
+        run.articles_unchanged = sum(totals.get("unchanged", {}).values())
+        run.errors = sum(totals.get("failed", {}).values())
+        run.message = "stopped by force before the run could close"
+    session.flush()
+    return [r.id for r in runs]
+
+
 @contextmanager
 def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHolder]:
     """Everything a crawl process holds while it runs: the archive and site locks.
 
     Once the locks are held, runs of these sites still marked ``running`` belong to dead
-    processes; they are closed as ``interrupted`` before the new run starts.
+    processes; they are closed as ``interrupted`` before the new run starts. When the block
+    ends, the runs this process itself left running (a forced stop) are closed the same way,
+    before the locks go.
     """
     engine = db.make_engine(settings.database_url)
     try:
@@ -242,6 +269,10 @@ def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHold
         with hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids) as holder:
             with sessions.begin() as session:
                 close_interrupted_runs(session, site_ids)
-            yield holder
+            try:
+                yield holder
+            finally:
+                with sessions.begin() as session:
+                    close_own_runs(session, site_ids)
     finally:
         engine.dispose()

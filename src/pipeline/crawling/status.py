@@ -34,14 +34,23 @@ class SkipReason(StrEnum):
     UNCHANGED = "unchanged"  # the sitemap or feed date is not newer than the archived copy
     BEFORE_SINCE = "before_since"
     MAX_PAGES = "max_pages"
+    # extraction raised unexpectedly: a failure, in the ledger as ``failed``/``extract_error:<type>``
+    EXTRACT_ERROR = "extract_error"
 
     @property
     def settles_page(self) -> bool:
         """Whether a fetched page skipped for this reason is done for the frontier.
 
         A page outside ``--since`` is not: a later run with another ``--since`` must fetch it.
+        Nor is a page extraction failed on: a later run (a fixed extractor) must try it again.
         """
-        return self is not SkipReason.BEFORE_SINCE
+        return self not in (SkipReason.BEFORE_SINCE, SkipReason.EXTRACT_ERROR)
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether the page failed rather than was skipped: the ledger counts it under ``failed``
+        (with the exception's type), the run is ``partial``."""
+        return self is SkipReason.EXTRACT_ERROR
 
 
 # Scrapy's finish reasons of a run that ran to its end (or to its page budget).

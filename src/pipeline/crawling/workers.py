@@ -58,6 +58,9 @@ class ExtractionResult:
     url: str
     record: ArticleRecord | None = None
     error: str | None = None
+    # The exception's type when extraction failed unexpectedly (a bug, a hostile page), not
+    # because the page has no article: the ledger's ``extract_error`` rows carry it.
+    error_type: str | None = None
     cpu_seconds: float = 0.0
     # The text's SimHash and search fold, computed here (the fold once for both) so that the
     # archive writer does not have to.
@@ -74,7 +77,8 @@ class ExtractionResult:
 
 def extract_page(page: FetchedPage) -> ExtractionResult:
     """Extract one fetched page; never raises (errors come back in the result)."""
-    from pipeline.extract import extract_article  # imported in the worker, after fork/spawn
+    # imported in the worker, after fork/spawn
+    from pipeline.extract.core import ExtractorCrashed, extract_article
 
     start = time.thread_time()
     try:
@@ -82,16 +86,20 @@ def extract_page(page: FetchedPage) -> ExtractionResult:
             page.body, page.url, site=page.site, fetched_at=page.fetched_at,
             http_charset=page.http_charset,
         )
+        from pipeline.text.fold import fold
+        from pipeline.text.simhash import simhash_text
+
+        folded = fold(record.text)
+        simhash = simhash_text(record.text, folded=folded)
+    except ExtractorCrashed as exc:
+        return ExtractionResult(url=page.url, error=str(exc), error_type=exc.exception_type,
+                                cpu_seconds=time.thread_time() - start)
     except BaotinhError as exc:
         return ExtractionResult(url=page.url, error=str(exc), cpu_seconds=time.thread_time() - start)
-    except Exception as exc:  # a bug must not kill a crawl; it is counted and logged
-        return ExtractionResult(url=page.url, error=f"extractor crashed: {type(exc).__name__}: {exc}",
+    except Exception as exc:  # a bug must not kill a crawl; it is counted in the ledger and logged
+        crash = ExtractorCrashed.wrapping(page.url, exc)
+        return ExtractionResult(url=page.url, error=str(crash), error_type=crash.exception_type,
                                 cpu_seconds=time.thread_time() - start)
-    from pipeline.text.fold import fold
-    from pipeline.text.simhash import simhash_text
-
-    folded = fold(record.text)
-    simhash = simhash_text(record.text, folded=folded)
     return ExtractionResult(url=page.url, record=record, simhash=simhash, folded_text=folded,
                             cpu_seconds=time.thread_time() - start)
 

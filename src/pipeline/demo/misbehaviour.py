@@ -14,6 +14,7 @@ serves it like any other site. On request it can:
 - list a fresh, cache-busted copy of the sitemap index in itself (``sitemap_loop``);
 - serve an endless pagination trap linked from the home page (``endless_pages``, each page
   ``trap_delay`` seconds slow).
+- give some articles a JSON-LD script nested 1,000 levels deep (``nested_jsonld``).
 
 Each 429/503 is given at most once per path, so a polite crawler always completes; the traps
 never end by themselves: only the crawler's budgets end them.
@@ -33,6 +34,8 @@ from pipeline.demo.site import DemoSite, Page, make_page
 __all__ = ["ARTICLE_SUFFIX", "MisbehavingSite", "Misbehaviour", "is_article_path"]
 
 ARTICLE_SUFFIX = ".html"
+# How deep the hostile JSON-LD of ``nested_jsonld`` nests its arrays.
+NESTED_JSONLD_DEPTH = 1000
 TEXT_TYPE = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
@@ -58,6 +61,7 @@ class Misbehaviour:
     sitemap_loop: bool = False  # /sitemap.xml also lists /sitemap.xml?v=<fresh number>
     endless_pages: str = ""  # a path ("/bay") whose ?page=N links to ?page=N+1, forever
     trap_delay: float = 0.0  # seconds before each endless page answers
+    nested_jsonld: tuple[str, ...] = ()  # article paths whose page carries a JSON-LD bomb
 
 
 @dataclass(slots=True)
@@ -79,6 +83,14 @@ class _Counts:
 def is_article_path(path: str) -> bool:
     """An article of the demo paper: ``/<section>/<slug>-<id>.html``."""
     return path.endswith(ARTICLE_SUFFIX) and path.count("/") >= 2
+
+
+def _with_nested_jsonld(page: Page) -> Page:
+    """``page`` with a JSON-LD script of arrays nested :data:`NESTED_JSONLD_DEPTH` deep, first
+    in its head (before the page's own JSON-LD, so that a reader meets it first)."""
+    bomb = b'<script type="application/ld+json">' + b"[" * NESTED_JSONLD_DEPTH + b"]" * NESTED_JSONLD_DEPTH
+    body = page.body.replace(b"<head>", b"<head>" + bomb + b"</script>", 1)
+    return Page(page.status, page.content_type, body, page.headers)
 
 
 class MisbehavingSite:
@@ -113,6 +125,8 @@ class MisbehavingSite:
             page = _with_link(page, f"{m.endless_pages}?page=1")
         if m.session_ids and page.content_type.startswith("text/html"):
             page = Page(page.status, page.content_type, self._with_session_ids(page.body), page.headers)
+        if target in m.nested_jsonld:
+            return _with_nested_jsonld(page)
         return page
 
     def _robots(self, host: str | None) -> Page:

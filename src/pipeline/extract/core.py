@@ -31,7 +31,7 @@ from datetime import datetime
 
 from lxml.html import HtmlElement
 
-from pipeline.errors import ExtractionError
+from pipeline.errors import BaotinhError, ExtractionError
 from pipeline.extract.body import Body, extract_body, has_mojibake, place_lead
 from pipeline.extract.byline import Byline, article_agency, article_author, byline_hint, parse_byline, take_byline
 from pipeline.extract.metadata import (
@@ -52,13 +52,35 @@ from pipeline.registry.load import ExtractionHints, Site
 from pipeline.text.dates import VN_TZ
 from pipeline.text.normalise import count_words, sha256_text
 
-__all__ = ["EXTRACTOR_VERSION", "extract_article"]
+__all__ = ["EXTRACTOR_VERSION", "ExtractorCrashed", "extract_article"]
 
 # Bump whenever the records this module produces change for the same page.
 # 1.1: the page's tone placement kept ("hoá" stays); generic headline, bylines, captions, seconds
 EXTRACTOR_VERSION = "1.1.0"
 # Fewer words than this and the record is flagged ``short_text``.
 SHORT_TEXT_WORDS = 60
+
+
+class ExtractorCrashed(ExtractionError):
+    """An unexpected exception inside extraction (a bug, or a page built to break parsers).
+
+    ``exception_type`` names the original exception (``RecursionError``); the crawl's ledger
+    records it. Picklable with it, so that it may cross a process pool.
+    """
+
+    def __init__(self, message: str, exception_type: str = "") -> None:
+        super().__init__(message)
+        self.exception_type = exception_type
+
+    @classmethod
+    def wrapping(cls, url: str, exc: BaseException) -> ExtractorCrashed:
+        """The error for ``exc``, raised while extracting ``url``, in one line."""
+        kind = type(exc).__name__
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        return cls(f"extraction failed on {url}: {kind}" + (f": {detail}" if detail else ""), kind)
+
+    def __reduce__(self) -> tuple[type[ExtractorCrashed], tuple[str, str]]:
+        return type(self), (str(self), self.exception_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +106,21 @@ def extract_article(
     ``site`` supplies extraction hints, the canonical host and the founding date; ``fetched_at``
     resolves relative dates ("5 phút trước"); ``now`` (default: ``fetched_at`` or the clock) is
     the reference for implausible future dates. Raises :class:`ExtractionError` for a page that
-    is not HTML or has no article text.
+    is not HTML or has no article text, and :class:`ExtractorCrashed` (an ``ExtractionError``
+    naming the exception's type) for any other exception: nothing else ever escapes.
     """
+    try:
+        return _extract_article(page, url, site=site, fetched_at=fetched_at,
+                                http_charset=http_charset, now=now)
+    except BaotinhError:
+        raise
+    except Exception as exc:  # RecursionError, MemoryError, a bug: typed, never a traceback
+        raise ExtractorCrashed.wrapping(url, exc) from exc
+
+
+def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_at: datetime | None,
+                     http_charset: str | None, now: datetime | None) -> ArticleRecord:
+    """:func:`extract_article` without its exception wrapping."""
     tree = parse_tree(decode_page(page, http_charset), url)
     classes = ClassText(tree)
     flags: list[str] = []

@@ -14,7 +14,13 @@ from lxml.html import HtmlElement
 
 from pipeline.text.normalise import clean_inline
 
-__all__ = ["json_names", "json_text", "read_json_ld"]
+__all__ = ["json_names", "json_text", "read_json_ld", "walk_json_ld"]
+
+# How deep a JSON-LD document is read (lists and ``@graph`` levels): real pages use two or
+# three; a hostile one nests a thousand, which must cost nothing and raise nothing.
+MAX_DEPTH = 16
+# How many objects of one document are looked at, at most.
+MAX_NODES = 1000
 
 ARTICLE_TYPES = frozenset(
     {"newsarticle", "article", "blogposting", "reportagenews", "analysisnewsarticle",
@@ -27,7 +33,7 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested deeper than the parser goes
             continue
         for node in walk_json_ld(data):
             kind = node.get("@type")
@@ -39,15 +45,32 @@ def read_json_ld(tree: HtmlElement) -> dict[str, Any]:
     return {}
 
 
-def walk_json_ld(data: Any) -> Iterator[dict[str, Any]]:
-    """Every object of a JSON-LD document, ``@graph`` members included."""
-    if isinstance(data, list):
-        for item in data:
-            yield from walk_json_ld(item)
-    elif isinstance(data, dict):
-        yield data
-        if "@graph" in data:
-            yield from walk_json_ld(data["@graph"])
+def walk_json_ld(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-LD document in document order, ``@graph`` members included.
+
+    Iterative, and bounded: nothing below ``max_depth`` levels, at most ``max_nodes`` objects.
+
+    >>> [n["name"] for n in walk_json_ld([{"name": "a", "@graph": [{"name": "b"}]}, {"name": "c"}])]
+    ['a', 'b', 'c']
+    >>> deep = []
+    >>> for _ in range(5000):
+    ...     deep = [deep]
+    >>> list(walk_json_ld(deep))
+    []
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen = 0
+    while stack and seen < max_nodes:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            continue
+        if isinstance(value, list):
+            stack.extend((item, depth + 1) for item in reversed(value))
+        elif isinstance(value, dict):
+            seen += 1
+            yield value
+            if "@graph" in value:
+                stack.append((value["@graph"], depth + 1))
 
 
 def json_text(value: Any) -> str | None:
