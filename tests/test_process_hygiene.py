@@ -141,7 +141,7 @@ def test_sigterm_of_the_cli_stops_the_crawl_gracefully(slow_site: RunningServer,
     # the CLI waited for its child to close the run, then said so in one line
     assert cli.returncode == ExitCode.PARTIAL, err.decode()
     lines = err.decode().strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: demo: crawl interrupted"), lines
+    assert len(lines) == 1 and lines[0].startswith("error: demo: interrupted: the crawl was stopped"), lines
     runs = _run_statuses(archive)
     assert [s for s, _ in runs] == ["interrupted"]
     assert "died" not in str(runs[0][1])  # closed by the run itself, not by a later one

@@ -68,7 +68,10 @@ class CrawlResult:
     def _reason(site: SiteResult) -> str:
         """Why one site's crawl was not clean: its first failure, and how many more there were."""
         if not site.failures:
-            return f"the crawler finished ({site.finish_reason})" if site.finish_reason else "no failed page recorded"
+            if not site.finish_reason:
+                return "no failed page recorded"
+            verb = "was stopped" if site.status == "interrupted" else "finished"
+            return f"the crawl {verb} ({site.finish_reason})"
         url, reason = site.failures[0]
         verb = "cannot reach" if site.article_pages == 0 else "failed to fetch"
         more = f" (and {site.failed - 1} more failures)" if site.failed > 1 else ""
