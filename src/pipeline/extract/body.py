@@ -29,7 +29,7 @@ from pipeline.extract.selectors import ClassText, css_xpath, find_classed, has_a
 from pipeline.record import Image
 from pipeline.registry.load import ExtractionHints
 from pipeline.text.normalise import normalise_text, repair_mojibake
-from pipeline.text.vi import BOILERPLATE_LINE_STARTS
+from pipeline.text.vi import BOILERPLATE_LINE_STARTS, LINK_LABELS, READING_TIME_LABELS
 
 __all__ = ["Body", "clean_lines", "extract_body", "has_mojibake", "place_lead"]
 
@@ -54,6 +54,20 @@ WORD_RE = re.compile(r"\w+")
 BOILERPLATE_LINE_RE = re.compile(
     rf"^(?:{'|'.join(map(re.escape, BOILERPLATE_LINE_STARTS))})\b", re.IGNORECASE
 )
+# Lines that are never article text at any length: a machine timestamp, an image's address, embed
+# code, a reading-time estimate, a labelled link to another story ("READ MORE: …", "Related: …").
+NOISE_LINE_RE = re.compile(
+    r"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?$"
+    r"|^(?:https?:)?//\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?$"
+    r"|<script\b|&(?:amp;)?lt;\w"
+    rf"|^(?:{'|'.join(map(re.escape, READING_TIME_LABELS))})\s*:?\s*\d+\s*\w*\.?$"
+    r"|^\d+\s*min(?:ute)?s?\s+read$"
+    rf"|^(?:{'|'.join(map(re.escape, LINK_LABELS))})\s*:\s*\S",
+    re.IGNORECASE,
+)
+# A line of this many words seen before in the body is a repeat (a second copy of the article;
+# shorter lines repeat in articles: an interview's questions, a product list's features).
+REPEAT_MIN_WORDS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +270,10 @@ def clean_lines(
     """Normalised non-empty lines without title, date line, captions, credits and boilerplate."""
     caption_set = {c.casefold() for c in (*captions, *date_lines)}
     out: list[str] = []
+    seen: set[str] = set()
     for raw in lines:
         line = normalise_text(raw).replace("\n", " ")
-        if not line:
+        if not line or NOISE_LINE_RE.search(line) or is_repeat(line, seen):
             continue
         folded = line.casefold()
         if title and folded == title.casefold():
@@ -269,6 +284,18 @@ def clean_lines(
             continue
         out.append(line)
     return out
+
+
+def is_repeat(line: str, seen: set[str]) -> bool:
+    """True when a long ``line`` was met before (``seen`` collects them): pages that carry the
+    article twice (a hidden copy for an app or a print view) would count its words twice."""
+    if len(line.split()) < REPEAT_MIN_WORDS:
+        return False
+    folded = line.casefold()
+    if folded in seen:
+        return True
+    seen.add(folded)
+    return False
 
 
 def place_lead(lines: list[str], lead: str | None) -> list[str]:
