@@ -55,11 +55,13 @@ BOILERPLATE_LINE_RE = re.compile(
     rf"^(?:{'|'.join(map(re.escape, BOILERPLATE_LINE_STARTS))})\b", re.IGNORECASE
 )
 # Lines that are never article text at any length: a machine timestamp, an image's address, embed
-# code, a reading-time estimate, a labelled link to another story ("READ MORE: …", "Related: …").
+# code or script, a reading-time estimate, a link to another story labelled before ("READ MORE: …",
+# "Related: …") or after ("… [VIDEO]", "… [INSIGHT]").
 NOISE_LINE_RE = re.compile(
     r"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?$"
     r"|^(?:https?:)?//\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?$"
-    r"|<script\b|&(?:amp;)?lt;\w"
+    r"|<script\b|&(?:amp;)?lt;\w|^(?:var|let|const)\s+\w+\s*=|^/\*|\bfunction\s*\(|\bdocument\.\w+\("
+    r"|^.{0,160}\s\[[A-Z][A-Za-z]{2,}\]\|?$"
     rf"|^(?:{'|'.join(map(re.escape, READING_TIME_LABELS))})\s*:?\s*\d+\s*\w*\.?$"
     r"|^\d+\s*min(?:ute)?s?\s+read$"
     rf"|^(?:{'|'.join(map(re.escape, LINK_LABELS))})\s*:\s*\S",
@@ -299,8 +301,9 @@ def is_repeat(line: str, seen: set[str]) -> bool:
 
 
 def place_lead(lines: list[str], lead: str | None) -> list[str]:
-    """The lead as the first line (moved there when the body already holds it)."""
-    if not lead:
+    """The lead as the first line (moved there when the body already holds it); a lead that is
+    no text (a player's embed code, a script) is left out."""
+    if not lead or NOISE_LINE_RE.search(lead):
         return lines
     folded = lead.casefold()
     rest = [line for i, line in enumerate(lines) if not (i < 4 and line.casefold() == folded)]

@@ -45,11 +45,13 @@ CAPTION_XPATH = (
 )
 LEAD_WORDS = ("sapo", "lead", "summary", "chapeau", "description")
 # Not a lead though the class says "lead" or "description": an author's box ("author-description"),
-# an advert ("adLeaderboard"), a video player's dialog, a teaser of another story or video, an image.
-NOT_LEAD_WORDS = ("author", "bio", "eaderboard", "dialog", "teaser", "lead-asset")
+# an advert ("adLeaderboard"), a video player or its dialog, a teaser or promo of another story
+# (or one inside a link), a lead image or video ("lead-asset", "leadMediaRegion").
+NOT_LEAD_WORDS = ("author", "bio", "eaderboard", "dialog", "teaser", "promo", "lead-asset", "Media", "video")
+NOT_LEAD_AROUND = ("bio", "dialog", "teaser", "promo")
 LEAD_XPATH = (
     f"//*[self::div or self::h2 or self::p or self::h3][{any_class(LEAD_WORDS)}]"
-    f"[not({any_class(NOT_LEAD_WORDS)})][not(ancestor::*[{any_class(NOT_LEAD_WORDS)}])]"
+    f"[not({any_class(NOT_LEAD_WORDS)})][not(ancestor::a or ancestor::*[{any_class(NOT_LEAD_AROUND)}])]"
 )
 DATE_WORDS = ("date", "time", "ngay", "publish", "posted", "meta")
 DATE_XPATH = (
