@@ -67,6 +67,18 @@ NOISE_LINE_RE = re.compile(
     rf"|^(?:{'|'.join(map(re.escape, LINK_LABELS))})\s*:\s*\S",
     re.IGNORECASE,
 )
+# A line of nothing but these words and numbers, with a year or a time of day, is a date line
+# ("Updated: 18 Nov 2019, 19:11", "segunda-feira, 22 de janeiro de 2018 às 0:13"); the Vietnamese
+# ones are the page's visible date lines, taken out apart.
+DATE_LINE_WORDS = frozenset((
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday mon tue wed thu fri sat sun updated published posted last modified on at am pm "
+    "gmt utc est edt bst cet janeiro fevereiro março abril maio junho julho agosto setembro outubro "
+    "novembro dezembro segunda terça quarta quinta sexta sábado domingo feira de às"
+).split())
+DATE_LINE_MAX_WORDS = 12
+YEAR_OR_TIME_RE = re.compile(r"\b\d{4}\b|\b\d\d?:\d\d\b")
 # A line of this many words seen before in the body is a repeat (a second copy of the article;
 # shorter lines repeat in articles: an interview's questions, a product list's features).
 REPEAT_MIN_WORDS = 25
@@ -275,7 +287,7 @@ def clean_lines(
     seen: set[str] = set()
     for raw in lines:
         line = normalise_text(raw).replace("\n", " ")
-        if not line or NOISE_LINE_RE.search(line) or is_repeat(line, seen):
+        if not line or NOISE_LINE_RE.search(line) or is_date_line(line) or is_repeat(line, seen):
             continue
         folded = line.casefold()
         if title and folded == title.casefold():
@@ -286,6 +298,18 @@ def clean_lines(
             continue
         out.append(line)
     return out
+
+
+def is_date_line(line: str) -> bool:
+    """True when ``line`` is only a date (and time), with its label and weekday.
+
+    >>> is_date_line("Updated: 18 Nov 2019, 19:11"), is_date_line("On 18 Nov 2019 he left.")
+    (True, False)
+    """
+    words = WORD_RE.findall(line.casefold())
+    if not words or len(words) > DATE_LINE_MAX_WORDS or not YEAR_OR_TIME_RE.search(line):
+        return False
+    return all(w.isdigit() or w in DATE_LINE_WORDS for w in words)
 
 
 def is_repeat(line: str, seen: set[str]) -> bool:
