@@ -49,6 +49,9 @@ LINK_HEAVY = 0.6
 LINK_BLOCK_MIN_WORDS = 4
 LINK_BLOCK_MAX_WORDS = 40
 LINK_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "ul", "ol", "div")
+# The same, on the whole page before trafilatura reads it: lists and headings of links, not the
+# paragraphs (one wholly linked sentence of an article, "Follow us on …" the gold keeps).
+PAGE_LINK_BLOCK_TAGS = ("li", "h2", "h3", "h4", "h5", "ul", "ol")
 WORD_RE = re.compile(r"\w+")
 # Lines that are never article text when they stand alone at the edge of a body.
 BOILERPLATE_LINE_RE = re.compile(
@@ -157,7 +160,7 @@ def prune_targets(
     """The boilerplate and captions to prune before trafilatura reads the page, without the
     elements that hold the article: the chosen container and its ancestors, and any element
     with a large share of the page's paragraph text (a wrapper whose class says "sidebar")."""
-    found = classed_furniture(tree)
+    found = classed_furniture(tree) + link_blocks(tree, PAGE_LINK_BLOCK_TAGS)
     for selector in removals:
         found.extend(select_all(tree, selector, classes))
     protected = {id(e) for e in keep.iterancestors()} | {id(keep)} if keep is not None else set()
@@ -249,8 +252,15 @@ def drop_link_blocks(container: HtmlElement) -> None:
     """Drop the blocks of a container that are mostly link text: related-story lines ("On
     HoustonChronicle.com: …", "You may also like"), tag lists, "Xem thêm" links. A block of a
     few words (an author's linked name) stays for the byline."""
+    for element in link_blocks(container):
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+def link_blocks(container: HtmlElement, tags: Sequence[str] = LINK_BLOCK_TAGS) -> list[HtmlElement]:
+    """The ``tags`` blocks of ``container`` that are mostly link text (see :func:`drop_link_blocks`)."""
     doomed = []
-    for element in container.iter(*LINK_BLOCK_TAGS):
+    for element in container.iter(*tags):
         text = element.text_content()
         words = len(text.split())
         if not LINK_BLOCK_MIN_WORDS <= words <= LINK_BLOCK_MAX_WORDS:
@@ -258,9 +268,7 @@ def drop_link_blocks(container: HtmlElement) -> None:
         linked = sum(len(a.text_content()) for a in element.iter("a"))
         if linked >= LINK_HEAVY * len(text.strip()):
             doomed.append(element)
-    for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+    return doomed
 
 
 def trafilatura_lines(tree: HtmlElement, url: str, prune: Sequence[HtmlElement]) -> list[str]:
