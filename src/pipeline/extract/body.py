@@ -111,8 +111,9 @@ def extract_body(
         lines = container_lines(hinted[0], removals)
         if word_count(lines) >= MIN_HINT_WORDS:
             return container_body(hinted[0], lines, url, title, captions, images, date_lines)
-    container = best_container(find_classed(tree, GENERIC_BODY, classes))
-    found = container_lines(container, removals) if container is not None else []
+    candidates = find_classed(tree, GENERIC_BODY, classes)
+    container = best_container(candidates)
+    found = [line for part in body_parts(container, candidates) for line in container_lines(part, removals)]
     if word_count(found) < MIN_HINT_WORDS:
         container, found = None, []
     prune = prune_targets(tree, classes, removals, container)
@@ -152,6 +153,18 @@ def best_container(candidates: Sequence[HtmlElement]) -> HtmlElement | None:
         if chars > most:
             best, most = element, chars
     return best
+
+
+def body_parts(best: HtmlElement | None, candidates: Sequence[HtmlElement]) -> list[HtmlElement]:
+    """The parts of a body split into several containers of the same class (a CMS that breaks
+    the article around an advert), in page order: those of ``best``'s class outside one another."""
+    if best is None:
+        return []
+    name = best.get("class")
+    if not name:
+        return [best]
+    same = [e for e in candidates if e.get("class") == name]
+    return [e for e in same if not any(o is not e and o in e.iterancestors() for o in same)]
 
 
 def prune_targets(
