@@ -74,12 +74,15 @@ NOISE_LINE_RE = re.compile(
 # ("Updated: 18 Nov 2019, 19:11", "segunda-feira, 22 de janeiro de 2018 às 0:13"); the Vietnamese
 # ones are the page's visible date lines, taken out apart.
 DATE_LINE_WORDS = frozenset((
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
-    "saturday sunday mon tue wed thu fri sat sun updated published posted last modified on at am pm "
-    "gmt utc est edt bst cet janeiro fevereiro março abril maio junho julho agosto setembro outubro "
-    "novembro dezembro segunda terça quarta quinta sexta sábado domingo feira de às"
-).split())
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "updated", "published", "posted",
+    "last", "modified", "on", "at", "am", "pm", "gmt", "utc", "est", "edt", "bst", "cet", "janeiro",
+    "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+    "novembro", "dezembro", "segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo",
+    "feira", "de", "às",
+))
 DATE_LINE_MAX_WORDS = 12
 YEAR_OR_TIME_RE = re.compile(r"\b\d{4}\b|\b\d\d?:\d\d\b")
 # A line of this many words seen before in the body is a repeat (a second copy of the article;
