@@ -48,7 +48,7 @@ def bench_fetch(report: Report, origin: str, registry: Path, runs: int) -> None:
 def bench_extract(report: Report, site_root: Path, runs: int) -> None:
     from pipeline.registry.load import load_registry
 
-    from .bench_extract import extractors, load_pages, measure
+    from .bench_extract import aeb_cpu_ratio, extractors, load_pages, measure
 
     site = load_registry(site_root / "registry.toml").get("benchpaper")
     pages = load_pages(site_root / "site", "http://bench.baotinh.test", 150)
@@ -67,6 +67,12 @@ def bench_extract(report: Report, site_root: Path, runs: int) -> None:
     bt = sorted(c for _, c in results["baotinh"])[len(results["baotinh"]) // 2]
     report.add(Row("extract", "baotinh / trafilatura CPU", "ratio", (bt / traf_cpu,), "≤ 1.3",
                    higher_is_better=False))
+    aeb = aeb_cpu_ratio(runs)
+    if aeb is None:
+        report.notes.append("AEB pages absent (BAOTINH_AEB_DIR): the generic-path row not measured")
+    else:
+        report.add(Row("extract", "generic path (AEB pages) baotinh / trafilatura CPU", "ratio", aeb, "≤ 1.3",
+                       "83 public pages, no site hints", higher_is_better=False))
     missing = {"news-please", "newspaper4k"} - set(fns)
     if missing:
         report.notes.append(f"not installed, not measured: {', '.join(sorted(missing))} "

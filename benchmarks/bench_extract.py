@@ -7,6 +7,7 @@ milliseconds per page are the medians over the sample. Peers are imported only i
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -78,3 +79,40 @@ def load_pages(site_root: Path, origin: str, limit: int) -> list[tuple[bytes, st
     files = sorted(p for p in site_root.glob("*/*.html") if p.parent.name != "chuyen-muc")
     step = max(1, len(files) // limit)
     return [(f.read_bytes(), f"{origin}/{f.relative_to(site_root).as_posix()}") for f in files[::step][:limit]]
+
+
+def aeb_folder() -> Path:
+    """The public benchmark's dev pages: ``BAOTINH_AEB_DIR``, else ``shared/`` beside the checkout."""
+    named = os.environ.get("BAOTINH_AEB_DIR")
+    return Path(named) if named else Path(__file__).resolve().parents[2] / "shared" / "extract-bench" / "aeb-dev"
+
+
+def aeb_cpu_ratio(runs: int) -> tuple[float, ...] | None:
+    """baotinh's CPU ÷ trafilatura's (the benchmark's call) over the AEB pages, once per run;
+    ``None`` when the pages are absent. The generic path: no site, so no registry hints."""
+    folder = aeb_folder()
+    if not (folder / "ground-truth.json").is_file():
+        return None
+    import trafilatura
+
+    from pipeline.extract.aeb import load_aeb
+
+    pages = [(p.html, p.url) for p in load_aeb(folder)]
+    ours = _baotinh(None)
+
+    def theirs(body: bytes, url: str) -> object:
+        return trafilatura.extract(body.decode("utf-8", errors="replace"), url=url, include_comments=False)
+
+    ratios = []
+    for _ in range(runs):
+        ratios.append(total_cpu(ours, pages) / total_cpu(theirs, pages))
+    return tuple(ratios)
+
+
+def total_cpu(fn: Extractor, pages: list[tuple[bytes, str]]) -> float:
+    """CPU seconds ``fn`` takes over all ``pages`` (after a warm-up page)."""
+    fn(*pages[0])
+    start = time.process_time()
+    for body, url in pages:
+        fn(body, url)
+    return time.process_time() - start

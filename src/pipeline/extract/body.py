@@ -29,7 +29,7 @@ from pipeline.extract.selectors import ClassText, css_xpath, find_classed, has_a
 from pipeline.record import Image
 from pipeline.registry.load import ExtractionHints
 from pipeline.text.normalise import normalise_text, repair_mojibake
-from pipeline.text.vi import BOILERPLATE_LINE_STARTS
+from pipeline.text.vi import BOILERPLATE_LINE_STARTS, LINK_LABELS, READING_TIME_LABELS
 
 __all__ = ["Body", "clean_lines", "extract_body", "has_mojibake", "place_lead"]
 
@@ -49,11 +49,45 @@ LINK_HEAVY = 0.6
 LINK_BLOCK_MIN_WORDS = 4
 LINK_BLOCK_MAX_WORDS = 40
 LINK_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "ul", "ol", "div")
+# The same, on the whole page before trafilatura reads it: lists and headings of links, not the
+# paragraphs (one wholly linked sentence of an article, "Follow us on …" the gold keeps).
+PAGE_LINK_BLOCK_TAGS = ("li", "h2", "h3", "h4", "h5", "ul", "ol")
 WORD_RE = re.compile(r"\w+")
 # Lines that are never article text when they stand alone at the edge of a body.
 BOILERPLATE_LINE_RE = re.compile(
     rf"^(?:{'|'.join(map(re.escape, BOILERPLATE_LINE_STARTS))})\b", re.IGNORECASE
 )
+# Lines that are never article text at any length: a machine timestamp, an image's address, embed
+# code or script, a reading-time estimate, a link to another story labelled before ("READ MORE: …",
+# "Related: …") or after ("… [VIDEO]", "… [INSIGHT]").
+NOISE_LINE_RE = re.compile(
+    r"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?$"
+    r"|^(?:https?:)?//\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?$"
+    r"|<script\b|&(?:amp;)?lt;\w|^(?:var|let|const)\s+\w+\s*=|^/\*|\bfunction\s*\(|\bdocument\.\w+\("
+    r"|^.{0,160}\s\[[A-Z][A-Za-z]{2,}\]\|?$"
+    rf"|^(?:{'|'.join(map(re.escape, READING_TIME_LABELS))})\s*:?\s*\d+\s*\w*\.?$"
+    r"|^\d+\s*min(?:ute)?s?\s+read$"
+    rf"|^(?:{'|'.join(map(re.escape, LINK_LABELS))})\s*:\s*\S",
+    re.IGNORECASE,
+)
+# A line of nothing but these words and numbers, with a year or a time of day, is a date line
+# ("Updated: 18 Nov 2019, 19:11", "segunda-feira, 22 de janeiro de 2018 às 0:13"); the Vietnamese
+# ones are the page's visible date lines, taken out apart.
+DATE_LINE_WORDS = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "updated", "published", "posted",
+    "last", "modified", "on", "at", "am", "pm", "gmt", "utc", "est", "edt", "bst", "cet", "janeiro",
+    "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+    "novembro", "dezembro", "segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo",
+    "feira", "de", "às",
+))
+DATE_LINE_MAX_WORDS = 12
+YEAR_OR_TIME_RE = re.compile(r"\b\d{4}\b|\b\d\d?:\d\d\b")
+# A line of this many words seen before in the body is a repeat (a second copy of the article;
+# shorter lines repeat in articles: an interview's questions, a product list's features).
+REPEAT_MIN_WORDS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +114,9 @@ def extract_body(
         lines = container_lines(hinted[0], removals)
         if word_count(lines) >= MIN_HINT_WORDS:
             return container_body(hinted[0], lines, url, title, captions, images, date_lines)
-    container = best_container(find_classed(tree, GENERIC_BODY, classes))
-    found = container_lines(container, removals) if container is not None else []
+    candidates = find_classed(tree, GENERIC_BODY, classes)
+    container = best_container(candidates)
+    found = [line for part in body_parts(container, candidates) for line in container_lines(part, removals)]
     if word_count(found) < MIN_HINT_WORDS:
         container, found = None, []
     prune = prune_targets(tree, classes, removals, container)
@@ -123,13 +158,25 @@ def best_container(candidates: Sequence[HtmlElement]) -> HtmlElement | None:
     return best
 
 
+def body_parts(best: HtmlElement | None, candidates: Sequence[HtmlElement]) -> list[HtmlElement]:
+    """The parts of a body split into several containers of the same class (a CMS that breaks
+    the article around an advert), in page order: those of ``best``'s class outside one another."""
+    if best is None:
+        return []
+    name = best.get("class")
+    if not name:
+        return [best]
+    same = [e for e in candidates if e.get("class") == name]
+    return [e for e in same if not any(o is not e and o in e.iterancestors() for o in same)]
+
+
 def prune_targets(
     tree: HtmlElement, classes: ClassText, removals: Sequence[str], keep: HtmlElement | None
 ) -> list[HtmlElement]:
     """The boilerplate and captions to prune before trafilatura reads the page, without the
     elements that hold the article: the chosen container and its ancestors, and any element
     with a large share of the page's paragraph text (a wrapper whose class says "sidebar")."""
-    found = classed_furniture(tree)
+    found = classed_furniture(tree) + link_blocks(tree, PAGE_LINK_BLOCK_TAGS)
     for selector in removals:
         found.extend(select_all(tree, selector, classes))
     protected = {id(e) for e in keep.iterancestors()} | {id(keep)} if keep is not None else set()
@@ -221,8 +268,15 @@ def drop_link_blocks(container: HtmlElement) -> None:
     """Drop the blocks of a container that are mostly link text: related-story lines ("On
     HoustonChronicle.com: …", "You may also like"), tag lists, "Xem thêm" links. A block of a
     few words (an author's linked name) stays for the byline."""
+    for element in link_blocks(container):
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+def link_blocks(container: HtmlElement, tags: Sequence[str] = LINK_BLOCK_TAGS) -> list[HtmlElement]:
+    """The ``tags`` blocks of ``container`` that are mostly link text (see :func:`drop_link_blocks`)."""
     doomed = []
-    for element in container.iter(*LINK_BLOCK_TAGS):
+    for element in container.iter(*tags):
         text = element.text_content()
         words = len(text.split())
         if not LINK_BLOCK_MIN_WORDS <= words <= LINK_BLOCK_MAX_WORDS:
@@ -230,9 +284,7 @@ def drop_link_blocks(container: HtmlElement) -> None:
         linked = sum(len(a.text_content()) for a in element.iter("a"))
         if linked >= LINK_HEAVY * len(text.strip()):
             doomed.append(element)
-    for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+    return doomed
 
 
 def trafilatura_lines(tree: HtmlElement, url: str, prune: Sequence[HtmlElement]) -> list[str]:
@@ -256,9 +308,10 @@ def clean_lines(
     """Normalised non-empty lines without title, date line, captions, credits and boilerplate."""
     caption_set = {c.casefold() for c in (*captions, *date_lines)}
     out: list[str] = []
+    seen: set[str] = set()
     for raw in lines:
         line = normalise_text(raw).replace("\n", " ")
-        if not line:
+        if not line or NOISE_LINE_RE.search(line) or is_date_line(line) or is_repeat(line, seen):
             continue
         folded = line.casefold()
         if title and folded == title.casefold():
@@ -271,9 +324,34 @@ def clean_lines(
     return out
 
 
+def is_date_line(line: str) -> bool:
+    """True when ``line`` is only a date (and time), with its label and weekday.
+
+    >>> is_date_line("Updated: 18 Nov 2019, 19:11"), is_date_line("On 18 Nov 2019 he left.")
+    (True, False)
+    """
+    words = WORD_RE.findall(line.casefold())
+    if not words or len(words) > DATE_LINE_MAX_WORDS or not YEAR_OR_TIME_RE.search(line):
+        return False
+    return all(w.isdigit() or w in DATE_LINE_WORDS for w in words)
+
+
+def is_repeat(line: str, seen: set[str]) -> bool:
+    """True when a long ``line`` was met before (``seen`` collects them): pages that carry the
+    article twice (a hidden copy for an app or a print view) would count its words twice."""
+    if len(line.split()) < REPEAT_MIN_WORDS:
+        return False
+    folded = line.casefold()
+    if folded in seen:
+        return True
+    seen.add(folded)
+    return False
+
+
 def place_lead(lines: list[str], lead: str | None) -> list[str]:
-    """The lead as the first line (moved there when the body already holds it)."""
-    if not lead:
+    """The lead as the first line (moved there when the body already holds it); a lead that is
+    no text (a player's embed code, a script) is left out."""
+    if not lead or NOISE_LINE_RE.search(lead):
         return lines
     folded = lead.casefold()
     rest = [line for i, line in enumerate(lines) if not (i < 4 and line.casefold() == folded)]

@@ -29,7 +29,8 @@ __all__ = [
 BOILERPLATE_WORDS = (
     "related", "lien-quan", "lienquan", "xem-them", "xemthem", "social", "share", "comment",
     "binh-luan", "binhluan", "other-news", "othernews", "tin-khac", "breadcrumb", "tags",
-    "tag-detail", "box-most", "banner", "quang-cao", "advert", "author-wrap", "sidebar",
+    "tag-detail", "box-most", "banner", "quang-cao", "advert", "author-wrap", "sidebar", "author-bio",
+    "author-profile", "about-author", "most-read", "mostread", "read-time",
 )
 BOILERPLATE_TAGS_XPATH = "//footer | //nav | //aside | //form"
 BOILERPLATE_XPATH = (
@@ -43,7 +44,15 @@ CAPTION_XPATH = (
     f"[{any_class(CAPTION_WORDS)}]"
 )
 LEAD_WORDS = ("sapo", "lead", "summary", "chapeau", "description")
-LEAD_XPATH = f"//*[self::div or self::h2 or self::p or self::h3][{any_class(LEAD_WORDS)}]"
+# Not a lead though the class says "lead" or "description": an author's box ("author-description"),
+# an advert ("adLeaderboard"), a video player or its dialog, a teaser or promo of another story
+# (or one inside a link), a lead image or video ("lead-asset", "leadMediaRegion").
+NOT_LEAD_WORDS = ("author", "bio", "eaderboard", "dialog", "teaser", "promo", "lead-asset", "Media", "video")
+NOT_LEAD_AROUND = ("bio", "dialog", "teaser", "promo")
+LEAD_XPATH = (
+    f"//*[self::div or self::h2 or self::p or self::h3][{any_class(LEAD_WORDS)}]"
+    f"[not({any_class(NOT_LEAD_WORDS)})][not(ancestor::a or ancestor::*[{any_class(NOT_LEAD_AROUND)}])]"
+)
 DATE_WORDS = ("date", "time", "ngay", "publish", "posted", "meta")
 DATE_XPATH = (
     f".//*[self::div or self::span or self::p or self::time or self::li or self::small]"

@@ -17,6 +17,8 @@ __all__ = [
     "AND_WORD",
     "ARTICLE_WORD",
     "BOILERPLATE_LINE_STARTS",
+    "LINK_LABELS",
+    "READING_TIME_LABELS",
     "BYLINE_ROLES",
     "COMPILED_MARKS",
     "CREDIT_LABELS",
@@ -36,6 +38,18 @@ __all__ = [
 BOILERPLATE_LINE_STARTS = (
     "xem thêm", "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "chia sẻ", "bình luận",
     "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag",
+)
+# Labels put before a link to another story ("Xem thêm: …", "Đọc thêm: …"), with the English,
+# French, Portuguese and German ones of the pages the generic path also meets.
+LINK_LABELS = (
+    "xem thêm", "đọc thêm", "tin liên quan", "bài liên quan", "read more", "see more", "read also",
+    "also read", "see also", "related", "more", "watch", "lire aussi", "leia também", "leia mais",
+    "veja também", "lesen sie auch", "mehr zum thema",
+)
+# Labels of a reading-time estimate ("Thời gian đọc: 3 phút", "Reading time: 4 min").
+READING_TIME_LABELS = (
+    "thời gian đọc", "reading time", "read time", "estimated reading time", "tempo de leitura",
+    "temps de lecture", "lesezeit", "tiempo de lectura",
 )
 
 # Labels of a photo credit line ("Ảnh: Minh Tuấn", "Đồ họa: …").
