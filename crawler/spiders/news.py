@@ -39,6 +39,7 @@ from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
 from pipeline.config import load_settings
 from pipeline.crawling import frontier, ledger
+from pipeline.crawling.status import SkipReason
 from pipeline.crawling.workers import FetchedPage
 from pipeline.errors import InputError
 from pipeline.registry.load import Site, load_registry
@@ -186,7 +187,7 @@ class NewsSpider(scrapy.Spider):
         edits, and their withdrawal (404/410, redirect home), are still seen.
         """
         for state in self.known.values():
-            if state.url is None or state.outcome in ("robots", "not_article"):
+            if state.url is None or state.outcome in ("robots", "not_article", "not_html"):
                 continue
             if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
                 yield from self._follow_article(state.url, via="frontier")
@@ -311,8 +312,10 @@ class NewsSpider(scrapy.Spider):
         validators = frontier.headers_for(decision)
         if validators:
             meta["baotinh_validators"] = dict(validators)
+        # The spider de-duplicates articles itself (above); Scrapy's filter would also drop a
+        # redirect hop back to a URL already requested (a loop), without an errback: unaccounted.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             priority=ARTICLE_PRIORITY, meta=meta)
+                             priority=ARTICLE_PRIORITY, meta=meta, dont_filter=True)
 
     def _load_frontier(self) -> None:
         """Read what the archive already knows of this site (the spider only reads it)."""
@@ -347,8 +350,8 @@ class NewsSpider(scrapy.Spider):
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if ctype and "html" not in ctype:
             self.crawler.stats.inc_value("baotinh/skipped/not_html")
-            self.tally.add("skipped", "not_article", url=request_url)
-            return [self._outcome(request_url, response, "not_article")]
+            self.tally.add("skipped", SkipReason.NOT_HTML.value, url=request_url)
+            return [self._outcome(request_url, response, SkipReason.NOT_HTML.value)]
         if self.generic and isinstance(response, TextResponse):
             kind = discover.classify_page(response.text, response.url)
             if kind.kind != "article":
@@ -491,6 +494,8 @@ UNREACHABLE: tuple[type[BaseException], ...] = tuple(
     if isinstance(cls, type)
 ) + (DNSLookupError, ConnectionRefusedError, ConnectError, TCPTimedOutError, TimeoutError)
 UNREACHABLE_REASON = "unreachable"
+# The ledger reason of a page whose redirects went on past Scrapy's REDIRECT_MAX_TIMES (a loop).
+REDIRECT_LIMIT = "redirect_limit"
 TIMEOUTS: tuple[type[BaseException], ...] = tuple(
     cls for cls in UNREACHABLE if "timeout" in cls.__name__.lower() or "timedout" in cls.__name__.lower()
 )
@@ -518,6 +523,8 @@ def failure_reason(failure: Failure, response: Response | None) -> str:
     """The ledger reason of a failed request: ``http_503``, ``timeout``, ``dns``, …"""
     if response is not None:
         return f"http_{response.status}"
+    if "max redirections" in (failure.getErrorMessage() or ""):
+        return REDIRECT_LIMIT
     name = getattr(failure.type, "__name__", "error").lower()
     for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused")):
         if word in name:
