@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.demo import DemoSite, Misbehaviour, serve_site
 
-from .test_hostile_scope import archived, crawl, demo_paths, ledger, query
+from .test_hostile_scope import archived, crawl, demo_paths, ledger
 
 pytestmark = pytest.mark.slow
 
