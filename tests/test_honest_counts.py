@@ -8,13 +8,31 @@ The crawls are real: the demo paper on 127.0.0.1 (ephemeral port), with misbehav
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from pipeline.archive import db, store
+from pipeline.archive.models import CrawlRun
+from pipeline.crawling import ledger as ledger_module
 from pipeline.demo import DemoSite, Misbehaviour, serve_site
+from pipeline.registry.load import load_registry
 
-from .test_hostile_scope import archived, crawl, demo_paths, ledger
+from .conftest import ROOT, MigratedSqlite
+from .test_hostile_scope import (
+    _wait_for,
+    archived,
+    crawl,
+    crawl_command,
+    crawler_env,
+    demo_paths,
+    ledger,
+    query,
+)
+from .test_writer import _record
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +42,14 @@ def summary_of(stdout: str) -> dict[str, object]:
     site = json.loads(stdout.splitlines()[-1])["sites"][0]
     assert isinstance(site, dict)
     return site
+
+
+def _archived_so_far(archive: Path) -> int:
+    """How many articles a running crawl has written (0 before its database exists)."""
+    try:
+        return len(archived(archive))
+    except sqlite3.OperationalError:
+        return 0
 
 
 def test_a_redirect_loop_is_a_failure_in_the_ledger(demo_articles: Path, archive: Path) -> None:
@@ -46,3 +72,43 @@ def test_a_nul_byte_is_a_skip_named_in_the_ledger(demo_articles: Path, archive: 
     site = summary_of(proc.stdout)
     assert (site["status"], site["failed"], proc.returncode) == ("ok", 0, 0)
     assert len(archived(archive)) == len(paths) - 1
+
+
+def test_a_killed_run_is_closed_with_what_it_wrote(demo_articles: Path, archive: Path) -> None:
+    with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(delay=0.3)) as paper:
+        child = subprocess.Popen(crawl_command(archive, paper.base_url, "CONCURRENT_REQUESTS_PER_DOMAIN=2"),
+                                 cwd=ROOT, env=crawler_env(archive), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            assert _wait_for(lambda: _archived_so_far(archive) >= 3, 15), "nothing was archived"
+        finally:
+            child.kill()  # SIGKILL: the run never closes itself
+            child.wait(timeout=10)
+        written = query(archive, "select count(*) from articles where crawl_run_id = 1")[0][0]
+        proc = crawl(archive, paper.base_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    status, new, fetched, message = query(
+        archive, "select status, articles_new, pages_fetched, message from crawl_runs where id = 1")[0]
+    assert status == "interrupted" and message
+    assert new == written and isinstance(fetched, int) and fetched >= written
+
+
+def test_an_interrupted_run_counts_the_articles_that_carry_its_id(tmp_path: Path,
+                                                                   migrated_sqlite: MigratedSqlite) -> None:
+    """Rows written without their ledger counts (a writer killed between the two, an older
+    version's batches) still count: the run is closed with the articles it left."""
+    url = migrated_sqlite(tmp_path / "baotinh.sqlite")
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        run_id = store.start_run(s, "demo")
+        s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(pid=2**22 + 1))  # a dead pid
+        store.upsert_articles(s, [_record(n) for n in range(4)], run_id=run_id)
+    with sessions.begin() as s:
+        assert ledger_module.close_interrupted_runs(s, ["demo"]) == [run_id]
+    with sessions() as s:
+        run = s.get(CrawlRun, run_id)
+        assert run is not None
+        assert (run.status, run.articles_new, run.pages_fetched) == ("interrupted", 4, 4)
+    engine.dispose()
