@@ -14,6 +14,11 @@ Metrics and their reasons:
   ids or cache-busters (``?sid=``, ``;jsessionid=``, ``_=``), so not discovered again
 - ``budget`` with what ran out: ``sitemap_depth``, ``sitemaps``, ``listing_depth``,
   ``listing_pages`` (URLs not followed), ``retry_after_capped`` (a ``Retry-After`` cut short)
+- ``withdrawn`` with ``http_404``/``http_410``/``home_redirect``: an article gone
+- ``not_followed`` with the status or error: a sitemap, feed or listing page refused or failed
+
+Every discovered article URL ends in exactly one of ``new``, ``updated``, ``unchanged``,
+``skipped``, ``withdrawn``, ``failed`` (:func:`unaccounted`, :func:`check_run_accounts`).
 
 The crawler counts in a :class:`Tally`; each archive batch adds the counts gathered since the
 previous batch in the same transaction, so a killed run keeps a ledger consistent with what it
@@ -51,7 +56,11 @@ __all__ = [
     "LedgerRow",
     "RunSummary",
     "Tally",
+    "NOT_FOLLOWED",
+    "OUTCOMES",
+    "WITHDRAWN",
     "add_counts",
+    "check_run_accounts",
     "close_as_interrupted",
     "close_interrupted_runs",
     "list_runs",
@@ -59,6 +68,7 @@ __all__ = [
     "read_ledger",
     "read_progress",
     "section_of",
+    "unaccounted",
 ]
 
 
@@ -73,6 +83,15 @@ SITEMAPS = "sitemaps"
 LISTING_DEPTH = "listing_depth"
 LISTING_PAGES = "listing_pages"
 RETRY_AFTER_CAPPED = "retry_after_capped"
+# An archived article gone (404/410, or a redirect to the home page): marked withdrawn.
+WITHDRAWN = "withdrawn"
+# A sitemap, feed or listing page refused or failed: not a discovered article, so not one of
+# the outcomes that add up to ``discovered``.
+NOT_FOLLOWED = "not_followed"
+# The metrics of which every discovered article URL ends in exactly one (``fetched`` is a step
+# on the way, not an end). ``failed``/``robots_unreachable`` is the site's, not a page's.
+OUTCOMES = ("new", "updated", "unchanged", "skipped", WITHDRAWN, "failed")
+SITE_REASONS = frozenset({ROBOTS_UNREACHABLE})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -272,6 +291,30 @@ def close_as_interrupted(session: Session, run: CrawlRun, message: str, *,
     run.articles_new, run.articles_updated, run.articles_unchanged = new, updated, unchanged
     run.errors = total("failed")
     run.message = message
+
+
+def unaccounted(rows: Iterable[LedgerRow]) -> int:
+    """Discovered article URLs minus their outcomes: 0 when every discovered URL ended in exactly
+    one outcome; above 0 when some vanished, below 0 when some were counted twice."""
+    discovered = outcomes = 0
+    for row in rows:
+        if row.metric == "discovered":
+            discovered += row.count
+        elif row.metric in OUTCOMES and row.reason not in SITE_REASONS:
+            outcomes += row.count
+    return discovered - outcomes
+
+
+def check_run_accounts(session: Session, run_id: int) -> str | None:
+    """Why the ledger of ``run_id`` does not add up (sum of outcomes = discovered), or None."""
+    rows = read_ledger(session, run_id)
+    gap = unaccounted(rows)
+    if gap == 0:
+        return None
+    discovered = sum(r.count for r in rows if r.metric == "discovered")
+    if gap > 0:
+        return f"run {run_id}: {gap} of {discovered} discovered URLs have no outcome in the ledger"
+    return f"run {run_id}: {-gap} outcomes more than the {discovered} discovered URLs"
 
 
 def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
