@@ -135,3 +135,25 @@ def test_every_discovered_url_ends_in_one_ledger_outcome(demo_articles: Path, ar
     # a ledger that lost a URL's outcome (as the redirect loop's once was) does not add up
     lost = [r for r in rows if (r.metric, r.reason) != ("failed", "redirect_limit")]
     assert ledger_module.unaccounted(lost) == 1
+
+
+def test_pages_before_since_are_one_info_line_each_and_counted(demo_articles: Path, archive: Path) -> None:
+    with serve_site(DemoSite(demo_articles)) as paper:
+        proc = crawl(archive, paper.base_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    newest = max(str(r[0]) for r in query(archive, "select published_at from articles"))[:10]
+    (archive / "crawl.log").unlink()
+    (archive / "baotinh.sqlite").unlink()
+    with serve_site(DemoSite(demo_articles)) as paper:
+        proc = subprocess.run(
+            [*crawl_command(archive, paper.base_url), "--since", newest], cwd=ROOT,
+            env=crawler_env(archive), capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = (archive / "crawl.log").read_text("utf-8")
+    skips = [line for line in log.splitlines() if "before --since" in line]
+    assert skips and all(" INFO: " in line for line in skips)
+    assert "<html" not in log.lower()  # no page body in the log
+    site = summary_of(proc.stdout)
+    counts = ledger(archive)
+    assert counts.get("skipped/before_since", 0) >= len(skips)
+    assert isinstance(site["article_pages"], int)
