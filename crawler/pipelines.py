@@ -29,6 +29,8 @@ from pipeline.crawling.frontier import FetchOutcome
 from pipeline.crawling.status import SkipReason, run_status
 from pipeline.crawling.workers import ExtractionPool, FetchedPage
 from pipeline.crawling.writer import ArchiveWriter, WriteBatch, WriteResult
+from pipeline.errors import ExtractionError
+from pipeline.extract.page import check_bytes
 from pipeline.record import StoreItem
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,13 @@ class ExtractPipeline:
         assert stats is not None
         stats.inc_value("baotinh/extract_cpu_us", int(result.cpu_seconds * 1e6))  # µs: ms rounded per page added up
         if result.record is None:
-            stats.inc_value("baotinh/extract_failed")
             if result.error_type is not None:
+                stats.inc_value("baotinh/extract_failed")
                 self._extract_error(item, result.error_type, result.error or "")
-            raise SkippedPage(SkipReason.NOT_ARTICLE, f"no article at {item.url}: {result.error}")
+            # no article on the page: a skip with its reason, not a failure of the run
+            reason = SkipReason.NOT_HTML if not _is_html(item.body) else SkipReason.NOT_ARTICLE
+            stats.inc_value(f"baotinh/skipped/{reason.value}")
+            raise SkippedPage(reason, f"no article at {item.url}: {result.error}")
         spider = self.crawler.spider
         since = getattr(spider, "since", None)
         published = result.record.published_at
@@ -91,6 +96,16 @@ class ExtractPipeline:
             failures.append((item.url, f"{SkipReason.EXTRACT_ERROR.value}: {error}"))
         log.warning("%s", error)
         raise SkippedPage(SkipReason.EXTRACT_ERROR, error)
+
+
+def _is_html(body: bytes) -> bool:
+    """Whether extraction took ``body`` for HTML at all (not empty, not binary: a NUL byte in
+    its first 2 KB), as :func:`pipeline.extract.page.check_bytes` decides."""
+    try:
+        check_bytes(body)
+    except ExtractionError:
+        return False
+    return True
 
 
 class StorePipeline:

@@ -35,6 +35,8 @@ HTTPERROR_ALLOWED_CODES: list[int] = []
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# A skipped page is one line in the log, not the page (crawler.skip.SkipLogFormatter).
+LOG_FORMATTER = "crawler.skip.SkipLogFormatter"
 DNS_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024

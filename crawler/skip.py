@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from scrapy import Spider
 from scrapy.exceptions import DropItem
+from scrapy.http import Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from twisted.python.failure import Failure
 
 from pipeline.crawling.status import SkipReason
 
-__all__ = ["SkippedPage", "skip_reason_of"]
+__all__ = ["SkipLogFormatter", "SkippedPage", "skip_reason_of"]
 
 
 class SkippedPage(DropItem):
@@ -25,3 +32,17 @@ def skip_reason_of(exception: BaseException) -> SkipReason:
     if isinstance(exception, SkippedPage):
         return exception.reason
     return SkipReason.NOT_ARTICLE
+
+
+class SkipLogFormatter(LogFormatter):
+    """Scrapy's log formatter, but a skipped page is one INFO line with its URL and reason:
+    never the dropped item, whose repr carries the whole page (settings: ``LOG_FORMATTER``)."""
+
+    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
+                spider: Spider) -> LogFormatterResult:
+        if not isinstance(exception, SkippedPage):
+            return super().dropped(item, exception, response, spider)
+        level = logging.WARNING if exception.reason.is_failure else logging.INFO
+        return {"level": level, "msg": "Skipped %(url)s (%(reason)s): %(message)s",
+                "args": {"url": getattr(item, "url", "?"), "reason": exception.reason.value,
+                         "message": str(exception)}}

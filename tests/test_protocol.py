@@ -137,7 +137,7 @@ def test_crawl_exit_code(statuses: tuple[RunStatus, ...], code: int) -> None:
 
 def test_skip_reasons_are_the_ledger_strings() -> None:
     assert {r.value for r in SkipReason} == {
-        "robots", "not_article", "too_short", "duplicate", "not_due", "unchanged", "before_since",
+        "robots", "not_article", "not_html", "too_short", "duplicate", "not_due", "unchanged", "before_since",
         "max_pages", "extract_error"}
     assert [r for r in SkipReason if not r.settles_page] == [SkipReason.BEFORE_SINCE, SkipReason.EXTRACT_ERROR]
 

@@ -39,6 +39,7 @@ from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
 from pipeline.config import load_settings
 from pipeline.crawling import frontier, ledger
+from pipeline.crawling.status import SkipReason
 from pipeline.crawling.workers import FetchedPage
 from pipeline.errors import InputError
 from pipeline.registry.load import Site, load_registry
@@ -186,7 +187,7 @@ class NewsSpider(scrapy.Spider):
         edits, and their withdrawal (404/410, redirect home), are still seen.
         """
         for state in self.known.values():
-            if state.url is None or state.outcome in ("robots", "not_article"):
+            if state.url is None or state.outcome in ("robots", "not_article", "not_html"):
                 continue
             if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
                 yield from self._follow_article(state.url, via="frontier")
@@ -224,7 +225,7 @@ class NewsSpider(scrapy.Spider):
         for loc, lastmod in sitemap.entries:
             if self.since and lastmod and lastmod < self.since:
                 if not sitemap.is_index:
-                    self.tally.add("skipped", "before_since", url=loc)
+                    self._before_since(loc, via="sitemap")
                 continue
             if sitemap.is_index:
                 yield from self._sitemap_requests(loc, depth=depth)
@@ -234,11 +235,20 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         for entry in discover.parse_feed(response.body):
             if self.since and entry.published and entry.published < self.since:
-                self.tally.add("skipped", "before_since", url=entry.url)
+                self._before_since(entry.url, via="feed")
                 continue
             # a feed date is a publication date: it can say "newer", not "unchanged"
             yield from self._follow_article(entry.url, via="feed", changed_at=entry.published,
                                             lastmod=False)
+
+    def _before_since(self, url: str, *, via: str) -> None:
+        """An article a sitemap or feed dates before ``--since``: discovered, and skipped."""
+        clean = strip_session_ids(url)
+        if not self._allowed(clean) or self._classify(self._route(clean)) != "article":
+            return
+        if self._first_time(self._route(clean)):
+            self.tally.add("discovered", via, url=url)
+            self.tally.add("skipped", "before_since", url=url)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -311,8 +321,10 @@ class NewsSpider(scrapy.Spider):
         validators = frontier.headers_for(decision)
         if validators:
             meta["baotinh_validators"] = dict(validators)
+        # The spider de-duplicates articles itself (above); Scrapy's filter would also drop a
+        # redirect hop back to a URL already requested (a loop), without an errback: unaccounted.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             priority=ARTICLE_PRIORITY, meta=meta)
+                             priority=ARTICLE_PRIORITY, meta=meta, dont_filter=True)
 
     def _load_frontier(self) -> None:
         """Read what the archive already knows of this site (the spider only reads it)."""
@@ -347,8 +359,8 @@ class NewsSpider(scrapy.Spider):
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if ctype and "html" not in ctype:
             self.crawler.stats.inc_value("baotinh/skipped/not_html")
-            self.tally.add("skipped", "not_article", url=request_url)
-            return [self._outcome(request_url, response, "not_article")]
+            self.tally.add("skipped", SkipReason.NOT_HTML.value, url=request_url)
+            return [self._outcome(request_url, response, SkipReason.NOT_HTML.value)]
         if self.generic and isinstance(response, TextResponse):
             kind = discover.classify_page(response.text, response.url)
             if kind.kind != "article":
@@ -358,6 +370,7 @@ class NewsSpider(scrapy.Spider):
         if redirected and is_home_redirect(response.url, redirected[0]):
             # An article that now sends readers to the home page was taken down (issue 5).
             reasons = response.meta.get("redirect_reasons") or [301]
+            self.tally.add(ledger.WITHDRAWN, "home_redirect", url=request_url)
             return [self._withdrawn(redirected[0], reasons[0] if isinstance(reasons[0], int) else 301)]
         self.crawler.stats.inc_value("baotinh/article_pages")
         self.fetch_notes[response.url] = self._outcome(request_url, response, "archived")
@@ -384,8 +397,8 @@ class NewsSpider(scrapy.Spider):
             return self._offsite(failure, request)
         if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
             # RobotsTxtMiddleware refused it: a decision to record, not a failure
-            self.tally.add("skipped", "robots", url=url)
-            if request is not None and request.callback == self.parse_article:
+            self._count_end(request, "skipped", "robots", url)
+            if _is_article(request):
                 return [self._outcome(url, None, "robots", robots="disallowed")]
             return None
         optional = bool(request.meta.get("optional")) if request is not None else False
@@ -393,8 +406,9 @@ class NewsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-            if response.status in (404, 410) and request is not None and request.callback == self.parse_article:
+            if response.status in (404, 410) and request is not None and _is_article(request):
                 # Gone: a known article is marked withdrawn (never deleted); unknown ones are ignored.
+                self.tally.add(ledger.WITHDRAWN, f"http_{response.status}", url=request.url)
                 return [self._withdrawn(request.url, response.status)]
         if url.endswith("/robots.txt"):
             return self._robots_failed(failure, url, response, reason)
@@ -402,19 +416,25 @@ class NewsSpider(scrapy.Spider):
             self.logger.debug("optional %s unavailable: %s", url, reason)
             return None
         self.crawler.stats.inc_value("baotinh/failed")
-        self.tally.add("failed", failure_reason(failure, response), url=url)
+        self._count_end(request, "failed", failure_reason(failure, response), url)
         if len(self.failures) < 100:
             self.failures.append((url, reason))
         self.logger.warning("failed %s: %s", url, reason)
         return None
+
+    def _count_end(self, request: scrapy.Request | None, metric: str, reason: str, url: str) -> None:
+        """Count how a request ended: an article's outcome under ``metric``; a sitemap's, feed's or
+        listing's (not a discovered article) under ``not_followed``, so that the article
+        outcomes add up to the articles discovered (:func:`pipeline.crawling.ledger.unaccounted`)."""
+        self.tally.add(metric if _is_article(request) else ledger.NOT_FOLLOWED, reason, url=url)
 
     def _offsite(self, failure: Failure, request: scrapy.Request | None) -> ErrbackResult:
         """A request the scope middleware refused: an off-site redirect is the page's outcome."""
         if not isinstance(failure.value, OffsiteRedirect):
             return None  # a link out of the site that slipped through discovery: not ours
         first = failure.value.first_url
-        self.tally.add("skipped", ledger.OFFSITE_REDIRECT, url=first)
-        if request is not None and request.callback == self.parse_article:
+        self._count_end(request, "skipped", ledger.OFFSITE_REDIRECT, first)
+        if _is_article(request):
             return [self._outcome(first, None, ledger.OFFSITE_REDIRECT)]
         return None
 
@@ -491,12 +511,19 @@ UNREACHABLE: tuple[type[BaseException], ...] = tuple(
     if isinstance(cls, type)
 ) + (DNSLookupError, ConnectionRefusedError, ConnectError, TCPTimedOutError, TimeoutError)
 UNREACHABLE_REASON = "unreachable"
+# The ledger reason of a page whose redirects went on past Scrapy's REDIRECT_MAX_TIMES (a loop).
+REDIRECT_LIMIT = "redirect_limit"
 TIMEOUTS: tuple[type[BaseException], ...] = tuple(
     cls for cls in UNREACHABLE if "timeout" in cls.__name__.lower() or "timedout" in cls.__name__.lower()
 )
 # Request meta: how deep a sitemap (in sitemap indexes) or a listing page (in links) was found.
 SITEMAP_DEPTH_KEY = "baotinh_sitemap_depth"
 LISTING_DEPTH_KEY = "baotinh_listing_depth"
+
+
+def _is_article(request: scrapy.Request | None) -> bool:
+    """Whether ``request`` fetches an article page (not robots.txt, a sitemap, feed or listing)."""
+    return request is not None and getattr(request.callback, "__name__", "") == "parse_article"
 
 
 def scope_of(site: Site, *, origin: str | None = None, url: str | None = None) -> SiteScope:
@@ -518,6 +545,8 @@ def failure_reason(failure: Failure, response: Response | None) -> str:
     """The ledger reason of a failed request: ``http_503``, ``timeout``, ``dns``, …"""
     if response is not None:
         return f"http_{response.status}"
+    if "max redirections" in (failure.getErrorMessage() or ""):
+        return REDIRECT_LIMIT
     name = getattr(failure.type, "__name__", "error").lower()
     for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused")):
         if word in name:

@@ -14,6 +14,11 @@ Metrics and their reasons:
   ids or cache-busters (``?sid=``, ``;jsessionid=``, ``_=``), so not discovered again
 - ``budget`` with what ran out: ``sitemap_depth``, ``sitemaps``, ``listing_depth``,
   ``listing_pages`` (URLs not followed), ``retry_after_capped`` (a ``Retry-After`` cut short)
+- ``withdrawn`` with ``http_404``/``http_410``/``home_redirect``: an article gone
+- ``not_followed`` with the status or error: a sitemap, feed or listing page refused or failed
+
+Every discovered article URL ends in exactly one of ``new``, ``updated``, ``unchanged``,
+``skipped``, ``withdrawn``, ``failed`` (:func:`unaccounted`, :func:`check_run_accounts`).
 
 The crawler counts in a :class:`Tally`; each archive batch adds the counts gathered since the
 previous batch in the same transaction, so a killed run keeps a ledger consistent with what it
@@ -31,10 +36,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.archive.models import CrawlRun, LedgerCount
+from pipeline.archive.models import Article, CrawlRun, LedgerCount
 
 __all__ = [
     "BUDGET",
@@ -51,13 +56,19 @@ __all__ = [
     "LedgerRow",
     "RunSummary",
     "Tally",
+    "NOT_FOLLOWED",
+    "OUTCOMES",
+    "WITHDRAWN",
     "add_counts",
+    "check_run_accounts",
+    "close_as_interrupted",
     "close_interrupted_runs",
     "list_runs",
     "progress_of",
     "read_ledger",
     "read_progress",
     "section_of",
+    "unaccounted",
 ]
 
 
@@ -72,6 +83,15 @@ SITEMAPS = "sitemaps"
 LISTING_DEPTH = "listing_depth"
 LISTING_PAGES = "listing_pages"
 RETRY_AFTER_CAPPED = "retry_after_capped"
+# An archived article gone (404/410, or a redirect to the home page): marked withdrawn.
+WITHDRAWN = "withdrawn"
+# A sitemap, feed or listing page refused or failed: not a discovered article, so not one of
+# the outcomes that add up to ``discovered``.
+NOT_FOLLOWED = "not_followed"
+# The metrics of which every discovered article URL ends in exactly one (``fetched`` is a step
+# on the way, not an end). ``failed``/``robots_unreachable`` is the site's, not a page's.
+OUTCOMES = ("new", "updated", "unchanged", "skipped", WITHDRAWN, "failed")
+SITE_REASONS = frozenset({ROBOTS_UNREACHABLE})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -238,6 +258,65 @@ def totals_by_metric(rows: Iterable[LedgerRow]) -> dict[str, dict[str, int]]:
     return out
 
 
+def _articles_of(session: Session, run_id: int, *, first_version: bool) -> int:
+    """How many articles ``run_id`` wrote as their first version (new) or a later one (updated).
+
+    An article keeps the id of the run that last wrote its content, so this counts at least what
+    the run wrote that no later run has rewritten.
+    """
+    version = Article.version == 1 if first_version else Article.version > 1
+    stmt = select(func.count()).select_from(Article).where(Article.crawl_run_id == run_id, version)
+    return int(session.scalar(stmt) or 0)
+
+
+def close_as_interrupted(session: Session, run: CrawlRun, message: str, *,
+                         now: datetime | None = None) -> None:
+    """Close ``run`` as ``interrupted`` with what it actually wrote (inside the caller's transaction).
+
+    Its ledger was written batch by batch; the articles that carry its id are counted too, and
+    the larger of the two is kept, so a run that died is never closed with fewer rows than it
+    left in the archive.
+    """
+    totals = totals_by_metric(read_ledger(session, run.id))
+
+    def total(metric: str) -> int:
+        return sum(totals.get(metric, {}).values())
+
+    new = max(total("new"), _articles_of(session, run.id, first_version=True))
+    updated = max(total("updated"), _articles_of(session, run.id, first_version=False))
+    unchanged = total("unchanged")
+    run.status = "interrupted"
+    run.finished_at = now or datetime.now(UTC)
+    run.pages_fetched = max(total("fetched"), new + updated + unchanged)
+    run.articles_new, run.articles_updated, run.articles_unchanged = new, updated, unchanged
+    run.errors = total("failed")
+    run.message = message
+
+
+def unaccounted(rows: Iterable[LedgerRow]) -> int:
+    """Discovered article URLs minus their outcomes: 0 when every discovered URL ended in exactly
+    one outcome; above 0 when some vanished, below 0 when some were counted twice."""
+    discovered = outcomes = 0
+    for row in rows:
+        if row.metric == "discovered":
+            discovered += row.count
+        elif row.metric in OUTCOMES and row.reason not in SITE_REASONS:
+            outcomes += row.count
+    return discovered - outcomes
+
+
+def check_run_accounts(session: Session, run_id: int) -> str | None:
+    """Why the ledger of ``run_id`` does not add up (sum of outcomes = discovered), or None."""
+    rows = read_ledger(session, run_id)
+    gap = unaccounted(rows)
+    if gap == 0:
+        return None
+    discovered = sum(r.count for r in rows if r.metric == "discovered")
+    if gap > 0:
+        return f"run {run_id}: {gap} of {discovered} discovered URLs have no outcome in the ledger"
+    return f"run {run_id}: {-gap} outcomes more than the {discovered} discovered URLs"
+
+
 def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
                            now: datetime | None = None) -> list[int]:
     """Close as ``interrupted`` the runs of ``site_ids`` still marked running.
@@ -245,25 +324,16 @@ def close_interrupted_runs(session: Session, site_ids: Iterable[str], *,
     Call it only while holding the sites' locks: then no live process owns such a run, except
     the caller's own (excluded by pid and host).
     """
-    now = now or datetime.now(UTC)
     me = (os.getpid(), socket.gethostname())
-    ids = [
-        r.id for r in session.scalars(select(CrawlRun).where(
+    runs = [
+        r for r in session.scalars(select(CrawlRun).where(
             CrawlRun.status == "running", CrawlRun.site_id.in_(list(site_ids))))
         if (r.pid, r.hostname) != me
     ]
-    for run_id in ids:
-        # the ledger was written batch by batch, so it knows what the dead run achieved
-        totals = totals_by_metric(read_ledger(session, run_id))
-        session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-            status="interrupted", finished_at=now,
-            pages_fetched=sum(totals.get("fetched", {}).values()),
-            articles_new=sum(totals.get("new", {}).values()),
-            articles_updated=sum(totals.get("updated", {}).values()),
-            articles_unchanged=sum(totals.get("unchanged", {}).values()),
-            errors=sum(totals.get("failed", {}).values()),
-            message="closed by a later run: the process that ran it died"))
-    return ids
+    for run in runs:
+        close_as_interrupted(session, run, "closed by a later run: the process that ran it died", now=now)
+    session.flush()
+    return [r.id for r in runs]
 
 
 def read_progress(database_url: str, *, now: datetime | None = None) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.archive import db
 from pipeline.archive.models import CrawlRun, RunLock
 from pipeline.config import Settings
-from pipeline.crawling.ledger import close_interrupted_runs, read_ledger, totals_by_metric
+from pipeline.crawling.ledger import close_as_interrupted, close_interrupted_runs
 from pipeline.errors import BaotinhError, ExitCode
 
 __all__ = [
@@ -240,15 +240,7 @@ def close_own_runs(session: Session, site_ids: Sequence[str], *, now: datetime |
         CrawlRun.status == "running", CrawlRun.site_id.in_(list(site_ids)),
         CrawlRun.pid == me.pid, CrawlRun.hostname == me.hostname)).all()
     for run in runs:
-        totals = totals_by_metric(read_ledger(session, run.id))
-        run.status = "interrupted"
-        run.finished_at = now or datetime.now(UTC)
-        run.pages_fetched = sum(totals.get("fetched", {}).values())
-        run.articles_new = sum(totals.get("new", {}).values())
-        run.articles_updated = sum(totals.get("updated", {}).values())
-        run.articles_unchanged = sum(totals.get("unchanged", {}).values())
-        run.errors = sum(totals.get("failed", {}).values())
-        run.message = "stopped by force before the run could close"
+        close_as_interrupted(session, run, "stopped by force before the run could close", now=now)
     session.flush()
     return [r.id for r in runs]
 

@@ -28,6 +28,7 @@ class SkipReason(StrEnum):
 
     ROBOTS = "robots"
     NOT_ARTICLE = "not_article"
+    NOT_HTML = "not_html"  # empty, binary (a NUL byte in the first 2 KB) or not text/html
     TOO_SHORT = "too_short"
     DUPLICATE = "duplicate"
     NOT_DUE = "not_due"

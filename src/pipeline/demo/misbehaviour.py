@@ -14,7 +14,8 @@ serves it like any other site. On request it can:
 - list a fresh, cache-busted copy of the sitemap index in itself (``sitemap_loop``);
 - serve an endless pagination trap linked from the home page (``endless_pages``, each page
   ``trap_delay`` seconds slow).
-- give some articles a JSON-LD script nested 1,000 levels deep (``nested_jsonld``).
+- give some articles a JSON-LD script nested 1,000 levels deep (``nested_jsonld``);
+- put one NUL byte in the head of some articles (``nul_byte``), as a broken CMS template does.
 
 Each 429/503 is given at most once per path, so a polite crawler always completes; the traps
 never end by themselves: only the crawler's budgets end them.
@@ -62,6 +63,7 @@ class Misbehaviour:
     endless_pages: str = ""  # a path ("/bay") whose ?page=N links to ?page=N+1, forever
     trap_delay: float = 0.0  # seconds before each endless page answers
     nested_jsonld: tuple[str, ...] = ()  # article paths whose page carries a JSON-LD bomb
+    nul_byte: tuple[str, ...] = ()  # article paths whose page has a NUL byte in its first 2 KB
 
 
 @dataclass(slots=True)
@@ -127,6 +129,8 @@ class MisbehavingSite:
             page = Page(page.status, page.content_type, self._with_session_ids(page.body), page.headers)
         if target in m.nested_jsonld:
             return _with_nested_jsonld(page)
+        if target in m.nul_byte:
+            return _with_nul_byte(page)
         return page
 
     def _robots(self, host: str | None) -> Page:
@@ -190,6 +194,12 @@ class MisbehavingSite:
         body = (f"<html><head><title>Trang {number}</title></head><body><h1>Trang {number}</h1>"
                 f'<a class="next" href="{path}?page={number + 1}">Trang sau</a></body></html>')
         return Page(200, HTML_TYPE, body.encode("utf-8"))
+
+
+def _with_nul_byte(page: Page) -> Page:
+    """``page`` with one NUL byte just after its ``<head>`` (well inside its first 2 KB)."""
+    body = page.body.replace(b"<head>", b"<head>\x00", 1)
+    return Page(page.status, page.content_type, body, page.headers)
 
 
 def _with_link(page: Page, href: str) -> Page:
