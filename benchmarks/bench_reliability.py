@@ -498,6 +498,22 @@ def render_report(outcomes: Sequence[Outcome], *, seed: int, requested: int, not
     return "\n".join(lines) + "\n"
 
 
+def run(cycles: int = 5, max_seconds: float = 600.0) -> list[dict[str, object]]:
+    """Rows for ``python -m benchmarks`` (see ``bench_module``): the quick cycles per database."""
+    rows: list[dict[str, object]] = []
+    deadline = time.monotonic() + max_seconds
+    with tempfile.TemporaryDirectory(prefix="baotinh-reliability-") as tmp:
+        for backend in BACKENDS:
+            if backend == "postgresql" and pg_available():
+                continue
+            o = run_backend(backend, cycles=cycles, deadline=deadline, work=Path(tmp))
+            lost = sum(t.urls_lost + t.hash_mismatches + t.duplicate_rows for t in o.tallies.values())
+            rows.append({"name": f"kill -9 / restart cycles, {backend}", "unit": "cycles", "value": o.cycles})
+            rows.append({"name": f"articles lost or changed after the cycles, {backend}", "unit": "rows",
+                         "value": lost, "target": "0", "higher_is_better": False})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.bench_reliability", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
