@@ -19,23 +19,12 @@ from pipeline.archive import db, store
 from pipeline.crawling import ledger
 from pipeline.crawling.launch import CrawlResult
 from pipeline.crawling.protocol import SiteResult
-from pipeline.record import ArticleRecord
-from pipeline.registry.load import Site
 
 from .conftest import ROOT, MigratedSqlite, run_cli
+from .test_health import _record, _site
 
 NOW = datetime.now(UTC)
 
-
-def _site(site_id: str) -> Site:
-    return Site(id=site_id, name=site_id, domains=(f"{site_id}.test",), scheme="http",
-                start_urls=(f"http://{site_id}.test/",))
-
-
-def _record(site_id: str, n: int) -> ArticleRecord:
-    url = f"http://{site_id}.test/xa-hoi/bai-{n}-{1000 + n}.html"
-    return ArticleRecord(url=url, canonical_url=url, site=site_id, title=f"Bài {n}",
-                         text="Nội dung bài báo.", word_count=4, content_sha256=f"{n:064d}")
 
 
 def _start(sessions: sessionmaker[Session], site_id: str, *, at: datetime,

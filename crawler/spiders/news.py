@@ -53,6 +53,13 @@ LISTING_MAX_DEPTH = 100
 # Sitemaps read at most, and how deep sitemap indexes may nest.
 MAX_SITEMAPS = 2000
 SITEMAP_MAX_DEPTH = 4
+# Per kind of discovery request: (setting, default, ledger metric) for its depth, then its count.
+BUDGETS: dict[str, tuple[tuple[str, int, str], tuple[str, int, str]]] = {
+    "sitemap": (("BAOTINH_SITEMAP_MAX_DEPTH", SITEMAP_MAX_DEPTH, ledger.SITEMAP_DEPTH),
+                ("BAOTINH_MAX_SITEMAPS", MAX_SITEMAPS, ledger.SITEMAPS)),
+    "listing": (("BAOTINH_LISTING_MAX_DEPTH", LISTING_MAX_DEPTH, ledger.LISTING_DEPTH),
+                ("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES, ledger.LISTING_PAGES)),
+}
 ARTICLE_PRIORITY = 10
 FEED_PRIORITY = 20
 # What an errback hands back to Scrapy: pages settled, or more requests.
@@ -197,15 +204,22 @@ class NewsSpider(scrapy.Spider):
         url = strip_session_ids(self._route(url))
         if not self._allowed(url) or not self._first_time(url):
             return
-        if depth > self._budget("BAOTINH_SITEMAP_MAX_DEPTH", SITEMAP_MAX_DEPTH):
-            self.tally.add(ledger.BUDGET, ledger.SITEMAP_DEPTH, url=url)
-            return
-        if self.sitemap_requests >= self._budget("BAOTINH_MAX_SITEMAPS", MAX_SITEMAPS):
-            self.tally.add(ledger.BUDGET, ledger.SITEMAPS, url=url)
+        if self._over_budget(url, depth, self.sitemap_requests, "sitemap"):
             return
         self.sitemap_requests += 1
         yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
                              priority=FEED_PRIORITY, meta={"optional": optional, SITEMAP_DEPTH_KEY: depth})
+
+    def _over_budget(self, url: str, depth: int, count: int, kind: str) -> bool:
+        """True (and a ledger row) when one more ``kind`` request would pass a run budget."""
+        (depth_setting, depth_default, depth_metric), (count_setting, count_default, count_metric) = BUDGETS[kind]
+        if depth > self._budget(depth_setting, depth_default):
+            self.tally.add(ledger.BUDGET, depth_metric, url=url)
+            return True
+        if count >= self._budget(count_setting, count_default):
+            self.tally.add(ledger.BUDGET, count_metric, url=url)
+            return True
+        return False
 
     def _budget(self, name: str, default: int) -> int:
         """A per-run budget: the crawler's setting ``name``, else ``default``."""
@@ -274,11 +288,7 @@ class NewsSpider(scrapy.Spider):
         """The request of a listing page not read yet, within the run's listing budgets."""
         if not self._first_time(url):
             return
-        if depth > self._budget("BAOTINH_LISTING_MAX_DEPTH", LISTING_MAX_DEPTH):
-            self.tally.add(ledger.BUDGET, ledger.LISTING_DEPTH, url=url)
-            return
-        if self.listing_requests >= self._budget("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES):
-            self.tally.add(ledger.BUDGET, ledger.LISTING_PAGES, url=url)
+        if self._over_budget(url, depth, self.listing_requests, "listing"):
             return
         self.listing_requests += 1
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
