@@ -7,8 +7,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.archive import db
 from pipeline.archive.models import RunLock
 from pipeline.crawling.locks import LockedError, acquire_db_lock, hold_archive_lock, release_db_lock
-from pipeline.demo import DemoSite, Misbehaviour, RunningServer, serve_site
+from pipeline.demo import DemoSite, RunningServer, serve_site
+from pipeline.demo.misbehaviour import is_article_path
+from pipeline.demo.server import AccessRecord
 
 from .conftest import ROOT, MigratedSqlite, run_cli
 
@@ -98,10 +102,31 @@ def test_db_site_locks_postgresql(pg_migrated_url: str) -> None:
 
 
 # -- whole crawls -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class GatedSite:
+    """The demo paper, whose articles wait until the test opens the gate (no timing guesses)."""
+
+    server: RunningServer
+    gate: threading.Event
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+
 @pytest.fixture
-def slow_site(demo_articles: Path) -> Iterator[RunningServer]:
-    with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(delay=0.8)) as server:
-        yield server
+def gated_site(demo_articles: Path) -> Iterator[GatedSite]:
+    gate = threading.Event()
+
+    def hold_articles(request: AccessRecord) -> None:
+        if is_article_path(request.path):
+            gate.wait(timeout=120)
+
+    with serve_site(DemoSite(demo_articles), on_request=hold_articles) as server:
+        try:
+            yield GatedSite(server, gate)
+        finally:
+            gate.set()  # release any handler still waiting
 
 
 def _crawler(archive: Path, origin: str) -> subprocess.Popen[bytes]:
@@ -138,12 +163,12 @@ def _has_running_run(archive: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_overlapping_run_exits_at_once_with_75(slow_site: RunningServer, archive: Path) -> None:
-    first = _crawler(archive, slow_site.base_url)
+def test_overlapping_run_exits_at_once_with_75(gated_site: GatedSite, archive: Path) -> None:
+    first = _crawler(archive, gated_site.base_url)
     try:
         _wait_for(lambda: _has_running_run(archive))
         started = time.monotonic()
-        second = run_cli("crawl", "demo", "--origin", slow_site.base_url, "--workers", "0", archive=archive)
+        second = run_cli("crawl", "demo", "--origin", gated_site.base_url, "--workers", "0", archive=archive)
         elapsed = time.monotonic() - started
         assert second.returncode == 75, second.stdout + second.stderr
         assert elapsed < 15
@@ -151,13 +176,14 @@ def test_overlapping_run_exits_at_once_with_75(slow_site: RunningServer, archive
         assert len(lines) == 1 and "another crawl" in lines[0] and f"pid {first.pid}" in lines[0]
         assert second.stdout == ""
     finally:
+        gated_site.gate.set()
         out, err = first.communicate(timeout=180)
     assert first.returncode == 0, err.decode()[-2000:]
 
 
 @pytest.mark.slow
-def test_lock_of_a_killed_crawl_does_not_block_the_next(slow_site: RunningServer, archive: Path) -> None:
-    first = _crawler(archive, slow_site.base_url)
+def test_lock_of_a_killed_crawl_does_not_block_the_next(gated_site: GatedSite, archive: Path) -> None:
+    first = _crawler(archive, gated_site.base_url)
     _wait_for(lambda: _has_running_run(archive))
     first.send_signal(signal.SIGKILL)
     first.wait()
@@ -166,7 +192,9 @@ def test_lock_of_a_killed_crawl_does_not_block_the_next(slow_site: RunningServer
     assert conn.execute("select pid from run_locks where name='site:demo'").fetchone() == (first.pid,)
     conn.close()
 
-    again = run_cli("crawl", "demo", "--origin", slow_site.base_url, "--workers", "0", archive=archive)
+    gated_site.gate.set()
+    again = run_cli("crawl", "demo", "--origin", gated_site.base_url, "--workers", "0", "--delay", "0.02",
+                      archive=archive)
     assert again.returncode == 0, again.stderr
     conn = sqlite3.connect(archive / "baotinh.sqlite")
     runs = conn.execute("select status, message from crawl_runs order by id").fetchall()
