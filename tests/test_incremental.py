@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.crawling.frontier import FrontierState, decide_fetch, next_due_at, url_key
-from pipeline.demo import DemoSite, Misbehaviour, load_demo_articles, serve_site
+from pipeline.demo import DemoSite, load_demo_articles, serve_site
+from pipeline.demo.misbehaviour import is_article_path
+from pipeline.demo.server import AccessRecord
 
 from .conftest import ROOT, ServedSite, run_cli
 
@@ -185,7 +188,14 @@ def test_sigkill_half_way_then_resume_equals_an_uninterrupted_crawl(demo_article
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     killed.mkdir()
     clean.mkdir()
-    with serve_site(DemoSite(demo_articles), misbehaviour=Misbehaviour(delay=0.4)) as server:
+    slow = threading.Event()  # articles answer slowly until the kill, then at full speed
+    slow.set()
+
+    def slow_articles(request: AccessRecord) -> None:
+        if slow.is_set() and is_article_path(request.path):
+            time.sleep(0.4)
+
+    with serve_site(DemoSite(demo_articles), on_request=slow_articles) as server:
         proc = subprocess.Popen(_crawl_cmd(server.base_url, killed), cwd=ROOT, env=_env(killed),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
@@ -193,6 +203,7 @@ def test_sigkill_half_way_then_resume_equals_an_uninterrupted_crawl(demo_article
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        slow.clear()
         done_before = {url.removeprefix("http://demo.baotinh.test") for url, _ in _archived(killed)}
         assert total // 3 <= len(done_before) < total, "the kill must land half way"
         first_hits = len(server.access_log.records())
