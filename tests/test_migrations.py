@@ -46,6 +46,14 @@ def test_the_revisions_are_found() -> None:
     assert [p.name[:4] for p in REVISIONS] == ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
+def test_the_head_constant_is_alembics_head() -> None:
+    """Read commands compare archives with ``HEAD_REVISION`` instead of loading Alembic."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db._alembic_config(db.make_engine("sqlite://")))
+    assert db.head_revision() == script.get_current_head()
+
+
 @pytest.mark.parametrize("path", REVISIONS, ids=[p.name for p in REVISIONS])
 def test_no_revision_imports_pipeline(path: Path) -> None:
     bad = [m for m in imported_modules(path) if m.split(".")[0] in ("pipeline", "crawler") or m.startswith(".")]

@@ -14,14 +14,10 @@ import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +30,9 @@ from pipeline.errors import (
     ConfigError,
     NotAnArchiveError,
 )
+
+if TYPE_CHECKING:  # Alembic is imported only to migrate: read commands start without it
+    from alembic.config import Config
 
 __all__ = [
     "UPGRADE_HINT", "check_schema", "current_revision", "head_revision", "make_engine", "make_sessionmaker",
@@ -215,6 +214,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("pipeline.archive.migrations")))
     cfg.attributes["engine"] = engine
@@ -222,18 +223,24 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    """The newest revision this baotinh knows (a constant beside the migrations; a test keeps it
+    equal to Alembic's head, so a read command need not load every migration script to know it)."""
+    from pipeline.archive.migrations import HEAD_REVISION
+
+    return HEAD_REVISION
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The archive's schema revision (``None`` without a schema), read from Alembic's table."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
@@ -275,6 +282,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         if revision == "head" and current_revision(engine) == head_revision():
             return
+        from alembic import command
+
         command.upgrade(_alembic_config(engine), revision)
     except OperationalError as exc:
         raise ArchiveError(f"cannot open the archive database: {exc.orig}") from None
