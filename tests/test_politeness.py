@@ -62,7 +62,7 @@ def _gaps_after(hits: list[AccessRecord], status: int) -> list[float]:
 
 @pytest.mark.slow
 def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_articles: Path, archive: Path) -> None:
-    misbehaviour = Misbehaviour(throttle_every=6, retry_after="2", fail_every=5, disallow=("/van-hoa/",))
+    misbehaviour = Misbehaviour(throttle_every=8, retry_after="1", fail_every=7, disallow=("/van-hoa/",))
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
     env.update(BAOTINH_ARCHIVE=str(archive), BAOTINH_USER_AGENT=USER_AGENT)
     with serve_site(DemoSite(demo_articles), misbehaviour=misbehaviour) as server:
@@ -78,9 +78,9 @@ def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_article
 
     statuses = [h.status for h in hits]
     assert statuses.count(429) >= 3 and statuses.count(503) >= 3
-    # After a 429 with Retry-After: 2, the host is left alone for 2 s; after a 503, for the back-off.
+    # After a 429 with Retry-After: 1, the host is left alone for 1 s; after a 503, for the back-off.
     after_429 = _gaps_after(hits, 429)
-    assert after_429 and min(after_429) >= 2.0, after_429
+    assert after_429 and min(after_429) >= 1.0, after_429
     after_503 = _gaps_after(hits, 503)
     assert after_503 and min(after_503) >= 0.5, after_503
 
