@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from pipeline.demo import RunningServer
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BAOTINH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -61,27 +63,27 @@ def archive(tmp_path: Path) -> Path:
 
 @dataclass
 class ServedSite:
+    """The demo paper served on 127.0.0.1 (a server thread in the test's process)."""
+
     base_url: str
     articles_dir: Path
-    access_log: Path
-    process: subprocess.Popen[bytes]
+    server: RunningServer
 
     def requests(self) -> list[dict[str, object]]:
-        if not self.access_log.exists():
-            return []
-        return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
+        """Every request answered so far, oldest first, as JSON-ready dicts."""
+        return [record.as_dict() for record in self.server.access_log.records()]
+
+    def stop(self) -> None:
+        """Stop serving (a test of what happens when the paper's server is gone)."""
+        self.server.stop()
 
 
-def start_demo_server(articles_dir: Path, access_log: Path) -> ServedSite:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.demo", "--port", "0", "--articles", str(articles_dir),
-         "--access-log", str(access_log)],
-        stdout=subprocess.PIPE, cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    base_url = proc.stdout.readline().decode().strip()
-    assert base_url.startswith("http://127.0.0.1:"), base_url
-    return ServedSite(base_url, articles_dir, access_log, proc)
+def start_demo_server(articles_dir: Path) -> ServedSite:
+    from pipeline.demo import DemoSite
+    from pipeline.demo.server import start_server
+
+    running = start_server(DemoSite(articles_dir))
+    return ServedSite(running.base_url, articles_dir, running)
 
 
 @pytest.fixture
@@ -96,14 +98,26 @@ def demo_articles(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_server(demo_articles: Path, tmp_path: Path) -> Iterator[ServedSite]:
-    """The demo paper served for real by a subprocess on 127.0.0.1, ephemeral port."""
-    served = start_demo_server(demo_articles, tmp_path / "access.jsonl")
+def demo_server(demo_articles: Path) -> Iterator[ServedSite]:
+    """The demo paper served for real on 127.0.0.1, ephemeral port."""
+    served = start_demo_server(demo_articles)
     try:
         yield served
     finally:
-        served.process.terminate()
-        served.process.wait(timeout=10)
+        served.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundled demo paper crawled once (``baotinh demo``, offline) for the session.
+
+    Shared: tests only read it, or copy it (``shutil.copytree``) before they change anything.
+    """
+    archive = tmp_path_factory.mktemp("demo") / "archive"
+    result = run_cli("demo", archive=archive, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not (archive / "baotinh.sqlite-wal").exists()
+    yield archive
 
 
 @functools.cache

@@ -7,10 +7,7 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from .conftest import CliResult, run_cli
 
@@ -18,16 +15,6 @@ READ_COMMANDS = (("stats",), ("search", "kim"), ("show", "1"), ("runs",), ("heal
                  ("dedup",), ("export", "--format", "jsonl", "--output", "{out}"))
 WRITE_COMMANDS = (("dedup", "--rebuild"), ("db", "upgrade"), ("reextract",))
 PAGE = 4096
-
-
-@pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The bundled demo paper crawled once (offline, its own loopback server) for this module."""
-    archive = tmp_path_factory.mktemp("demo") / "archive"
-    result = run_cli("demo", archive=archive, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert not (archive / "baotinh.sqlite-wal").exists()
-    yield archive
 
 
 def _copy(demo_archive: Path, tmp_path: Path) -> Path:

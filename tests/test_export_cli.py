@@ -8,12 +8,12 @@ import gzip
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from pipeline.archive import db, store
 from pipeline.archive.models import Article
 from pipeline.record import RECORD_FIELDS
 
-from .conftest import ROOT, csv_row, run_cli, start_demo_server
+from .conftest import ROOT, csv_row, run_cli
 
 
 def archived_records(archive: Path) -> dict[str, dict[str, Any]]:
@@ -39,22 +39,11 @@ def archived_records(archive: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The demo paper crawled once for this module (exports only read the archive)."""
-    from pipeline.demo import site as demo_site
-
-    root = tmp_path_factory.mktemp("crawled")
-    archive = root / "archive"
-    archive.mkdir()
-    served = start_demo_server(Path(demo_site.__file__).parent / "articles", root / "access.jsonl")
-    try:
-        result = run_cli("crawl", "demo", "--origin", served.base_url, "--delay", "0.02", "--workers", "0",
-                         archive=archive)
-    finally:
-        served.process.terminate()
-        served.process.wait(timeout=10)
-    assert result.returncode == 0, result.stderr
-    yield archive
+def crawled(demo_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo paper crawled once, copied for this module (exports only read the archive)."""
+    archive = tmp_path_factory.mktemp("crawled") / "archive"
+    shutil.copytree(demo_archive, archive)
+    return archive
 
 
 def test_demo_archive_round_trips_through_every_format(crawled: Path, tmp_path: Path) -> None:

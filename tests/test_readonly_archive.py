@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import IN_CI, ROOT
-from .test_damaged_archive import demo_archive, run_in_process
-
-__all__ = ["demo_archive"]  # the module's fixture, shared with the damaged-archive tests
+from .test_damaged_archive import run_in_process
 
 READ_COMMANDS = (("stats",), ("search", "kim"), ("show", "1"), ("verify",), ("runs",), ("health",),
                  ("history", "1"), ("dedup",))

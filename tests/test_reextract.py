@@ -84,8 +84,7 @@ def test_reextract_after_the_server_stopped(demo_server: ServedSite, archive: Pa
     crawl = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
                     archive=archive)
     assert crawl.returncode == 0, crawl.stderr
-    demo_server.process.terminate()
-    demo_server.process.wait(timeout=10)
+    demo_server.stop()
 
     conn = _connect(archive)
     [(article_id, title, text)] = conn.execute(
