@@ -92,7 +92,8 @@ def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
         return v.isoformat() if v is not None else None
 
     return {
-        "id": article.id, "key": getattr(article, "key", None), "site": article.site, "site_name": source.name if source else None,
+        "id": article.id, "key": getattr(article, "key", None), "site": article.site,
+        "site_name": source.name if source else None,
         "province_before": source.province_before if source else None,
         "province_after": source.province_after if source else None,
         "url": article.url, "canonical_url": article.canonical_url, "title": article.title,

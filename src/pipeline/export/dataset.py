@@ -30,6 +30,7 @@ from pipeline.archive.models import Article, ArticleVersion, CrawlRun
 from pipeline.errors import ArchiveError, InputError
 from pipeline.export.datasheet import render_readme
 from pipeline.export.formats import (
+    DEFAULT_FIELDS,
     EXTRA_FIELDS,
     PARTIAL_SUFFIX,
     WriterOptions,
@@ -82,7 +83,7 @@ _EXPORT_FILE_RE = re.compile(r"^(articles-\d{5}\.[a-z.]+|index\.cdxj|manifest\.j
 _STAT_COLUMNS = ("site", "published_at", "extractor_version", "crawl_run_id")
 _TIMESTAMP_FIELDS = frozenset(s.name for s in field_specs((*RECORD_FIELDS, *EXTRA_FIELDS)) if s.type == "timestamp")
 # Identity of an article, shared by its history rows.
-_IDENTITY_FIELDS = ("id", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at")
+_IDENTITY_FIELDS = ("id", "key", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +93,7 @@ class ExportOptions:
     format: str
     output: Path
     query: SearchQuery = field(default_factory=SearchQuery)
-    fields: tuple[str, ...] = RECORD_FIELDS
+    fields: tuple[str, ...] = DEFAULT_FIELDS
     all_versions: bool = False
     shard_size: int | None = None
     compress: str | None = None
