@@ -203,6 +203,9 @@ def test_api_article_by_key(site: Site) -> None:
     assert [v["version"] for v in data["versions"]] == [1] and "text" in data["versions"][0]["changed_fields"]
     same = site.served.json(f"/api/articles/{site.article_id}")[1]
     assert isinstance(same, dict) and same["key"] == site.key and same["capture"] == capture
+    schema = site.served.json("/api/openapi.json")[1]
+    assert isinstance(schema, dict) and "/api/a/{key}" in schema["paths"]
+    assert set(data) <= set(schema["components"]["schemas"]["Article"]["properties"])
     assert site.served.json("/api/a/NOT-A-KEY")[0] == 400
     assert site.served.json("/api/a/aaaaaaaaaaaa")[0] == 404
 

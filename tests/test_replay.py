@@ -36,7 +36,7 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     pytest.importorskip("pywb", reason="pywb is a dev dependency: pip install -e '.[dev]'")
     from pipeline.demo import site as demo_site
 
@@ -54,15 +54,23 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = root / "warc"
     result = run_cli("export", "--format", "warc", "--output", str(out), archive=archive)
     assert result.returncode == 0, result.stderr
-    yield out
+    yield archive, out
 
 
-def test_pywb_replays_an_article_from_the_export(exported: Path) -> None:
-    lines = (exported / "index.cdxj").read_text(encoding="utf-8").splitlines()
+def test_the_readme_key_names_the_same_article_in_every_crawl(exported: tuple[Path, Path]) -> None:
+    """The README's ``baotinh show 4yecpd55we3g``: a key depends on the canonical URL only."""
+    result = run_cli("show", "4yecpd55we3g", "--json", archive=exported[0])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["title"].startswith("Huyện ủy Kim Thành")
+
+
+def test_pywb_replays_an_article_from_the_export(exported: tuple[Path, Path]) -> None:
+    folder = exported[1]
+    lines = (folder / "index.cdxj").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line.split(" ", 2)[2]) | {"stamp": line.split(" ", 2)[1]} for line in lines]
     article = next(e for e in entries if "kim-thanh" in e["url"] and "105123" in e["url"])
-    proc = subprocess.run([sys.executable, "-c", REPLAY, str(exported), article["stamp"], article["url"]],
-                          capture_output=True, text=True, timeout=120, cwd=exported, check=False)
+    proc = subprocess.run([sys.executable, "-c", REPLAY, str(folder), article["stamp"], article["url"]],
+                          capture_output=True, text=True, timeout=120, cwd=folder, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     replayed = json.loads(proc.stdout.strip().splitlines()[-1])
     status, content_type, body = replayed["id_"]

@@ -126,8 +126,9 @@ def print_article(data: dict[str, Any]) -> None:
         click.echo(f"\n[ảnh] {caption}")
 
 
-@click.command(epilog="\b\nExamples:\n  baotinh show 1\n  baotinh show vfnaiouwfekh\n"
-                       "  baotinh show https://baohaiduong.vn/x-105123.html --json")
+@click.command(epilog="\b\nExamples:\n  baotinh show 4yecpd55we3g\n  baotinh show 12\n"
+                       "  baotinh show http://demo.baotinh.test/chinh-tri/"
+                       "huyen-uy-kim-thanh-4-cong-viec-dot-pha-trong-thuc-hien-chi-thi-05-105123.html --json")
 @click.argument("key", metavar="KEY|ID|URL")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.pass_context

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.archive.captures import find_capture
 from pipeline.archive.keys import is_article_key
 from pipeline.archive.models import Article, Source
 from pipeline.errors import ArchiveError
@@ -235,5 +236,11 @@ class ArticleRoutes:
         out["permalink"] = self.absolute(request, article_path(article))
         ref = article_capture(session, article) if self.archive.features.has_captures else None
         out["capture"] = api.capture_as_dict(ref, web_path(ref) if ref else None)
-        out["versions"] = api.versions_as_list(session, article.id)
+        versions = api.versions_as_list(session, article.id)
+        ids = [v["capture_record_id"] for v in versions if v["capture_record_id"]]
+        refs = {r.record_id: r for r in (find_capture(session, i) for i in ids) if r is not None}
+        for v in versions:
+            ref = refs.get(v["capture_record_id"])
+            v["wayback"] = web_path(ref) if ref else None
+        out["versions"] = versions
         return out
