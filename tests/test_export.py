@@ -379,6 +379,7 @@ def test_warc_export_copies_captures_byte_for_byte(sessions: sessionmaker[Sessio
         entry = json.loads(blob)
         assert stamp == "20260102030405" and key == surt_key(entry["url"])
         assert entry["mime"] == "text/html" and entry["status"] == "200"
+        assert len(entry["key"]) == 12  # the article's stable key (issue 16)
         raw = (out / entry["filename"]).read_bytes()
         copied = raw[int(entry["offset"]):int(entry["offset"]) + int(entry["length"])]
         assert copied == slices[entry["url"]]  # byte for byte

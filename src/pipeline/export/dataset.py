@@ -408,15 +408,15 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
     return writer.close()
 
 
-def _capture_row(r: Any) -> CaptureRow:
-    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+def _capture_row(r: Any, key: str | None) -> CaptureRow:
+    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key)
 
 
 def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, archive_dir: Path,
                 stats: ExportStats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     writer = WarcExportWriter(options.output, archive_dir, options.shard_size,
                               f"baotinh export: {options.command or 'library call'}")
-    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS])
+    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS, "key"])
     idx = {n: i for i, n in enumerate(names)}
     stmt = select(*_article_columns(names)).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
@@ -424,13 +424,13 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
 
     def copy_articles(part: Sequence[Any]) -> None:
         stats.add_articles(part, idx)
-        captured = [_capture_row(r) for r in part if r[2] is not None]
+        captured = [_capture_row(r, r[idx["key"]]) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.captures = (stats.captures or 0) + len(captured)
         tracker.advance(len(part))
 
     def copy_history(part: Sequence[Any]) -> None:
-        captured = [_capture_row(r) for r in part if r[2] is not None]
+        captured = [_capture_row(r, r[7]) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.versions += len(part)
         stats.captures = (stats.captures or 0) + len(captured)
@@ -439,7 +439,7 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
     _stream(session, stmt, copy_articles)
     if options.all_versions:
         history = (select(ArticleVersion.article_id, Article.canonical_url,
-                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS])
+                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS], Article.key)
                    .join(Article, Article.id == ArticleVersion.article_id)
                    .where(ArticleVersion.article_id.in_(ids))
                    .order_by(ArticleVersion.article_id, ArticleVersion.version))
