@@ -175,6 +175,8 @@ def test_article_page_has_the_cite_block(site: Site) -> None:
     assert f"Lưu trữ ngày 01/11/2026: {site.served.base_url}/a/{site.key}" in reference
     assert f'href="/a/{site.key}.csl.json"' in page and f'href="/a/{site.key}.bib"' in page
     assert f'href="/web/{wayback_timestamp(SECOND_AT)}/{ARTICLE_URL}"' in page
+    captures = page.split('id="captures"')[1].split("</ol>")[0]  # every capture, oldest first
+    assert captures.index(wayback_timestamp(FIRST_AT)) < captures.index(wayback_timestamp(SECOND_AT))
     status, english = site.served.html(f"/a/{site.key}?lang=en")
     assert status == 200 and "Archived 1 November 2026" in english and ">Cite<" in english
 

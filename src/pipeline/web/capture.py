@@ -28,6 +28,7 @@ __all__ = [
     "article_capture",
     "capture_uris",
     "find_nearest_capture",
+    "list_captures",
     "parse_timestamp",
     "read_captured_page",
     "read_warc_records",
@@ -90,6 +91,14 @@ def find_nearest_capture(session: Session, uris: list[str], moment: datetime) ->
     if row is None:
         row = session.scalars(base.order_by(Capture.date, Capture.id).limit(1)).first()
     return ref_from_row(row) if row is not None else None
+
+
+def list_captures(session: Session, uris: list[str], limit: int = 100) -> list[CaptureRef]:
+    """The captures (responses and revisits) of any of ``uris``, oldest first."""
+    rows = session.scalars(select(Capture).where(Capture.uri.in_(uris),
+                                                 Capture.rec_type.in_(("response", "revisit")))
+                           .order_by(Capture.date, Capture.id).limit(limit))
+    return [ref_from_row(row) for row in rows]
 
 
 def article_capture(session: Session, article: Article) -> CaptureRef | None:

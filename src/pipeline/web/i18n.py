@@ -101,6 +101,7 @@ _VI: dict[str, str] = {
     "captured_banner": ("Trang này như máy thu thập nhận được lúc {time}, từ {url}. "
                         "Không chạy mã, không tải gì từ bên ngoài."),
     "back_to_article": "← Về bài",
+    "capture_history": "Các lần lưu",
 }
 
 _EN: dict[str, str] = {
@@ -191,6 +192,7 @@ _EN: dict[str, str] = {
     "captured_banner": ("This page as the crawler received it at {time}, from {url}. "
                         "No script runs; nothing is loaded from outside."),
     "back_to_article": "← Back to the article",
+    "capture_history": "Every capture",
 }
 
 LANGUAGES: Mapping[str, Mapping[str, str]] = MappingProxyType({

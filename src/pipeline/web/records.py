@@ -33,6 +33,7 @@ from pipeline.web.capture import (
     article_capture,
     capture_uris,
     find_nearest_capture,
+    list_captures,
     parse_timestamp,
     read_captured_page,
     read_warc_records,
@@ -139,8 +140,11 @@ class ArticleRoutes:
         if ref is not None:
             taken = pages.time_view(ctx, ref.date)
             assert taken is not None
-            capture = CaptureLinks(captured_url=ctx.link(f"/a/{key}/captured"),
-                                   warc_url=f"/a/{key}/capture.warc", wayback_url=web_path(ref), taken=taken)
+            uris = [u for u in dict.fromkeys((article.url, article.canonical_url, ref.uri)) if u]
+            history = tuple((web_path(r), t) for r in list_captures(session, uris)
+                            if (t := pages.time_view(ctx, r.date)) is not None)
+            capture = CaptureLinks(captured_url=ctx.link(f"/a/{key}/captured"), warc_url=f"/a/{key}/capture.warc",
+                                   wayback_url=web_path(ref), taken=taken, history=history)
             capture_url = f"/a/{key}/capture.warc"
         back = request.query.get("back", [None])[0]
         page = pages.article_page(ctx, article, source, versions=versions, capture_url=capture_url,

@@ -173,6 +173,8 @@ class CaptureLinks:
     warc_url: str
     wayback_url: str
     taken: TimeView
+    # Every capture of the article's URL: its Wayback-style permalink and when it was taken.
+    history: tuple[tuple[str, TimeView], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
