@@ -27,7 +27,7 @@ from pipeline.archive.models import Article
 from pipeline.config import Settings
 from pipeline.web import make_app, make_server, open_archive
 from pipeline.web.capture import parse_timestamp, wayback_timestamp
-from tests.conftest import run_cli
+from tests.test_damaged_archive import run_in_process
 from tests.test_web import Served, _record, build_records, fill_archive, make_writable_engine
 
 ARTICLE_URL = "https://baohaiduong.vn/xa-hoi/bai-1-100001.html"
@@ -262,15 +262,15 @@ def test_timestamps() -> None:
 # -- command line and export ----------------------------------------------------------------
 def test_show_by_key_and_export_key_column(site: Site, tmp_path: Path) -> None:
     archive = site.served.settings.archive_dir
-    result = run_cli("show", site.key, "--json", archive=archive)
+    result = run_in_process(("show", site.key, "--json"), archive, tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["key"] == site.key and data["id"] == site.article_id
-    assert run_cli("show", str(site.article_id), "--json", archive=archive).returncode == 0
-    missing = run_cli("show", "aaaaaaaaaaaa", archive=archive)
+    assert run_in_process(("show", str(site.article_id), "--json"), archive, tmp_path).returncode == 0
+    missing = run_in_process(("show", "aaaaaaaaaaaa"), archive, tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
-    out = tmp_path / "csv"
-    result = run_cli("export", "--format", "jsonl", "--output", str(out), archive=archive)
+    result = run_in_process(("export", "--format", "jsonl", "--output", "{out}"), archive, tmp_path)
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for f in sorted(out.glob("articles-*.jsonl")) for line in f.read_text().splitlines()]
+    files = sorted((tmp_path / "out").glob("articles-*.jsonl"))
+    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
     assert rows and all(r["key"] == formula(r["canonical_url"]) for r in rows)
