@@ -38,7 +38,6 @@ __all__ = [
 # The captured page is someone else's HTML: no script, no form, no remote load, its own origin.
 CAPTURED_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
 _TIMESTAMP = re.compile(r"[0-9]{4,14}")
-_CHARSET = re.compile(r"charset=\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
 def wayback_timestamp(moment: datetime) -> str:
@@ -131,8 +130,7 @@ class CapturedPage:
     """The payload of a capture, decoded from its content-encoding, and what the banner says."""
 
     body: bytes
-    charset: str
-    content_type: str
+    content_type: str  # as the paper sent it (a page without charset keeps its <meta charset>)
     uri: str
     date: datetime
     status: int
@@ -143,8 +141,6 @@ def read_captured_page(archive: ReadOnlyArchive, session: Session, ref: CaptureR
     if not inside_archive(archive.archive_dir, ref.warc):
         raise ArchiveError(f"capture {ref.record_id} points outside the archive folder")
     response = read_capture(archive.archive_dir, ref, session)
-    content_type = response.headers.get("content-type", "text/html")
-    match = _CHARSET.search(content_type)
-    return CapturedPage(body=response.body, charset=match.group(1) if match else "utf-8",
-                        content_type=content_type.split(";")[0].strip().lower() or "text/html",
-                        uri=response.uri, date=ref.date, status=response.status)
+    content_type = " ".join(response.headers.get("content-type", "").split()) or "text/html"
+    return CapturedPage(body=response.body, content_type=content_type, uri=response.uri, date=ref.date,
+                        status=response.status)

@@ -205,7 +205,7 @@ class ArticleRoutes:
                 page = read_captured_page(self.archive, session, ref)
             except ArchiveError:
                 return self.capture_missing(request)
-        return Response(200, page.body, f"{page.content_type}; charset={page.charset}",
+        return Response(200, page.body, page.content_type,
                         (("Content-Security-Policy", CAPTURED_CSP),
                          ("Cache-Control", "private, max-age=3600")))
 
