@@ -159,6 +159,26 @@ def test_migration_backfills_existing_rows(migrated_sqlite: object, tmp_path: Pa
     assert [key for _u, key in rows] == [formula(u) for u, _k in rows]
 
 
+def test_migration_gives_a_clash_four_more_characters() -> None:
+    """The frozen clash rule, on a table where two rows were given one key."""
+    import importlib
+
+    from sqlalchemy import create_engine
+
+    revision = importlib.import_module("pipeline.archive.migrations.versions.0009_article_keys")
+    engine = create_engine("sqlite://")
+    urls = ["https://a.vn/1.html", "https://a.vn/2.html", "https://a.vn/3.html"]
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE articles (id INTEGER PRIMARY KEY, canonical_url TEXT, key TEXT)"))
+        for n, url in enumerate(urls, 1):
+            conn.execute(text("INSERT INTO articles VALUES (:n, :u, NULL)"), {"n": n, "u": url})
+        revision.backfill(conn)
+        conn.execute(text("UPDATE articles SET key = :k WHERE id = 3"), {"k": formula(urls[0])})  # a clash
+        revision.resolve_clashes(conn)
+        keys = conn.execute(text("SELECT key FROM articles ORDER BY id")).scalars().all()
+    assert keys == [formula(urls[0]), formula(urls[1]), article_key(urls[2], 16)]
+
+
 # -- pages ----------------------------------------------------------------------------------
 def test_old_article_address_redirects_to_the_key(site: Site) -> None:
     status, headers = get_no_redirect(site.served.base_url, f"/articles/{site.article_id}?lang=en")
