@@ -29,9 +29,10 @@ from pipeline.archive.models import Article, ArticleVersion
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.errors import InputError
 from pipeline.export.dataset import ExportOptions, export_articles
+from pipeline.export.formats import DEFAULT_FIELDS
 from pipeline.export.manifest import verify_export
 from pipeline.export.warc import surt_key
-from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
+from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
 from pipeline.search import SearchQuery
 from pipeline.text.dates import VN_TZ
@@ -108,7 +109,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 def archived(sm: sessionmaker[Session]) -> dict[str, dict[str, Any]]:
     with sm() as s:
-        return {a.canonical_url: store.article_to_record(a).as_dict()
+        return {a.canonical_url: {"key": a.key, **store.article_to_record(a).as_dict()}
                 for a in s.scalars(select(Article).order_by(Article.id))}
 
 
@@ -129,7 +130,7 @@ def test_jsonl_round_trip(sessions: sessionmaker[Session], tmp_path: Path) -> No
     assert path.name == "articles-00000.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
-    assert list(rows[0]) == list(RECORD_FIELDS)
+    assert list(rows[0]) == list(DEFAULT_FIELDS)
     assert "🌾🇻🇳" in path.read_text(encoding="utf-8")  # not ASCII-escaped
 
 
@@ -155,7 +156,7 @@ def test_csv_round_trip(sessions: sessionmaker[Session], tmp_path: Path, bom: bo
     assert raw.startswith(b"\xef\xbb\xbf") == bom
     with open(path, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames == list(RECORD_FIELDS)
+        assert reader.fieldnames == list(DEFAULT_FIELDS)
         rows = [csv_row(r) for r in reader]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
     # Text with newlines is quoted, so a spreadsheet keeps it in one cell.
@@ -168,7 +169,7 @@ def test_parquet_round_trip_and_schema(sessions: sessionmaker[Session], tmp_path
     [path] = data_files(out)
     table = pq.read_table(path)
     schema = table.schema
-    assert schema.names == list(RECORD_FIELDS)
+    assert schema.names == list(DEFAULT_FIELDS)
     assert schema.field("published_at").type == pa.timestamp("us", tz="Asia/Ho_Chi_Minh")
     assert schema.field("tags").type == pa.list_(pa.string())
     assert schema.field("images").type == pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())]))
@@ -214,7 +215,7 @@ def test_manifest_and_readme(sessions: sessionmaker[Session], tmp_path: Path) ->
     assert manifest["extractor_versions"] == {"0.0.9": 1, "0.1.0": 4}
     assert [r["status"] for r in manifest["crawl_runs"]] == ["ok"]
     assert manifest["software"]["version"]
-    assert [f["name"] for f in manifest["schema"]["fields"]] == list(RECORD_FIELDS)
+    assert [f["name"] for f in manifest["schema"]["fields"]] == list(DEFAULT_FIELDS)
     files = {f["path"]: f for f in manifest["files"]}
     assert set(files) == {"articles-00000.jsonl", "articles-00001.jsonl", "README.md"}
     assert files["articles-00000.jsonl"]["rows"] == 3 and files["articles-00001.jsonl"]["rows"] == 2
@@ -378,6 +379,7 @@ def test_warc_export_copies_captures_byte_for_byte(sessions: sessionmaker[Sessio
         entry = json.loads(blob)
         assert stamp == "20260102030405" and key == surt_key(entry["url"])
         assert entry["mime"] == "text/html" and entry["status"] == "200"
+        assert len(entry["key"]) == 12  # the article's stable key (issue 16)
         raw = (out / entry["filename"]).read_bytes()
         copied = raw[int(entry["offset"]):int(entry["offset"]) + int(entry["length"])]
         assert copied == slices[entry["url"]]  # byte for byte

@@ -32,7 +32,7 @@ from .conftest import ROOT, csv_row, run_cli
 def archived_records(archive: Path) -> dict[str, dict[str, Any]]:
     engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
     with db.make_sessionmaker(engine)() as s:
-        out = {a.canonical_url: store.article_to_record(a).as_dict()
+        out = {a.canonical_url: {"key": a.key, **store.article_to_record(a).as_dict()}
                for a in s.scalars(select(Article).order_by(Article.id))}
     engine.dispose()
     return out

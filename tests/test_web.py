@@ -478,7 +478,7 @@ def test_versions_and_raw_capture(tmp_path: Path) -> None:
         versions_html = html_page.split('id="versions"')[1]
         assert "<td>1</td>" in versions_html and "(+07:00)</time>" in versions_html
         assert "text" in versions_html  # changed_fields names the text
-        assert f'href="/articles/{article_id}/capture"' in html_page
+        assert '/capture.warc" id="capture-link"' in html_page  # the WARC record (issue 16)
         status, headers, body = served.get(f"/articles/{article_id}/capture")
         assert status == 200 and headers["Content-Type"] == "text/plain; charset=utf-8"
         assert headers["X-Content-Type-Options"] == "nosniff"

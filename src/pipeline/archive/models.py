@@ -157,10 +157,13 @@ class Article(Base):
     withdrawn_status: Mapped[int | None] = mapped_column(Integer)
     simhash: Mapped[int | None] = mapped_column(BigInteger)  # signed 64-bit view of the SimHash
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    # The stable key (revision 0009): a digest of the canonical URL, see pipeline.archive.keys.
+    key: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_articles_site_published", "site", "published_at"),
         Index("ix_articles_published_at", "published_at"),
+        Index("uq_articles_key", "key", unique=True),
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import __version__
 from pipeline.archive import dedup, versions
+from pipeline.archive.keys import KEY_LENGTH, article_key, assign_keys, is_article_key
 from pipeline.archive.models import Article, CrawlRun, Source
 from pipeline.archive.search_index import index_new_articles
 from pipeline.record import ArticleRecord, Image, StoreItem
@@ -190,6 +191,7 @@ def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
         else:
             unchanged += 1
     if new_rows:
+        _set_keys(session, new_rows)
         inserted = _insert_ignoring_conflicts(session, new_rows)
         by_url = {i.record.canonical_url: i for i in items}
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
@@ -197,6 +199,21 @@ def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
     if new_rows or changed_urls:
         _update_duplicates(session, items, new_rows, changed_urls)
     return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
+
+
+def _set_keys(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Give new rows their stable keys (see :mod:`pipeline.archive.keys`), clash-checked."""
+    first = [article_key(r["canonical_url"]) for r in rows]
+    held = dict(session.execute(select(Article.key, Article.canonical_url).where(Article.key.in_(first))).all())
+
+    def taken(key: str) -> str | None:
+        if len(key) == KEY_LENGTH:
+            return held.get(key)
+        return session.scalars(select(Article.canonical_url).where(Article.key == key)).first()
+
+    keys = assign_keys((r["canonical_url"] for r in rows), taken)
+    for row in rows:
+        row["key"] = keys[row["canonical_url"]]
 
 
 def _refresh(session: Session, current: Article, row: dict[str, Any], run_id: int | None,
@@ -287,9 +304,15 @@ def article_to_record(article: Article) -> ArticleRecord:
 
 
 def get_article(session: Session, key: str | int) -> Article | None:
-    """An article by id, URL or canonical URL."""
+    """An article by id, stable key, URL or canonical URL."""
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        return session.get(Article, int(key))
+        found = session.get(Article, int(key))
+        if found is not None or isinstance(key, int) or not is_article_key(key):
+            return found
+    if is_article_key(key):
+        by_key = session.scalars(select(Article).where(Article.key == key)).first()
+        if by_key is not None:
+            return by_key
     return session.scalars(
         select(Article).where((Article.canonical_url == key) | (Article.url == key)).limit(1)
     ).first()

@@ -13,9 +13,8 @@ import click
 from pipeline.cli.options import BaotinhGroup, filter_options
 from pipeline.cli.session import archive_session, settings_of
 from pipeline.errors import ExitCode, InputError
-from pipeline.export.formats import COMPRESSIONS, FORMATS
+from pipeline.export.formats import COMPRESSIONS, DEFAULT_FIELDS, FORMATS
 from pipeline.export.orthography import AS_PUBLISHED, ORTHOGRAPHIES
-from pipeline.record import RECORD_FIELDS
 
 EPILOG_EXPORT = """\b
 Examples:
@@ -111,7 +110,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
         format=fmt, output=output or default_output(settings.exports_dir, fmt), query=query,
         all_versions=all_versions, shard_size=shard_size, compress=compress, bom=bom,
         since_export=since_export, overwrite=overwrite, orthography=orthography,
-        command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or RECORD_FIELDS,
+        command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or DEFAULT_FIELDS,
     )
     check_options(options)  # bad options are told before the archive is opened
     progress = Progress() if not quiet and sys.stderr.isatty() else None

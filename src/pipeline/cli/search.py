@@ -92,7 +92,8 @@ def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
         return v.isoformat() if v is not None else None
 
     return {
-        "id": article.id, "site": article.site, "site_name": source.name if source else None,
+        "id": article.id, "key": getattr(article, "key", None), "site": article.site,
+        "site_name": source.name if source else None,
         "province_before": source.province_before if source else None,
         "province_after": source.province_after if source else None,
         "url": article.url, "canonical_url": article.canonical_url, "title": article.title,
@@ -112,7 +113,7 @@ def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
 
 def print_article(data: dict[str, Any]) -> None:
     click.echo(data["title"] or "(no title)")
-    for key in ("id", "site", "site_name", "province_before", "province_after", "published_at",
+    for key in ("id", "key", "site", "site_name", "province_before", "province_after", "published_at",
                 "author", "section", "url", "canonical_url", "fetched_at", "crawl_run_id",
                 "extractor_version", "date_source", "flags"):
         value = data[key]
@@ -125,13 +126,18 @@ def print_article(data: dict[str, Any]) -> None:
         click.echo(f"\n[ảnh] {caption}")
 
 
-@click.command(epilog="\b\nExamples:\n  baotinh show 105123\n"
-                       "  baotinh show https://baohaiduong.vn/x-105123.html --json")
-@click.argument("key", metavar="ID|URL")
+@click.command(epilog="\b\nExamples:\n  baotinh show 4yecpd55we3g\n  baotinh show 12\n"
+                       "  baotinh show http://demo.baotinh.test/chinh-tri/"
+                       "huyen-uy-kim-thanh-4-cong-viec-dot-pha-trong-thuc-hien-chi-thi-05-105123.html --json")
+@click.argument("key", metavar="KEY|ID|URL")
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.pass_context
 def show(ctx: click.Context, key: str, as_json: bool) -> None:
-    """Print one article (by id or URL) with its metadata and provenance."""
+    """Print one article (by stable key, id or URL) with its metadata and provenance.
+
+    The key (12 letters and digits, as in /a/<key> of `baotinh serve`) survives copying the
+    archive to another database; the id belongs to this database only.
+    """
     from pipeline.archive.models import CrawlRun, Source
     from pipeline.archive.store import get_article
 

@@ -30,6 +30,7 @@ from pipeline.archive.models import Article, ArticleVersion, CrawlRun
 from pipeline.errors import ArchiveError, InputError
 from pipeline.export.datasheet import render_readme
 from pipeline.export.formats import (
+    DEFAULT_FIELDS,
     EXTRA_FIELDS,
     PARTIAL_SUFFIX,
     WriterOptions,
@@ -82,7 +83,7 @@ _EXPORT_FILE_RE = re.compile(r"^(articles-\d{5}\.[a-z.]+|index\.cdxj|manifest\.j
 _STAT_COLUMNS = ("site", "published_at", "extractor_version", "crawl_run_id")
 _TIMESTAMP_FIELDS = frozenset(s.name for s in field_specs((*RECORD_FIELDS, *EXTRA_FIELDS)) if s.type == "timestamp")
 # Identity of an article, shared by its history rows.
-_IDENTITY_FIELDS = ("id", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at")
+_IDENTITY_FIELDS = ("id", "key", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +93,7 @@ class ExportOptions:
     format: str
     output: Path
     query: SearchQuery = field(default_factory=SearchQuery)
-    fields: tuple[str, ...] = RECORD_FIELDS
+    fields: tuple[str, ...] = DEFAULT_FIELDS
     all_versions: bool = False
     shard_size: int | None = None
     compress: str | None = None
@@ -407,15 +408,15 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
     return writer.close()
 
 
-def _capture_row(r: Any) -> CaptureRow:
-    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+def _capture_row(r: Any, key: str | None) -> CaptureRow:
+    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key)
 
 
 def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, archive_dir: Path,
                 stats: ExportStats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     writer = WarcExportWriter(options.output, archive_dir, options.shard_size,
                               f"baotinh export: {options.command or 'library call'}")
-    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS])
+    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS, "key"])
     idx = {n: i for i, n in enumerate(names)}
     stmt = select(*_article_columns(names)).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
@@ -423,13 +424,13 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
 
     def copy_articles(part: Sequence[Any]) -> None:
         stats.add_articles(part, idx)
-        captured = [_capture_row(r) for r in part if r[2] is not None]
+        captured = [_capture_row(r, r[idx["key"]]) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.captures = (stats.captures or 0) + len(captured)
         tracker.advance(len(part))
 
     def copy_history(part: Sequence[Any]) -> None:
-        captured = [_capture_row(r) for r in part if r[2] is not None]
+        captured = [_capture_row(r, r[7]) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.versions += len(part)
         stats.captures = (stats.captures or 0) + len(captured)
@@ -438,7 +439,7 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
     _stream(session, stmt, copy_articles)
     if options.all_versions:
         history = (select(ArticleVersion.article_id, Article.canonical_url,
-                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS])
+                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS], Article.key)
                    .join(Article, Article.id == ArticleVersion.article_id)
                    .where(ArticleVersion.article_id.in_(ids))
                    .order_by(ArticleVersion.article_id, ArticleVersion.version))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pyarrow is imported where Parquet is written: the CLI start
     import pyarrow as pa
 
 __all__ = [
+    "DEFAULT_FIELDS",
     "EXTRA_FIELDS",
     "FORMATS",
     "PARTIAL_SUFFIX",
@@ -89,12 +90,15 @@ _FIELD_TYPES: dict[str, tuple[str, str]] = {
     "flags": (_STRLIST, "quality flags set by extraction"),
     "extractor_version": (_STR, "version of the extractor that made the record"),
     "id": (_INT, "article id in the archive"),
+    "key": (_STR, "stable article key: base32(sha256(canonical_url))[:12], lower case; cite as /a/<key>"),
     "first_seen_at": (_TS, "first time the archive saw the article"),
     "last_seen_at": (_TS, "last time the archive saw the article"),
     "crawl_run_id": (_INT, "crawl run that last changed the article"),
     "version": (_INT, "version number (history rows with --all-versions)"),
 }
-EXTRA_FIELDS: tuple[str, ...] = ("id", "first_seen_at", "last_seen_at", "crawl_run_id", "version")
+EXTRA_FIELDS: tuple[str, ...] = ("id", "first_seen_at", "last_seen_at", "crawl_run_id", "version", "key")
+# What an export carries when --fields is not given: the stable key, then the record.
+DEFAULT_FIELDS: tuple[str, ...] = ("key", *RECORD_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

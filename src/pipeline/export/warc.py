@@ -41,6 +41,7 @@ INDEX_FIELDS = (
     FieldSpec("offset", "string", "byte offset of the record in its file"),
     FieldSpec("filename", "string", "WARC file of this export holding the record"),
     FieldSpec("record_id", "string", "WARC-Record-ID of the record in the archive"),
+    FieldSpec("key", "string", "stable key of the article (base32(sha256(canonical_url))[:12])"),
 )
 
 
@@ -55,6 +56,7 @@ class CaptureRow:
     length: int
     record_id: str | None
     digest: str | None
+    key: str | None = None  # the article's stable key (revision 0009)
 
 
 def surt_key(url: str) -> str:
@@ -183,6 +185,8 @@ class WarcExportWriter:
                       filename=self.files[-1].name)
         if row.record_id:
             fields["record_id"] = row.record_id
+        if row.key:
+            fields["key"] = row.key
         stamp = warc_timestamp(headers.get_header("WARC-Date") or "")
         return f"{surt_key(url)} {stamp} {json.dumps(fields, ensure_ascii=False)}\n"
 

@@ -10,10 +10,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pipeline.archive.models import Article, Source
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.archive.models import Article, ArticleVersion, Source
 from pipeline.archive.store import article_to_record
 from pipeline.errors import InputError
-from pipeline.record import to_jsonable
+from pipeline.record import CaptureRef, to_jsonable
 from pipeline.search import SearchHit, SearchQuery, SearchResult
 
 __all__ = [
@@ -23,9 +26,11 @@ __all__ = [
     "SORTS",
     "BadParameter",
     "article_as_dict",
+    "capture_as_dict",
     "hit_as_dict",
     "parse_search_params",
     "result_as_dict",
+    "versions_as_list",
 ]
 
 PAGE_SIZE = 20
@@ -143,11 +148,32 @@ def result_as_dict(result: SearchResult) -> dict[str, Any]:
 
 def article_as_dict(article: Article, source: Source | None) -> dict[str, Any]:
     """The response of ``/api/articles/{id}``: the record plus id, paper name and province."""
-    out: dict[str, Any] = {"id": article.id}
+    out: dict[str, Any] = {"id": article.id, "key": article.key}
     out.update(article_to_record(article).as_dict())
+    out["duplicate_of"] = article.duplicate_of
     out["site_name"] = source.name if source else None
     out["province"] = {
         "before": source.province_before if source else None,
         "after": source.province_after if source else None,
     }
     return out
+
+
+def capture_as_dict(ref: CaptureRef | None, wayback: str | None) -> dict[str, Any] | None:
+    """The capture of the current version: WARC record id, file, offset, digests, when."""
+    if ref is None:
+        return None
+    return {"id": ref.record_id, "warc_filename": ref.warc.rsplit("/", 1)[-1], "warc": ref.warc,
+            "offset": ref.offset, "length": ref.length, "payload_digest": f"sha1:{ref.digest}",
+            "payload_sha256": ref.sha256, "fetched_at": to_jsonable(ref.date), "uri": ref.uri,
+            "status": ref.status, "type": ref.rec_type, "refers_to": ref.refers_to, "wayback": wayback}
+
+
+def versions_as_list(session: Session, article_id: int) -> list[dict[str, Any]]:
+    """The superseded versions of an article, oldest first (the current one is the article)."""
+    rows = session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
+                           .order_by(ArticleVersion.version))
+    return [{"version": v.version, "valid_from": to_jsonable(v.valid_from), "valid_to": to_jsonable(v.valid_to),
+             "changed_fields": list(v.changed_fields or ()), "title": v.title,
+             "content_sha256": v.content_sha256, "capture_record_id": v.capture_record_id,
+             "extractor_version": v.extractor_version} for v in rows]

@@ -6,12 +6,11 @@ JSON API share the parameter parsing of :mod:`pipeline.web.api`.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import socketserver
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
@@ -25,13 +24,14 @@ from pipeline.web.archive import (
     ReadOnlyArchive,
     fetch_article,
     list_sources,
-    list_versions,
     read_article_capture,
 )
+from pipeline.web.http import Response, html_response, json_error, json_response
 from pipeline.web.i18n import pick_language
 from pipeline.web.openapi import build_openapi
+from pipeline.web.records import ArticleRoutes
 from pipeline.web.render import Templates, load_templates
-from pipeline.web.views import Page, VersionsView
+from pipeline.web.views import Page
 
 __all__ = ["Request", "Response", "WebApp", "make_app", "make_server"]
 
@@ -41,7 +41,6 @@ StartResponse = Callable[..., Any]
 
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml"}
-_ARTICLE = re.compile(r"/articles/([1-9][0-9]{0,17})")
 _ARTICLE_CAPTURE = re.compile(r"/articles/([1-9][0-9]{0,17})/capture")
 _API_ARTICLE = re.compile(r"/api/articles/([^/]*)")
 _STATIC = re.compile(r"/static/([a-z0-9_-]+\.(?:css|js|svg))")
@@ -52,8 +51,8 @@ _SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
 )
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 404: "Not Found",
+            405: "Method Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +63,8 @@ class Request:
     path: str
     query_string: str
     accept_language: str | None
+    host: str | None = None
+    scheme: str = "http"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any]) -> Request:
@@ -75,7 +76,8 @@ class Request:
             path = raw_path
         return cls(method=environ.get("REQUEST_METHOD", "GET").upper(), path=path,
                    query_string=environ.get("QUERY_STRING", ""),
-                   accept_language=environ.get("HTTP_ACCEPT_LANGUAGE"))
+                   accept_language=environ.get("HTTP_ACCEPT_LANGUAGE"),
+                   host=environ.get("HTTP_HOST"), scheme=environ.get("wsgi.url_scheme", "http"))
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -86,33 +88,7 @@ class Request:
         return tuple(parse_qsl(self.query_string))
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A status, headers and a body (bytes, or an iterable streamed to the client)."""
-
-    status: int
-    body: bytes | Iterable[bytes]
-    content_type: str
-    headers: tuple[tuple[str, str], ...] = field(default=())
-
-
-def json_response(status: int, data: Any) -> Response:
-    """A JSON response (UTF-8, Vietnamese left readable)."""
-    body = json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":")).encode("utf-8")
-    return Response(status, body, "application/json; charset=utf-8")
-
-
-def json_error(status: int, code: str, message: str) -> Response:
-    """The API's error shape: ``{"error": message, "code": code}``."""
-    return json_response(status, {"error": message, "code": code})
-
-
-def html_response(status: int, page: str) -> Response:
-    """An HTML page; its language may come from ``Accept-Language``, hence ``Vary``."""
-    return Response(status, page.encode("utf-8"), "text/html; charset=utf-8", (("Vary", "Accept-Language"),))
-
-
-class WebApp:
+class WebApp(ArticleRoutes):
     """The WSGI application over one read-only archive."""
 
     def __init__(self, archive: ReadOnlyArchive, templates: Templates) -> None:
@@ -130,7 +106,10 @@ class WebApp:
         return self.send(request, response, start_response)
 
     def send(self, request: Request, response: Response, start_response: StartResponse) -> Iterable[bytes]:
-        headers = [("Content-Type", response.content_type), *_SECURITY_HEADERS, *response.headers]
+        # A response's own header (the captured page's CSP) replaces the default of that name.
+        own = {name.lower() for name, _ in response.headers}
+        defaults = [(name, value) for name, value in _SECURITY_HEADERS if name.lower() not in own]
+        headers = [("Content-Type", response.content_type), *defaults, *response.headers]
         body = response.body
         if isinstance(body, bytes):
             headers.append(("Content-Length", str(len(body))))
@@ -155,8 +134,8 @@ class WebApp:
         path = request.path
         if path == "/":
             return self.search_page(request)
-        if m := _ARTICLE.fullmatch(path):
-            return self.article_page(request, int(m.group(1)))
+        if (routed := self.route_article(request)) is not None:
+            return routed
         if m := _ARTICLE_CAPTURE.fullmatch(path):
             return self.capture(request, int(m.group(1)))
         if m := _STATIC.fullmatch(path):
@@ -172,11 +151,13 @@ class WebApp:
             return json_response(200, build_openapi())
         if path == "/api/search":
             return self.api_search(request)
+        if (routed := self.api_keyed(request)) is not None:
+            return routed
         if m := _API_ARTICLE.fullmatch(path):
             raw = m.group(1)
             if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
                 return json_error(400, "bad_parameter", f"article id must be a positive whole number, not {raw!r}")
-            return self.api_article(int(raw))
+            return self.api_article(request, int(raw))
         return json_error(404, "not_found", f"no API endpoint {path}; see /api/openapi.json")
 
     # -- pages ---------------------------------------------------------------------------------
@@ -207,26 +188,6 @@ class WebApp:
             except QueryError as exc:
                 return self.html(400, pages.search_page(ctx, params, sources, None, str(exc)))
         return self.html(200, pages.search_page(ctx, params, sources, result))
-
-    def article_page(self, request: Request, article_id: int) -> Response:
-        ctx = self.context(request)
-        with self.archive.sessions() as session:
-            found = fetch_article(session, article_id)
-            if found is None:
-                return self.not_found(request)
-            article, source = found
-            versions: VersionsView | None = None
-            if self.archive.features.has_versions:
-                columns, rows = list_versions(session, self.archive.features, article_id)
-                if columns:
-                    versions = pages.versions_view(ctx, columns, rows)
-            capture_url = None
-            if self.archive.features.has_captures and getattr(article, "capture_warc", None):
-                capture_url = ctx.link(f"/articles/{article_id}/capture")
-            back = request.query.get("back", [None])[0]
-            page = pages.article_page(ctx, article, source, versions=versions,
-                                      capture_url=capture_url, back=back)
-        return self.html(200, page)
 
     def capture(self, request: Request, article_id: int) -> Response:
         """The HTTP payload of the article's WARC response record, as plain text."""
@@ -279,12 +240,12 @@ class WebApp:
                 return json_error(400, "bad_parameter", str(exc))
         return json_response(200, api.result_as_dict(result))
 
-    def api_article(self, article_id: int) -> Response:
+    def api_article(self, request: Request, article_id: int) -> Response:
         with self.archive.sessions() as session:
             found = fetch_article(session, article_id)
             if found is None:
                 return json_error(404, "not_found", f"no article with id {article_id}")
-            return json_response(200, api.article_as_dict(*found))
+            return json_response(200, self.article_json(request, session, *found))
 
 
 def make_app(archive: ReadOnlyArchive) -> WebApp:

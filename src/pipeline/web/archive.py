@@ -31,6 +31,8 @@ __all__ = [
     "ReadOnlyArchive",
     "detect_features",
     "fetch_article",
+    "fetch_article_by_key",
+    "inside_archive",
     "list_sources",
     "list_versions",
     "open_archive",
@@ -179,7 +181,7 @@ class CapturePayload:
     uri: str | None
 
 
-def _inside(root: Path, relative: str) -> bool:
+def inside_archive(root: Path, relative: str) -> bool:
     try:
         return (root / relative).resolve().is_relative_to(root.resolve())
     except (OSError, ValueError):
@@ -200,11 +202,11 @@ def read_article_capture(archive: ReadOnlyArchive, session: Session, article: Ar
     offset = getattr(article, "capture_offset", None)
     length = getattr(article, "capture_length", None)
     record_id = getattr(article, "capture_record_id", None)
-    if not warc or offset is None or not _inside(archive.archive_dir, warc):
+    if not warc or offset is None or not inside_archive(archive.archive_dir, warc):
         return None
     try:
         ref = find_capture(session, record_id) if record_id else None
-        if ref is not None and _inside(archive.archive_dir, ref.warc):
+        if ref is not None and inside_archive(archive.archive_dir, ref.warc):
             response = read_capture(archive.archive_dir, ref, session)
             headers, body, uri = response.headers, response.body, response.uri
         elif length:
@@ -224,6 +226,14 @@ def read_article_capture(archive: ReadOnlyArchive, session: Session, article: Ar
 def fetch_article(session: Session, article_id: int) -> tuple[Article, Source | None] | None:
     """An article and its paper, or ``None``."""
     article = session.get(Article, article_id)
+    if article is None:
+        return None
+    return article, session.get(Source, article.site) if article.site else None
+
+
+def fetch_article_by_key(session: Session, key: str) -> tuple[Article, Source | None] | None:
+    """An article by its stable key (revision 0009), and its paper; ``None`` when none has it."""
+    article = session.scalars(select(Article).where(Article.key == key).limit(1)).first()
     if article is None:
         return None
     return article, session.get(Source, article.site) if article.site else None

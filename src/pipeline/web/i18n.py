@@ -85,6 +85,23 @@ _VI: dict[str, str] = {
     "language_switch_label": "Ngôn ngữ giao diện",
     "footer": "Chỉ đọc · dữ liệu từ lưu trữ Báo Tỉnh · API: /api/openapi.json",
     "capture_missing": "Không có bản lưu gốc cho bài này.",
+    "cite_heading": "Trích dẫn",
+    "cite_archived": "Lưu trữ ngày {date}: {url}",
+    "cite_copy": "Chép trích dẫn",
+    "cite_copied": "Đã chép vào bộ nhớ tạm.",
+    "cite_csl": "Tải CSL-JSON",
+    "cite_bibtex": "Tải BibTeX",
+    "permalink": "Đường dẫn cố định",
+    "capture_heading": "Bản lưu",
+    "capture_taken": "Lưu lúc",
+    "captured_view": "Xem trang như lúc lưu",
+    "capture_warc": "Tải bản ghi WARC",
+    "capture_permalink": "Đường dẫn bản lưu (theo thời điểm)",
+    "captured_title": "Trang như lúc lưu",
+    "captured_banner": ("Trang này như máy thu thập nhận được lúc {time}, từ {url}. "
+                        "Không chạy mã, không tải gì từ bên ngoài."),
+    "back_to_article": "← Về bài",
+    "capture_history": "Các lần lưu",
 }
 
 _EN: dict[str, str] = {
@@ -159,6 +176,23 @@ _EN: dict[str, str] = {
     "language_switch_label": "Interface language",
     "footer": "Read-only · data from the Báo Tỉnh archive · API: /api/openapi.json",
     "capture_missing": "This article has no raw capture.",
+    "cite_heading": "Cite",
+    "cite_archived": "Archived {date}: {url}",
+    "cite_copy": "Copy citation",
+    "cite_copied": "Copied to the clipboard.",
+    "cite_csl": "Download CSL-JSON",
+    "cite_bibtex": "Download BibTeX",
+    "permalink": "Permalink",
+    "capture_heading": "The capture",
+    "capture_taken": "Captured",
+    "captured_view": "View the page as captured",
+    "capture_warc": "Download the WARC record",
+    "capture_permalink": "Permalink of this capture (by time)",
+    "captured_title": "The page as captured",
+    "captured_banner": ("This page as the crawler received it at {time}, from {url}. "
+                        "No script runs; nothing is loaded from outside."),
+    "back_to_article": "← Back to the article",
+    "capture_history": "Every capture",
 }
 
 LANGUAGES: Mapping[str, Mapping[str, str]] = MappingProxyType({

@@ -87,7 +87,21 @@ def _paths() -> dict[str, Any]:
             "500": _error_response("Server error (logged)"),
         },
     }
-    return {"/api/search": {"get": search}, "/api/articles/{id}": {"get": article}}
+    by_key = {
+        "operationId": "getArticleByKey",
+        "summary": "One article by its stable key (the same in every copy of the archive)",
+        "parameters": [{"name": "key", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[a-z2-7]{12,52}$"},
+                        "description": "base32(sha256(canonical_url))[:12], lower case"}],
+        "responses": {
+            "200": _json_response("The article", "Article"),
+            "400": _error_response("Not a key (bad_parameter)"),
+            "404": _error_response("No article with this key (not_found)"),
+            "500": _error_response("Server error (logged)"),
+        },
+    }
+    return {"/api/search": {"get": search}, "/api/articles/{id}": {"get": article},
+            "/api/a/{key}": {"get": by_key}}
 
 
 def _hit_properties() -> dict[str, Any]:
@@ -120,6 +134,27 @@ def _article_properties() -> dict[str, Any]:
         "word_count": {"type": "integer"}, "content_sha256": {"type": "string"},
         "fetched_at": _date_time(), "date_source": text(), "modified_source": text(),
         "source_agency": text(), "flags": _string_list(), "extractor_version": text(),
+        **_citable_properties(),
+    }
+
+
+def _citable_properties() -> dict[str, Any]:
+    """The stable key, permalink, capture, near-duplicate link and versions (issue 16)."""
+    text = _nullable_str
+    capture = {"type": ["object", "null"], "properties": {
+        "id": {"type": "string", "description": "WARC-Record-ID"}, "warc_filename": {"type": "string"},
+        "warc": {"type": "string"}, "offset": {"type": "integer"}, "length": {"type": "integer"},
+        "payload_digest": {"type": "string"}, "payload_sha256": {"type": "string"},
+        "fetched_at": _date_time(), "uri": {"type": "string"}, "status": {"type": "integer"},
+        "type": {"type": "string", "enum": ["response", "revisit"]}, "refers_to": text(),
+        "wayback": {"type": "string", "description": "/web/<YYYYMMDDhhmmss>/<url> permalink"}}}
+    version = {"type": "object", "properties": {
+        "version": {"type": "integer"}, "valid_from": _date_time(), "valid_to": _date_time(),
+        "changed_fields": _string_list(), "title": text(), "content_sha256": text(),
+        "capture_record_id": text(), "extractor_version": text(), "wayback": text()}}
+    return {
+        "key": text(), "permalink": {"type": "string"}, "duplicate_of": {"type": ["integer", "null"]},
+        "capture": capture, "versions": {"type": "array", "items": version},
     }
 
 

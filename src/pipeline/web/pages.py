@@ -20,6 +20,8 @@ from pipeline.web.links import back_pairs, outside_link, params_to_pairs, url_wi
 from pipeline.web.views import (
     ArticleView,
     CaptionView,
+    CaptureLinks,
+    CiteView,
     ErrorView,
     FacetItem,
     FacetView,
@@ -37,7 +39,7 @@ from pipeline.web.views import (
     VersionsView,
 )
 
-__all__ = ["PageContext", "article_page", "error_page", "search_page", "versions_view"]
+__all__ = ["PageContext", "article_page", "error_page", "page_frame", "search_page", "versions_view"]
 
 FACET_ORDER = ("site", "province", "year")
 
@@ -229,7 +231,8 @@ def versions_view(ctx: PageContext, columns: Sequence[str], rows: Sequence[Seque
 
 
 def article_page(ctx: PageContext, article: Article, source: Source | None, *,
-                 versions: VersionsView | None, capture_url: str | None, back: str | None = None) -> Page:
+                 versions: VersionsView | None, capture_url: str | None, back: str | None = None,
+                 cite: CiteView | None = None, capture: CaptureLinks | None = None) -> Page:
     """The article page: title, lead, metadata and provenance, text, captions, versions, links."""
     canonical: LinkView | None = None
     if article.canonical_url and article.canonical_url != article.url:
@@ -239,9 +242,14 @@ def article_page(ctx: PageContext, article: Article, source: Source | None, *,
         lead=article.description or None, metadata=_metadata(ctx, article, source),
         paragraphs=tuple(split_paragraphs(article.text or "")), captions=_captions(ctx, article),
         versions=versions, original=outside_link(article.url, article.url), canonical=canonical,
-        capture_url=capture_url,
+        capture_url=capture_url, cite=cite, capture=capture,
     )
     return Page("article.html", _frame(ctx, article.title or ctx.t("untitled")), view)
+
+
+def page_frame(ctx: PageContext, title: str) -> Frame:
+    """The common frame of a page titled ``title`` (for pages built in other modules)."""
+    return _frame(ctx, title)
 
 
 def error_page(ctx: PageContext, heading_key: str, message: str) -> Page:

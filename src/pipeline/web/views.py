@@ -12,6 +12,9 @@ from dataclasses import dataclass
 __all__ = [
     "ArticleView",
     "CaptionView",
+    "CaptureLinks",
+    "CapturedView",
+    "CiteView",
     "ErrorView",
     "FacetItem",
     "FacetView",
@@ -153,6 +156,39 @@ class VersionsView:
 
 
 @dataclass(frozen=True, slots=True)
+class CiteView:
+    """The "Trích dẫn / Cite" block: the reference to copy and its downloads."""
+
+    reference: str
+    permalink: str
+    csl_url: str
+    bibtex_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureLinks:
+    """Links to the capture of the article's current version."""
+
+    captured_url: str
+    warc_url: str
+    wayback_url: str
+    taken: TimeView
+    # Every capture of the article's URL: its Wayback-style permalink and when it was taken.
+    history: tuple[tuple[str, TimeView], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedView:
+    """The captured page in a sandboxed frame, under a banner saying when and from where."""
+
+    banner: str
+    frame_url: str
+    original: LinkView
+    article_url: str | None
+    warc_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     """The article page."""
 
@@ -166,6 +202,8 @@ class ArticleView:
     original: LinkView
     canonical: LinkView | None
     capture_url: str | None
+    cite: CiteView | None = None
+    capture: CaptureLinks | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,4 +232,4 @@ class Page:
 
     template: str
     frame: Frame
-    view: SearchView | ArticleView | ErrorView
+    view: SearchView | ArticleView | ErrorView | CapturedView
