@@ -9,6 +9,7 @@ test process.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser import IN_CI
-from tests.conftest import run_cli, start_demo_server
 from tests.test_damaged_archive import run_in_process
 
 # Replays one URL at one timestamp through pywb's WSGI app: raw (id_) and rewritten (mp_, the
@@ -38,7 +38,7 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+def exported(demo_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     try:
         import pywb  # noqa: F401
     except ImportError:
@@ -46,19 +46,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
         if IN_CI:
             pytest.fail(f"{message} (CI=true: the replay test must run)")
         pytest.skip(message)
-    from pipeline.demo import site as demo_site
-
     root = tmp_path_factory.mktemp("replay")
     archive = root / "archive"
-    archive.mkdir()
-    served = start_demo_server(Path(demo_site.__file__).parent / "articles", root / "access.jsonl")
-    try:
-        result = run_cli("crawl", "demo", "--origin", served.base_url, "--delay", "0.02", "--workers", "0",
-                         archive=archive)
-    finally:
-        served.process.terminate()
-        served.process.wait(timeout=10)
-    assert result.returncode == 0, result.stderr
+    shutil.copytree(demo_archive, archive)  # the demo paper crawled once for the session
     result = run_in_process(("export", "--format", "warc", "--output", "{out}"), archive, root)
     assert result.returncode == 0, result.stderr
     yield archive, root / "out"
