@@ -9,6 +9,7 @@ and offset), else its ``WARC-Record-ID``.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from collections.abc import Iterator
@@ -128,15 +129,16 @@ def iter_stream(stream: IO[bytes], *, source: str) -> Iterator[WarcSource]:
     records = ArchiveIterator(stream)
     try:
         for record in records:
-            offset = records.get_record_offset()
-            yield _source_of(record, source=source, offset=offset)
+            read = _source_of(record, source=source, offset=None)
+            # asked after the record is read: asked before, warcio skips the record to find its end
+            yield dataclasses.replace(read, offset=records.get_record_offset())
     except Exception as exc:  # a truncated or damaged file: what was read so far stands
         raise InputError(f"{source}: not a readable WARC file ({type(exc).__name__}: {exc})") from None
 
 
 def iter_file(path: Path) -> Iterator[WarcSource]:
     """Every record of a WARC, WARC.gz or WACZ file (a WACZ's ``archive/*.warc[.gz]``, in order)."""
-    source = str(path)
+    source = str(path.resolve())
     try:
         if path.name.lower().endswith(".wacz"):
             yield from _iter_wacz(path)
@@ -159,7 +161,7 @@ def _iter_wacz(path: Path) -> Iterator[WarcSource]:
             raise InputError(f"{path}: a WACZ without archive/*.warc.gz")
         for name in members:
             with archive.open(name) as member:
-                yield from iter_stream(member, source=f"{path}!{name}")
+                yield from iter_stream(member, source=f"{path.resolve()}!{name}")
 
 
 def expand_paths(paths: tuple[Path, ...] | list[Path]) -> list[Path]:
