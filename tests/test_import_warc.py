@@ -107,7 +107,8 @@ def article_records(warc: Path) -> dict[str, tuple[str, str, int]]:
 
 
 # -- acceptance 1 ----------------------------------------------------------------------------
-def test_a_wget_warc_of_the_demo_paper_imports_as_its_34_articles(imported: tuple[Path, CliResult, ImportResult]) -> None:
+def test_a_wget_warc_of_the_demo_paper_imports_as_its_34_articles(
+        imported: tuple[Path, CliResult, ImportResult]) -> None:
     archive, first, _second = imported
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"{DEMO_ARTICLES} new" in first.stdout
@@ -237,7 +238,7 @@ def test_an_older_capture_under_the_legacy_domain_becomes_an_earlier_version(
     assert crawl.returncode == 0, crawl.stdout + crawl.stderr
     before = dict(query(archive, "SELECT canonical_url, id FROM articles"))
     assert len(before) == DEMO_ARTICLES
-    edited = {p for p in (a.path for a in DemoSite(served.articles_dir).articles()[:3])}
+    edited = {a.path for a in DemoSite(served.articles_dir).articles()[:3]}
     old = legacy_copy(wget_warc, tmp_path / "old.warc.gz", origin=served.base_url, days=400, edited=edited)
     result = import_files(Settings(archive_dir=archive), [old])  # every site; the alias maps it
     assert (result.new, result.updated, result.earlier, result.unchanged) == (0, 0, 3, DEMO_ARTICLES - 3)
