@@ -253,7 +253,8 @@ def test_an_older_capture_under_the_legacy_domain_becomes_an_earlier_version(
                 assert article.version_since is not None and article.fetched_at is not None
                 if path in edited:  # the older edition is version 1, the live one stays current
                     assert [v.version for v in olds] == [1] and article.version == 2
-                    assert olds[0].valid_from is not None and olds[0].valid_from < article.fetched_at - timedelta(days=399)
+                    assert olds[0].valid_from is not None
+                    assert olds[0].valid_from < article.fetched_at - timedelta(days=399)
                     assert olds[0].valid_to == article.version_since
                     assert len(olds[0].text) < len(article.text)
                 else:  # the same edition: current since the older capture
