@@ -195,6 +195,18 @@ def test_a_wacz_holding_the_same_warc_is_the_same_records(imported: tuple[Path, 
     assert (result.new, result.known, result.failed) == (0, DEMO_ARTICLES, 0)
 
 
+def test_a_file_cut_short_keeps_what_was_read_and_says_so(imported: tuple[Path, CliResult, ImportResult],
+                                                          wget_warc: Path, served: ServedSite, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(wget_warc.read_bytes()[:wget_warc.stat().st_size * 2 // 3])
+    archive = tmp_path / "copy"
+    shutil.copytree(imported[0], archive)
+    result = import_files(Settings(archive_dir=archive), [cut], sites=["demo"], origin=served.base_url)
+    assert result.exit_code == 3 and result.status == "partial"
+    assert 0 < result.known < DEMO_ARTICLES and result.failed == 1
+    assert "cut short" in result.failures[0][1]
+
+
 def test_unreadable_inputs_are_one_error_line(tmp_path: Path) -> None:
     (tmp_path / "notes.warc").write_text("not a WARC\n")
     garbage = run_cli("import", "warc", str(tmp_path / "notes.warc"), archive=tmp_path / "a")

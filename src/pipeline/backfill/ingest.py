@@ -173,7 +173,8 @@ class Importer:
         try:
             self.add_all(iter_file(path))
         except InputError as exc:
-            self.result.fail(str(path), str(exc))
+            message, named = str(exc), f"{path.resolve()}: "
+            self.result.fail(str(path), message.removeprefix(named))
             self._count("", "", "failed", UNREADABLE)
 
     # -- ledger --------------------------------------------------------------------------

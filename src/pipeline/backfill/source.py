@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,13 @@ def _source_of(record: Any, *, source: str, offset: int | None, note: str | None
         body = record.content_stream().read()
     else:
         record.content_stream().read()  # consume, so the iterator's offsets stay right
+    raw = record.raw_stream
+    while raw.read(1 << 16):  # what decoding left unread (past a chunked end), to the record's end
+        pass
+    missing = getattr(raw, "limit", 0)
+    if missing:  # the block ended before its Content-Length: a file cut short in this record
+        raise InputError(f"{source}: record {headers.get_header('WARC-Record-ID')} is cut short "
+                         f"({missing} bytes missing)")
     return WarcSource(
         rec_type=rec_type, url=headers.get_header("WARC-Target-URI") or "",
         date=_parse_date(headers.get_header("WARC-Date")), record_id=headers.get_header("WARC-Record-ID") or "",
@@ -124,16 +132,27 @@ def _parse_date(value: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def iter_stream(stream: IO[bytes], *, source: str) -> Iterator[WarcSource]:
-    """Every record of one WARC stream (plain or gzip), with its offset."""
+def iter_stream(stream: IO[bytes], *, source: str, size: int | None = None) -> Iterator[WarcSource]:
+    """Every record of one WARC stream (plain or gzip), with its offset.
+
+    With ``size`` (the stream's length), a stream whose last record ends before its end — a file
+    cut short, or damaged — raises :class:`InputError` once the records before the damage are read.
+    """
     records = ArchiveIterator(stream)
+    end = count = 0
     try:
         for record in records:
             read = _source_of(record, source=source, offset=None)
             # asked after the record is read: asked before, warcio skips the record to find its end
-            yield dataclasses.replace(read, offset=records.get_record_offset())
-    except Exception as exc:  # a truncated or damaged file: what was read so far stands
+            offset = records.get_record_offset()
+            end, count = offset + records.get_record_length(), count + 1
+            yield dataclasses.replace(read, offset=offset)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged file: what was read so far stands
         raise InputError(f"{source}: not a readable WARC file ({type(exc).__name__}: {exc})") from None
+    if size is not None and end < size:
+        raise InputError(f"{source}: damaged or cut short after {count} records (offset {end} of {size} bytes)")
 
 
 def iter_file(path: Path) -> Iterator[WarcSource]:
@@ -144,7 +163,7 @@ def iter_file(path: Path) -> Iterator[WarcSource]:
             yield from _iter_wacz(path)
             return
         with open(path, "rb") as fh:
-            yield from iter_stream(fh, source=source)
+            yield from iter_stream(fh, source=source, size=os.fstat(fh.fileno()).st_size)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -161,7 +180,8 @@ def _iter_wacz(path: Path) -> Iterator[WarcSource]:
             raise InputError(f"{path}: a WACZ without archive/*.warc.gz")
         for name in members:
             with archive.open(name) as member:
-                yield from iter_stream(member, source=f"{path.resolve()}!{name}")
+                yield from iter_stream(member, source=f"{path.resolve()}!{name}",
+                                       size=archive.getinfo(name).file_size)
 
 
 def expand_paths(paths: tuple[Path, ...] | list[Path]) -> list[Path]:
