@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.archive import db, store
@@ -187,31 +187,37 @@ class Importer:
         """Extract the queued records, copy the articles' records into the captures, and write
         articles, capture index rows, provenance and ledger counts in one transaction."""
         pending, self._pending = self._pending, []
-        with self.sessions() as session:
-            known = known_keys(session, [p.source.key for p in pending])
-            items = []
-            for p in pending:
-                key = p.source.key
-                if key in known or key in self._keys:
-                    self.result.known += 1
-                    self._count(p.site.id, p.source.url, "unchanged", ALREADY)
-                    continue
-                self._keys.add(key)
-                extracted = self._extract(p)
-                if extracted is not None:
-                    items.append((p, extracted, self._original(session, p.source)))
-        written = [(p, r, self.writer.write_exchange(_exchange(p.source), original))
-                   for p, r, original in items]
-        for _p, _r, ref in written:
-            if ref.rec_type == "response":
-                self._digests.setdefault(ref.digest, ref)
+        extracted = [(p, r) for p in self._drop_known(pending) if (r := self._extract(p)) is not None]
+        with self.sessions() as session:  # a short read: which payloads the captures hold already
+            originals = [self._original(session, p.source) for p, _r in extracted]
+        # on disk before the index rows that point at them (as the crawler's captures)
+        written = [(p, r.store_item(self.writer.write_exchange(_exchange(p.source), original)))
+                   for (p, r), original in zip(extracted, originals, strict=True)]
+        for _p, item in written:
+            if item.capture is not None and item.capture.rec_type == "response":
+                self._digests.setdefault(item.capture.digest, item.capture)
         with self.sessions.begin() as session:
-            add_captures(session, [ref for _p, _r, ref in written], run_id=self.result.run_id)
-            rows = [self._write(session, p, r.store_item(ref)) for p, r, ref in written]
-            add_provenance(session, rows)
+            add_captures(session, [i.capture for _p, i in written if i.capture is not None],
+                         run_id=self.result.run_id)
+            add_provenance(session, self._write_items(session, written))
             if self.result.run_id is not None:
                 ledger.add_counts(session, self.result.run_id, self._ledger)
             self._ledger.clear()
+
+    def _drop_known(self, pending: list[_Pending]) -> list[_Pending]:
+        """The records not imported before (nor earlier in this run); the others are counted."""
+        with self.sessions() as session:
+            known = known_keys(session, [p.source.key for p in pending])
+        fresh = []
+        for p in pending:
+            key = p.source.key
+            if key in known or key in self._keys:
+                self.result.known += 1
+                self._count(p.site.id, p.source.url, "unchanged", ALREADY)
+            else:
+                self._keys.add(key)
+                fresh.append(p)
+        return fresh
 
     def _extract(self, p: _Pending) -> ExtractionResult | None:
         source = p.source
@@ -239,22 +245,48 @@ class Importer:
         digest = sha1_base32(source.body)
         return self._digests.get(digest) or find_original(session, digest)
 
-    def _write(self, session: Session, p: _Pending, item: StoreItem) -> dict[str, object]:
-        """Write one article (new, updated, unchanged or an earlier version) and return its
-        provenance row."""
-        record = item.record
-        if record.fetched_at is None:
-            item = dataclasses.replace(item, record=dataclasses.replace(record, fetched_at=p.source.date))
-            record = item.record
+    def _write_items(self, session: Session, written: list[tuple[_Pending, StoreItem]]) -> list[dict[str, object]]:
+        """Write the batch's articles; their provenance rows.
+
+        Articles the archive does not hold yet are inserted together (one upsert, then dated by
+        their captures); the others one by one, in order, as updates or earlier versions.
+        """
+        items = [(p, self._prepared(session, p, item)) for p, item in written]
+        urls = [item.record.canonical_url for _p, item in items]
+        held = set(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(urls))))
+        fresh: dict[str, tuple[_Pending, StoreItem]] = {}
+        later: list[tuple[_Pending, StoreItem]] = []
+        for p, item in items:
+            url = item.record.canonical_url
+            if url in held or url in fresh:
+                later.append((p, item))
+            else:
+                fresh[url] = (p, item)
+        outcomes: list[tuple[_Pending, StoreItem, str]] = []
+        if fresh:
+            store.upsert_articles(session, [item for _p, item in fresh.values()], run_id=self.result.run_id)
+            _date_new(session, [item for _p, item in fresh.values()])
+            outcomes += [(p, item, "new") for p, item in fresh.values()]
+        outcomes += [(p, item, _store(session, item, run_id=self.result.run_id)) for p, item in later]
+        return [self._account(p, item, outcome) for p, item, outcome in outcomes]
+
+    def _prepared(self, session: Session, p: _Pending, item: StoreItem) -> StoreItem:
+        """The item dated by its capture, its site's ``sources`` row in place."""
+        if item.record.fetched_at is None:
+            item = dataclasses.replace(item, record=dataclasses.replace(item.record, fetched_at=p.source.date))
         site = self.registry.find(p.site.id) or p.site
         if site.id not in self._synced:
             store.sync_source(session, site)
             self._synced.add(site.id)
-        outcome = _store(session, item, run_id=self.result.run_id)
-        metric = {"earlier": "unchanged", "known": "unchanged"}.get(outcome, outcome)
-        self._count(site.id, record.canonical_url, metric, "earlier_version" if outcome == "earlier" else "")
+        return item
+
+    def _account(self, p: _Pending, item: StoreItem, outcome: str) -> dict[str, object]:
+        """Count one written article in the ledger and the result; its provenance row."""
+        record, source = item.record, p.source
+        metric = "unchanged" if outcome == earlier.EARLIER else outcome
+        reason = "earlier_version" if outcome == earlier.EARLIER else ""
+        self._count(p.site.id, record.canonical_url, metric, reason)
         setattr(self.result, outcome, getattr(self.result, outcome) + 1)
-        source = p.source
         assert item.capture is not None
         return {
             "source_key": source.key, "source": source.source, "source_record_id": source.record_id or None,
@@ -313,6 +345,14 @@ def _store(session: Session, item: StoreItem, *, run_id: int | None) -> str:
     if current is not None and last_seen is not None and current.last_seen_at < last_seen:
         current.last_seen_at = last_seen  # a capture never makes the article seen less recently
     return "new" if counts.new else "updated" if counts.updated else "unchanged"
+
+
+def _date_new(session: Session, items: list[StoreItem]) -> None:
+    """Articles first known from a capture were first seen, and current since, its date."""
+    table = cast(Table, Article.__table__)
+    stmt = (update(table).where(table.c.canonical_url == bindparam("b_url"))
+            .values(first_seen_at=bindparam("at"), last_seen_at=bindparam("at"), version_since=bindparam("at")))
+    session.execute(stmt, [{"b_url": i.record.canonical_url, "at": i.record.fetched_at} for i in items])
 
 
 def _host(url: str) -> str:
