@@ -41,7 +41,7 @@ from pipeline.backfill.source import WarcSource, expand_paths, iter_file
 from pipeline.config import Settings
 from pipeline.crawling import ledger
 from pipeline.crawling.status import SkipReason
-from pipeline.crawling.workers import ExtractionResult, FetchedPage, extract_page
+from pipeline.crawling.workers import ExtractionPool, ExtractionResult, FetchedPage, extract_page
 from pipeline.errors import InputError
 from pipeline.record import CaptureRef, StoreItem
 from pipeline.registry.load import Registry, Site, load_registry
@@ -50,7 +50,8 @@ __all__ = ["Importer", "ImportResult", "WarcSource", "import_files", "import_rec
 
 BATCH = 50
 # Ledger reasons of the records that are not articles (metric ``skipped``).
-NOT_RESPONSE = "import_not_response"  # request, metadata, warcinfo, revisit, resource …
+NOT_RESPONSE = "import_not_response"  # request, metadata, warcinfo, resource …
+REVISIT = "import_revisit"  # a revisit record (the payload is another record's): no page of its own
 OFFSITE = "import_offsite"  # no registered site owns the host (or not one of the sites asked for)
 NOT_ARTICLE = "import_not_article"  # the site's URL, but not its article pattern (listings, images)
 NOT_HTML = "import_not_html"  # an article URL answered with something else than HTML
@@ -86,7 +87,7 @@ class Importer:
 
     def __init__(self, settings: Settings, *, registry: Registry | None = None, sites: Sequence[str] = (),
                  origin: str | None = None, run_id: int | None = None, args: dict[str, Any] | None = None,
-                 note: str | None = None, batch_size: int = BATCH) -> None:
+                 note: str | None = None, batch_size: int = BATCH, workers: int = 0) -> None:
         self.settings = settings
         self.registry = registry or load_registry(*settings.registry_paths)
         self.sites = tuple(self.registry.get(s) for s in sites)  # UnknownSiteError for a wrong id
@@ -95,6 +96,9 @@ class Importer:
         self.origin_site = localise(self.sites[0], origin) if origin else None
         self.note = note
         self.batch_size = batch_size
+        # extraction processes (0: in this process); spawned on the first batch
+        self.workers = workers
+        self._pool: ExtractionPool | None = None
         self.engine = db.make_engine(settings.database_url)
         db.upgrade(self.engine)
         self.sessions = db.make_sessionmaker(self.engine)
@@ -147,6 +151,8 @@ class Importer:
             self.flush()
 
     def _skip_reason(self, source: WarcSource, site: Site | None) -> str | None:
+        if source.rec_type == "revisit":
+            return REVISIT
         if source.rec_type != "response" or source.status is None:
             return NOT_RESPONSE
         if site is None:
@@ -187,7 +193,7 @@ class Importer:
         """Extract the queued records, copy the articles' records into the captures, and write
         articles, capture index rows, provenance and ledger counts in one transaction."""
         pending, self._pending = self._pending, []
-        extracted = [(p, r) for p in self._drop_known(pending) if (r := self._extract(p)) is not None]
+        extracted = self._extract_all(self._drop_known(pending))
         with self.sessions() as session:  # a short read: which payloads the captures hold already
             originals = [self._original(session, p.source) for p, _r in extracted]
         # on disk before the index rows that point at them (as the crawler's captures)
@@ -219,24 +225,34 @@ class Importer:
                 fresh.append(p)
         return fresh
 
-    def _extract(self, p: _Pending) -> ExtractionResult | None:
+    def _extract_all(self, pending: list[_Pending]) -> list[tuple[_Pending, ExtractionResult]]:
+        """Extract the pages (in worker processes with ``workers``, a share each); the records
+        without an article are counted and left out."""
+        pages = [_page(p) for p in pending]
+        if self.workers > 0 and len(pages) > 1:
+            if self._pool is None:
+                self._pool = ExtractionPool(self.workers)
+            share = -(-len(pages) // self.workers)
+            futures = [self._pool.submit_batch(pages[i:i + share]) for i in range(0, len(pages), share)]
+            results = [r for f in futures for r in f.result()]
+        else:
+            results = [extract_page(page) for page in pages]
+        return [(p, r) for p, r in zip(pending, results, strict=True) if self._extracted(p, r)]
+
+    def _extracted(self, p: _Pending, result: ExtractionResult) -> bool:
+        """Count one extraction in the ledger; whether it gave an article."""
         source = p.source
-        headers = {k.lower(): v for k, v in source.headers}
-        assert source.date is not None
-        page = FetchedPage(url=source.url, body=source.body, status=200, headers=headers,
-                           fetched_at=source.date, site=p.site)
-        result = extract_page(page)
         if result.record is not None:
             self._count(p.site.id, source.url, "fetched")
-            return result
+            return True
         if result.error_type is not None:
             self.result.fail(source.url, result.error or "extraction failed")
             self._count(p.site.id, source.url, "failed", f"{SkipReason.EXTRACT_ERROR.value}:{result.error_type}")
-            return None
+            return False
         reason = SkipReason.NOT_HTML.value if not source.body.strip() else SkipReason.NOT_ARTICLE.value
         self.result.add_skip(reason)
         self._count(p.site.id, source.url, "skipped", reason)
-        return None
+        return False
 
     def _original(self, session: Session, source: WarcSource) -> CaptureRef | None:
         """The response record already holding this payload (the copy becomes a revisit)."""
@@ -309,6 +325,8 @@ class Importer:
             if self.own_run and self.result.run_id is not None:
                 self._finish_run()
         finally:
+            if self._pool is not None:
+                self._pool.close(wait=not interrupted)
             self.writer.close()
             self.engine.dispose()
         return self.result
@@ -359,6 +377,14 @@ def _host(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).netloc.lower()
+
+
+def _page(p: _Pending) -> FetchedPage:
+    """A record as the extraction workers take a fetched page (``fetched_at`` = WARC-Date)."""
+    source = p.source
+    assert source.date is not None
+    return FetchedPage(url=source.url, body=source.body, status=200, fetched_at=source.date, site=p.site,
+                       headers={k.lower(): v for k, v in source.headers})
 
 
 def _exchange(source: WarcSource) -> Exchange:

@@ -33,11 +33,13 @@ Examples:
 @click.option("--origin", metavar="URL",
               help="The host the WARC was captured from is this (single) site's mirror, e.g. a local copy.")
 @click.option("--note", metavar="TEXT", help="Provenance text stored with every imported record.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Extraction processes (0: in this process; more pays on large files).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
 @click.pass_context
 def import_warc(ctx: click.Context, paths: tuple[Path, ...], sites: tuple[str, ...], origin: str | None,
-                note: str | None, as_json: bool, quiet: bool) -> None:
+                note: str | None, workers: int, as_json: bool, quiet: bool) -> None:
     """Import the article records of WARC, WARC.gz and WACZ files (FILE or DIR ...).
 
     Response records (HTTP 200, HTML) of registered sites' article URLs, legacy domains
@@ -52,6 +54,7 @@ def import_warc(ctx: click.Context, paths: tuple[Path, ...], sites: tuple[str, .
     settings = settings_of(ctx)
     registry = _load_registry(settings.registry_paths)
     result = import_files(settings, list(paths), registry=registry, sites=sites, origin=origin, note=note,
+                          workers=workers,
                           args={"paths": [str(p) for p in paths], "sites": list(sites), "origin": origin})
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
