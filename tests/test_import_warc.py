@@ -26,14 +26,14 @@ from warcio.warcwriter import WARCWriter
 
 from pipeline.archive import db
 from pipeline.archive.models import Article, ArticleVersion
-from pipeline.backfill.ingest import ImportResult, import_files, import_records
+from pipeline.backfill.ingest import Importer, ImportResult, import_files, import_records
 from pipeline.backfill.provenance import provenance_of
 from pipeline.backfill.source import WarcSource
 from pipeline.config import Settings
 from pipeline.crawling import ledger
 from pipeline.demo.site import DemoSite
 from pipeline.errors import InputError
-from tests.conftest import IN_CI, CliResult, ServedSite, run_cli, start_demo_server
+from tests.conftest import IN_CI, CliResult, MigratedSqlite, ServedSite, run_cli, start_demo_server
 
 DEMO_ARTICLES = 34
 LEGACY_HOST = "demo-cu.baotinh.test"  # the demo paper's former domain (demo/registry.toml)
@@ -351,3 +351,19 @@ def test_versions_follow_capture_time_whatever_the_import_order(engine: Engine, 
         assert (article.version, article.version_since, article.fetched_at) == (3, t[2], t[3])
         assert len(rows[0].text) < len(rows[1].text) < len(article.text)
         assert [p.source for p in provenance_of(session, article.canonical_url)] == ["a", "b", "c2", "c3"]
+
+
+def test_a_stopped_import_closes_its_run_as_interrupted(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> None:
+    settings = Settings(archive_dir=tmp_path, db_url=migrated_sqlite(tmp_path / "baotinh.sqlite"))
+    record = demo_record(DemoSite().articles()[0].path, datetime(2024, 1, 1, tzinfo=UTC), key="k")
+    with pytest.raises(KeyboardInterrupt), Importer(settings, sites=["demo"]) as importer:
+        importer.add(record)
+        raise KeyboardInterrupt  # Ctrl-C, or the SIGTERM `baotinh import warc` turns into one
+    engine = db.make_engine(settings.database_url)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            run = ledger.get_run(session, importer.result.run_id or 0)
+            assert run is not None and run.status == "interrupted"
+            assert session.scalars(select(Article)).first() is None
+    finally:
+        engine.dispose()

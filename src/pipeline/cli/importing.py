@@ -6,12 +6,14 @@ Registered by :mod:`pipeline.cli.main` through ``COMMANDS``.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import click
 
 from pipeline.cli.options import BaotinhGroup
 from pipeline.cli.session import settings_of
+from pipeline.errors import ExitCode
 
 __all__ = ["COMMANDS", "import_group"]
 
@@ -53,9 +55,17 @@ def import_warc(ctx: click.Context, paths: tuple[Path, ...], sites: tuple[str, .
 
     settings = settings_of(ctx)
     registry = _load_registry(settings.registry_paths)
-    result = import_files(settings, list(paths), registry=registry, sites=sites, origin=origin, note=note,
-                          workers=workers,
-                          args={"paths": [str(p) for p in paths], "sites": list(sites), "origin": origin})
+    # a stop from cron or systemd (SIGTERM) closes the run as interrupted, as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        result = import_files(settings, list(paths), registry=registry, sites=sites, origin=origin, note=note,
+                              workers=workers,
+                              args={"paths": [str(p) for p in paths], "sites": list(sites), "origin": origin})
+    except KeyboardInterrupt:
+        click.echo("error: import stopped: its run is closed as interrupted, what was written stays", err=True)
+        ctx.exit(ExitCode.PARTIAL)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     elif not quiet or result.exit_code:
@@ -63,6 +73,10 @@ def import_warc(ctx: click.Context, paths: tuple[Path, ...], sites: tuple[str, .
     for where, why in result.failures[:10]:
         click.echo(f"error: {where}: {why}", err=True)
     ctx.exit(result.exit_code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS = [import_group]
