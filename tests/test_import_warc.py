@@ -367,3 +367,23 @@ def test_a_stopped_import_closes_its_run_as_interrupted(tmp_path: Path, migrated
             assert session.scalars(select(Article)).first() is None
     finally:
         engine.dispose()
+
+
+def test_a_chunked_gzip_answer_is_kept_decoded_with_its_travel_headers_renamed() -> None:
+    import gzip
+
+    html = "<html><body><p>Xin chào Hải Dương</p></body></html>".encode()
+    packed = gzip.compress(html)
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(packed), packed)
+    block = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n" + chunked)
+    record = (b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: http://demo.baotinh.test/a-1.html\r\n"
+              b"WARC-Date: 2019-08-06T12:05:01Z\r\nWARC-Record-ID: <urn:uuid:0000>\r\n"
+              b"Content-Type: application/http; msgtype=response\r\n"
+              b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (len(block), block))
+    source = WarcSource.from_bytes(gzip.compress(record), source="cc.warc.gz", offset=123)
+    assert (source.status, source.body, source.offset, source.key) == (200, html, 123, "<urn:uuid:0000>")
+    assert source.date == datetime(2019, 8, 6, 12, 5, 1, tzinfo=UTC)
+    names = [k for k, _v in source.headers]
+    assert names == ["Content-Type", "X-Archive-Orig-Content-Encoding", "X-Archive-Orig-Transfer-Encoding"]
+    assert source.content_type == "text/html"
