@@ -205,6 +205,14 @@ def test_a_file_cut_short_keeps_what_was_read_and_says_so(imported: tuple[Path, 
     assert result.exit_code == 3 and result.status == "partial"
     assert 0 < result.known < DEMO_ARTICLES and result.failed == 1
     assert "cut short" in result.failures[0][1]
+    engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            assert ledger.check_run_accounts(session, result.run_id or 0) is None
+            totals = ledger.totals_by_metric(ledger.read_ledger(session, result.run_id or 0))
+    finally:
+        engine.dispose()
+    assert totals[ledger.NOT_FOLLOWED] == {"import_unreadable": 1}
 
 
 def test_unreadable_inputs_are_one_error_line(tmp_path: Path) -> None:

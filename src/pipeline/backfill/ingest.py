@@ -56,7 +56,7 @@ OFFSITE = "import_offsite"  # no registered site owns the host (or not one of th
 NOT_ARTICLE = "import_not_article"  # the site's URL, but not its article pattern (listings, images)
 NOT_HTML = "import_not_html"  # an article URL answered with something else than HTML
 ALREADY = "already_imported"  # metric ``unchanged``: this capture was imported before
-UNREADABLE = "import_unreadable"  # metric ``failed``: a file that cannot be read (to its end)
+UNREADABLE = "import_unreadable"  # metric ``not_followed``: a file that cannot be read (to its end)
 
 
 def localise(site: Site, origin: str) -> Site:
@@ -181,7 +181,8 @@ class Importer:
         except InputError as exc:
             message, named = str(exc), f"{path.resolve()}: "
             self.result.fail(str(path), message.removeprefix(named))
-            self._count("", "", "failed", UNREADABLE)
+            # not an article's outcome (no record was discovered): the ledger's accounts still add up
+            self._count("", "", ledger.NOT_FOLLOWED, UNREADABLE)
 
     # -- ledger --------------------------------------------------------------------------
     def _count(self, site_id: str, url: str, metric: str, reason: str = "") -> None:
