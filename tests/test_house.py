@@ -32,7 +32,7 @@ GROUND = frozenset({"config", "errors", "record"})
 # stands just above the web UI because `baotinh serve` starts it; the web UI never imports the CLI.
 LEVELS: dict[str, float] = {
     "ground": 0, "text": 1, "registry": 2, "discover": 3, "extract": 3, "archive": 4,
-    "crawling": 5, "search": 6, "export": 6.5, "demo": 6.75, "web": 7, "cli": 7.5, "__main__": 8,
+    "crawling": 5, "backfill": 5.5, "search": 6, "export": 6.5, "demo": 6.75, "web": 7, "cli": 7.5, "__main__": 8,
     # pipeline/__init__.py: the public API, names loaded on first use from the rooms below it
     "facade": 8,
 }

@@ -1,0 +1,1 @@
+"""The past: WARC import and backfill from the web's archives (Wayback Machine, Common Crawl)."""
