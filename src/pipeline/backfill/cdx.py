@@ -25,6 +25,7 @@ from pipeline.errors import InputError
 __all__ = [
     "PERIODS",
     "Capture",
+    "CdxPage",
     "CdxError",
     "capture_time",
     "parse_cc_lines",
@@ -36,6 +37,14 @@ __all__ = [
 
 # How captures of one URL are grouped: one capture is kept per URL and period.
 PERIODS = ("all", "year", "month", "day")
+
+
+@dataclass(frozen=True, slots=True)
+class CdxPage:
+    """One page of an index listing and how to ask for the next (None: it was the last)."""
+
+    captures: list[Capture]
+    next_token: str | None
 
 
 class CdxError(InputError):

@@ -19,10 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from pipeline.backfill.cdx import Capture, CdxError, parse_cc_lines
+from pipeline.backfill.cdx import Capture, CdxError, CdxPage, parse_cc_lines
 from pipeline.backfill.memento import Memento, MementoError, cc_source_uri, record_from_range
 from pipeline.backfill.politeness import FetchError, PoliteClient
-from pipeline.backfill.wayback import CdxPage
 
 __all__ = ["DEFAULT_DATA_URL", "DEFAULT_INDEX_URL", "CommonCrawlSource"]
 

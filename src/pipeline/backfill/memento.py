@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -81,12 +82,15 @@ def record_from_range(capture: Capture, data: bytes, *, source: str) -> bytes:
         raw = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
         raise MementoError(f"{source}: the range is not a gzip member ({exc})") from exc
-    records = list(ArchiveIterator(io.BytesIO(raw)))
-    if not records or records[0].rec_type != "response":
-        raise MementoError(f"{source}: the range holds no WARC response record")
     head, sep, block = raw.partition(b"\r\n\r\n")
     if not sep or not head.startswith(b"WARC/"):
         raise MementoError(f"{source}: the range does not start with a WARC header")
+    try:
+        kind = next(iter(ArchiveIterator(io.BytesIO(raw)))).rec_type
+    except (ArchiveLoadFailed, StopIteration, ValueError) as exc:
+        raise MementoError(f"{source}: the range is not a WARC record ({exc})") from exc
+    if kind != "response":
+        raise MementoError(f"{source}: the range holds a WARC {kind} record, not a response")
     lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(SOURCE_HEADER.lower().encode() + b":")]
     lines.append(f"{SOURCE_HEADER}: {source}".encode())
     return b"\r\n".join(lines) + b"\r\n\r\n" + block

@@ -18,22 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from pipeline.backfill.cdx import Capture, CdxError, parse_wayback_rows
+from pipeline.backfill.cdx import Capture, CdxError, CdxPage, parse_wayback_rows
 from pipeline.backfill.memento import Memento, MementoError, wrap_payload
 from pipeline.backfill.politeness import FetchError, PoliteClient
 
-__all__ = ["DEFAULT_CDX_URL", "DEFAULT_REPLAY_URL", "CdxPage", "WaybackSource"]
+__all__ = ["DEFAULT_CDX_URL", "DEFAULT_REPLAY_URL", "WaybackSource"]
 
 DEFAULT_CDX_URL = "https://web.archive.org/cdx/search/cdx"
 DEFAULT_REPLAY_URL = "https://web.archive.org/web"
-
-
-@dataclass(frozen=True, slots=True)
-class CdxPage:
-    """One page of an index listing and how to ask for the next (None: it was the last)."""
-
-    captures: list[Capture]
-    next_token: str | None
 
 
 @dataclass
