@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pipeline.backfill.cdx import CdxPage
+from pipeline.backfill.cdx import Capture, CdxPage
 from pipeline.backfill.cursor import Cursor, ListingState
 from pipeline.backfill.memento import Memento
 from pipeline.registry.load import Site, host_of

@@ -40,7 +40,8 @@ https://data.commoncrawl.org (HTTP ranges). An interrupted backfill resumes wher
 @click.option("--per", type=click.Choice(["all", "year", "month", "day"]), default="all", show_default=True,
               help="One capture per article URL and period (the earliest of the period).")
 @click.option("--rate", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              envvar="BAOTINH_BACKFILL_RATE", help="Requests a second to the archive, at most. [env BAOTINH_BACKFILL_RATE]")
+              envvar="BAOTINH_BACKFILL_RATE",
+              help="Requests a second to the archive, at most. [env BAOTINH_BACKFILL_RATE]")
 @click.option("--retry-after-max", type=click.FloatRange(min=0), default=300.0, show_default=True,
               envvar="BAOTINH_RETRY_AFTER_MAX", metavar="SECONDS",
               help="Longest Retry-After honoured; a longer one is cut to this. [env BAOTINH_RETRY_AFTER_MAX]")
