@@ -102,6 +102,10 @@ class CommonCrawlSource:
             raise FetchError(url, f"the index server answered HTTP {answer.status}")
         return parse_cc_lines(answer.body.decode("utf-8", "replace"))
 
+    def source_key(self, capture: Capture) -> str:
+        """The ``WARC-Source-URI`` the capture's record will carry."""
+        return cc_source_uri(self.data_url, capture)
+
     def fetch(self, capture: Capture) -> Memento:
         """The capture's WARC record, read by an HTTP range of its file."""
         if not capture.filename or capture.offset is None or not capture.length:

@@ -36,14 +36,17 @@ __all__ = ["BackfillOptions", "BackfillResult", "Ingest", "SiteBackfill", "run_b
 
 # Consecutive fetches failing before a run stops: the archive is down or refusing us.
 MAX_FAILURES_IN_A_ROW = 5
-OUTCOME_METRICS = ("new", "updated", "unchanged")
+OUTCOME_METRICS = ("new", "updated", "unchanged", "earlier")
 
 
 class Ingest(Protocol):
-    """The WARC import of one fetched capture: its outcome (``new``, ``updated``,
-    ``unchanged``, ``skipped:<reason>`` or ``failed:<reason>``), committed when it returns."""
+    """The WARC import of one fetched capture: its outcome (``new``, ``updated``, ``unchanged``,
+    ``earlier``, ``skipped:<reason>`` or ``failed:<reason>``), committed with its ledger counts
+    when it returns. ``archived(key)`` tells whether a capture was imported before."""
 
     def __call__(self, memento: Memento, *, run_id: int, site: Site) -> str: ...
+
+    def archived(self, source_key: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +83,7 @@ class SiteBackfill:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    earlier: int = 0  # older than the archived copy: placed in its history
     skipped: int = 0
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -88,13 +92,14 @@ class SiteBackfill:
     def line(self) -> str:
         return (f"{self.site}: {self.status}, {self.listed} captures listed, {self.chosen} chosen, "
                 f"{self.fetched} fetched, {self.new} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.failed} failed (run {self.run_id})")
+                f"{self.unchanged} unchanged, {self.earlier} earlier versions, {self.skipped} skipped, "
+                f"{self.failed} failed (run {self.run_id})")
 
     def as_dict(self) -> dict[str, Any]:
         return {"site": self.site, "run_id": self.run_id, "status": str(self.status),
                 "listed": self.listed, "articles": self.articles, "chosen": self.chosen,
                 "fetched": self.fetched, "new": self.new, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": self.skipped, "failed": self.failed,
+                "unchanged": self.unchanged, "earlier": self.earlier, "skipped": self.skipped, "failed": self.failed,
                 "failures": [list(f) for f in self.failures], "message": self.message}
 
 
@@ -136,15 +141,32 @@ class _SiteJob:
     ingest: Ingest
     progress: Callable[[str], None] | None
     result: SiteBackfill = field(init=False)
+    _counts: dict[LedgerKey, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.result = SiteBackfill(self.site.id)
+        self._counts = {}
 
     def count(self, metric: str, reason: str = "", url: str = "", n: int = 1) -> None:
+        """Count in the run's ledger (written by :meth:`write_counts`). A capture handed to the
+        import is counted there (discovered, fetched, its outcome); the others are counted here,
+        as ``discovered`` by the archive's name and their outcome."""
         if n:
             key = LedgerKey(self.site.id, section_of(url) if url else "", metric, reason)
+            self._counts[key] = self._counts.get(key, 0) + n
+
+    def settle(self, metric: str, reason: str, url: str = "", n: int = 1) -> None:
+        """``n`` captures discovered and settled here (not handed to the import)."""
+        self.count("discovered", self.options.source, url, n)
+        self.count(metric, reason, url, n)
+        if metric == "skipped":
+            self.result.skipped += n
+
+    def write_counts(self) -> None:
+        counts, self._counts = self._counts, {}
+        if counts:
             with self.sessions.begin() as session:
-                ledger.add_counts(session, self._run_id, {key: n})
+                ledger.add_counts(session, self._run_id, counts)
 
     def run(self, source_url: str) -> SiteBackfill:
         with self.sessions.begin() as session:
@@ -158,6 +180,10 @@ class _SiteJob:
         except (FetchError, MementoError, BaotinhError) as exc:
             self.result.message = str(exc)
             self.result.status = RunStatus.FAILED if not self.result.fetched else RunStatus.PARTIAL
+        except BaseException:
+            self.write_counts()  # a stop (Ctrl-C, SIGTERM): the next run closes this one as interrupted
+            raise
+        self.write_counts()
         self._finish()
         return self.result
 
@@ -171,14 +197,12 @@ class _SiteJob:
             self.count("listed", "not_article", n=counts.not_article)
         self.result.articles = len(state.captures)
         self.result.listed = max(self.result.listed, len(state.captures))
-        for capture in state.captures:
-            self.count("discovered", self.options.source, capture.original)
         chosen, dropped = select_captures(state.captures, is_article=self.site.is_article_url,
                                           canonical=self._canonical, per=self.options.per)
         for reason, n in dropped.items():
-            self.count("skipped", reason, n=n)
-            self.result.skipped += n
+            self.settle("skipped", reason, n=n)
         self.result.chosen = len(chosen)
+        self.write_counts()
         self._fetch_all(chosen)
         if self.result.status is RunStatus.OK or self.result.status is RunStatus.PARTIAL:
             self.cursor.finish_listing()
@@ -192,23 +216,18 @@ class _SiteJob:
         in_a_row = 0
         budget = self.options.max_captures
         for i, capture in enumerate(chosen):
-            if capture.key in done:
-                self.count("skipped", "archived_before", capture.original)
-                self.result.skipped += 1
+            if capture.key in done or self.ingest.archived(self.source.source_key(capture)):
+                self.settle("skipped", "archived_before", capture.original)
                 continue
             if budget is not None and self.result.fetched >= budget:
-                self.count("skipped", "max_captures", n=len(chosen) - i)
-                self.result.skipped += len(chosen) - i
-                self.result.status = RunStatus.OK
+                self.settle("skipped", "max_captures", n=len(chosen) - i)
                 return
             if self.progress is not None:
                 self.progress(f"{self.site.id}: {i + 1}/{len(chosen)} {capture.original}")
             ok = self._fetch_one(capture)
             in_a_row = 0 if ok else in_a_row + 1
             if in_a_row >= MAX_FAILURES_IN_A_ROW:
-                rest = len(chosen) - i - 1
-                self.count("skipped", "archive_failing", n=rest)
-                self.result.skipped += rest
+                self.settle("skipped", "archive_failing", n=len(chosen) - i - 1)
                 self.result.message = f"{MAX_FAILURES_IN_A_ROW} captures failed in a row; stopped"
                 break
         if self.result.failed:
@@ -221,11 +240,10 @@ class _SiteJob:
             self._failed(capture, _reason(exc))
             return False
         self.result.fetched += 1
-        self.count("fetched", "", capture.original)
         outcome = self.ingest(memento, run_id=self._run_id, site=self.site)
         metric, _, reason = outcome.partition(":")
         if metric == "failed":
-            self._failed(capture, reason or "import")
+            self._failed(capture, reason or "import", counted=True)
             return False
         if metric in OUTCOME_METRICS:
             setattr(self.result, metric, getattr(self.result, metric) + 1)
@@ -234,11 +252,13 @@ class _SiteJob:
         self.cursor.mark_done(capture)
         return True
 
-    def _failed(self, capture: Capture, reason: str) -> None:
+    def _failed(self, capture: Capture, reason: str, *, counted: bool = False) -> None:
         self.result.failed += 1
         if len(self.result.failures) < 10:
             self.result.failures.append((capture.original, reason))
-        self.count("failed", reason, capture.original)
+        if not counted:  # a fetch that failed never reached the import
+            self.settle("failed", reason, capture.original)
+            self.write_counts()
 
     def _finish(self) -> None:
         r = self.result

@@ -61,6 +61,10 @@ class WaybackSource:
     def memento_url(self, capture: Capture) -> str:
         return f"{self.replay_url.rstrip('/')}/{capture.timestamp}id_/{capture.original}"
 
+    def source_key(self, capture: Capture) -> str:
+        """The ``WARC-Source-URI`` the capture's record will carry (unless a redirect moves it)."""
+        return self.memento_url(capture)
+
     def fetch(self, capture: Capture) -> Memento:
         """The capture's archived bytes, as a WARC record naming its memento URL."""
         url = self.memento_url(capture)
