@@ -61,8 +61,7 @@ class WarcImport:
             importer.result.fail(memento.capture.original, str(exc))
             return "failed:import_unreadable"
         before = _snapshot(importer.result)
-        importer.add(source)
-        importer.flush()
+        importer.add(source)  # batch_size=1: an article record is written (committed) at once
         after = _snapshot(importer.result)
         changed = [name for name, n in after.items() if n > before.get(name, 0)]
         outcome = changed[0] if changed else "skipped:import"
