@@ -146,11 +146,11 @@ class PoliteClient:
                 return response
             last_error = f"HTTP {response.status}"
             if attempt < self.politeness.retries:
-                self._wait_as_asked(response.headers.get("retry-after"), backoff)
+                self._wait_as_asked(urlsplit(url).netloc.lower(), response.headers.get("retry-after"), backoff)
                 backoff *= 2
         raise FetchError(url, f"gave up after {self.politeness.retries + 1} tries ({last_error})")
 
-    def _wait_as_asked(self, retry_after: str | None, backoff: float) -> None:
+    def _wait_as_asked(self, host: str, retry_after: str | None, backoff: float) -> None:
         asked = parse_retry_after(retry_after)
         wait = backoff if asked is None else asked
         if wait > self.politeness.retry_after_max:
@@ -158,7 +158,6 @@ class PoliteClient:
             wait = self.politeness.retry_after_max
         if asked is not None:
             self.retry_after_waits += 1
-        host = self._host_now
         # The wait counts from the refused request's answer; the rate still applies after it.
         self.sleep(wait)
         with self._lock:
@@ -166,7 +165,6 @@ class PoliteClient:
 
     def _get_once(self, url: str, headers: Mapping[str, str]) -> Response:
         host = urlsplit(url).netloc.lower()
-        self._host_now = host
         self._pace(host)
         request = urllib.request.Request(url, headers={"User-Agent": self.politeness.user_agent, **headers})
         self.requests += 1
@@ -190,8 +188,6 @@ class PoliteClient:
         wait = last + self.politeness.interval - self.clock()
         if wait > 0:
             self.sleep(wait)
-
-    _host_now: str = ""
 
 
 def _lower(items: object) -> dict[str, str]:

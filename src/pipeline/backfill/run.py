@@ -203,16 +203,19 @@ class _SiteJob:
             self.settle("skipped", reason, n=n)
         self.result.chosen = len(chosen)
         self.write_counts()
-        self._fetch_all(chosen)
-        if self.result.status is RunStatus.OK or self.result.status is RunStatus.PARTIAL:
+        if self._fetch_all(chosen):
+            # every capture was tried: the next run lists again (captures made since); one stopped
+            # by --max-captures or a failing archive goes on with this listing
             self.cursor.finish_listing()
 
     def _canonical(self, url: str) -> str:
         return canonicalise_url(url, primary_host=self.site.domain, alias_hosts=self.site.all_hosts,
                                 scheme=self.site.scheme)
 
-    def _fetch_all(self, chosen: list[Capture]) -> None:
+    def _fetch_all(self, chosen: list[Capture]) -> bool:
+        """Fetch and import the chosen captures not done before; False when stopped early."""
         done = self.cursor.done()
+        complete = True
         in_a_row = 0
         budget = self.options.max_captures
         for i, capture in enumerate(chosen):
@@ -221,7 +224,8 @@ class _SiteJob:
                 continue
             if budget is not None and self.result.fetched >= budget:
                 self.settle("skipped", "max_captures", n=len(chosen) - i)
-                return
+                complete = False
+                break
             if self.progress is not None:
                 self.progress(f"{self.site.id}: {i + 1}/{len(chosen)} {capture.original}")
             ok = self._fetch_one(capture)
@@ -229,9 +233,11 @@ class _SiteJob:
             if in_a_row >= MAX_FAILURES_IN_A_ROW:
                 self.settle("skipped", "archive_failing", n=len(chosen) - i - 1)
                 self.result.message = f"{MAX_FAILURES_IN_A_ROW} captures failed in a row; stopped"
+                complete = False
                 break
         if self.result.failed:
             self.result.status = RunStatus.PARTIAL if self.result.fetched else RunStatus.FAILED
+        return complete
 
     def _fetch_one(self, capture: Capture) -> bool:
         try:
