@@ -195,3 +195,52 @@ def test_killed_backfill_resumes_without_refetching(small_warc: Path, archive: P
     finally:
         conn.close()
     assert statuses == ["interrupted", "ok"]
+
+
+class _Missing(WaybackFixture):
+    """A Wayback whose index lists a capture that its replay no longer has (404)."""
+
+    def replay(self, rest: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        if rest.endswith(ARTICLES[1].path):
+            return 404, [("Content-Type", "text/plain")], b"gone"
+        return super().replay(rest)
+
+
+def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path: Path) -> None:
+    from pipeline.archive import db
+    from pipeline.backfill.politeness import PoliteClient, Politeness
+    from pipeline.backfill.run import BackfillOptions
+    from pipeline.backfill.sources import run_with_import
+    from pipeline.backfill.wayback import WaybackSource
+    from pipeline.config import Settings
+    from pipeline.crawling.ledger import check_run_accounts, read_ledger, totals_by_metric
+    from pipeline.registry.load import load_registry
+
+    settings = Settings(archive_dir=tmp_path / "archive")
+    registry = load_registry()
+    options = BackfillOptions(source="wayback")
+    served = _Missing([small_warc], tmp_path / "access.jsonl").serve()
+    try:
+        client = PoliteClient(Politeness(rate=500, retries=0))
+        source = WaybackSource(client, cdx_url=served.base_url + "/cdx/search/cdx", replay_url=served.base_url + "/web")
+        result = run_with_import(settings, ["demo"], options, registry=registry, source=source,
+                                 source_url=served.base_url)
+    finally:
+        served.stop()
+    (site,) = result.sites
+    assert (site.status, result.exit_code, site.new, site.failed) == ("partial", 3, SMALL - 1, 1)
+    assert site.failures == [(f"http://{LEGACY_HOST}{ARTICLES[1].path}", "http_404")]
+
+    dead = WaybackSource(PoliteClient(Politeness(retries=0, timeout=2)), cdx_url="http://127.0.0.1:9/cdx",
+                         replay_url="http://127.0.0.1:9/web")
+    down = run_with_import(settings, ["demo"], options, registry=registry, source=dead, source_url="dead")
+    assert (down.sites[0].status, down.exit_code) == ("failed", 1) and "127.0.0.1:9" in (down.sites[0].message or "")
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        with db.make_sessionmaker(engine)() as session:
+            assert check_run_accounts(session, site.run_id) is None
+            totals = totals_by_metric(read_ledger(session, site.run_id))
+            assert totals["failed"] == {"http_404": 1} and totals["new"] == {"": SMALL - 1}
+    finally:
+        engine.dispose()
