@@ -49,7 +49,10 @@ class ImportResult:
 
     @property
     def exit_code(self) -> int:
-        """0 ok (nothing new is a success), 3 partial, 1 failed (nothing could be read)."""
+        """0 ok (nothing new is a success), 3 partial, 1 failed; 2 when no file held a WARC
+        record at all (an input that cannot be read)."""
+        if self.failed and not self.records:
+            return ExitCode.USAGE
         return {RunStatus.OK: ExitCode.OK, RunStatus.PARTIAL: ExitCode.PARTIAL,
                 RunStatus.FAILED: ExitCode.FAILED}.get(self.status, ExitCode.PARTIAL)
 
