@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.demo import DemoSite, load_demo_articles, serve_site
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, CliResult, run_cli
 from .webarchives import LEGACY_HOST, CommonCrawlFixture, Served, Shot, WaybackFixture, make_legacy_warc
 
 pytestmark = pytest.mark.slow
@@ -42,6 +42,21 @@ def legacy_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
               Shot("/", datetime(2024, 1, 1, tzinfo=UTC)),
               Shot("/xa-hoi/bai-da-go-999999.html", datetime(2024, 1, 2, tzinfo=UTC))]
     return make_legacy_warc(tmp_path_factory.mktemp("warc") / "legacy-2019.warc.gz", shots)
+
+
+def invoke(*args: str, archive: Path) -> CliResult:
+    """``baotinh --archive ARCHIVE ARGS`` in this process: the real CLI without a new interpreter
+    (the resumption test runs it in a subprocess, as cron would)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import cli
+
+    result = CliRunner(env={"BAOTINH_DB": None, "BAOTINH_ARCHIVE": None}).invoke(
+        cli, ["--archive", str(archive), *args], prog_name="baotinh")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += f"Traceback: {result.exception!r}\n"
+    return CliResult(result.exit_code, result.stdout, stderr)
 
 
 def rows(archive: Path) -> list[sqlite3.Row]:
@@ -77,8 +92,8 @@ def backfill_args(served: Served, source: str, *extra: str) -> list[str]:
 
 
 def test_wayback_backfill_of_the_legacy_domain(wayback: Served, archive: Path, demo_articles: Path) -> None:
-    result = run_cli(*backfill_args(wayback, "wayback", "--rate", "500", "--from", "2019", "--to", "2025-06"),
-                     archive=archive)
+    result = invoke(*backfill_args(wayback, "wayback", "--rate", "500", "--from", "2019", "--to", "2025-06"),
+                    archive=archive)
     assert result.returncode == 0, result.stderr
     assert "demo: ok" in result.stdout and f"{len(ARTICLES)} new" in result.stdout
     archived = rows(archive)
@@ -88,10 +103,10 @@ def test_wayback_backfill_of_the_legacy_domain(wayback: Served, archive: Path, d
     replays = [r["path"] for r in wayback.requests() if r["path"].startswith("/web/")]
     assert len(replays) == len(set(replays)) == len(ARTICLES)  # one fetch each, nothing else
 
-    found = run_cli("search", "kim thanh", "--json", archive=archive)
+    found = invoke("search", "kim thanh", "--json", archive=archive)
     assert found.returncode == 0 and "huyen-uy-kim-thanh" in found.stdout
     seed = next(r for r in archived if "huyen-uy-kim-thanh" in r["canonical_url"])
-    shown = run_cli("show", str(seed["id"]), archive=archive)
+    shown = invoke("show", str(seed["id"]), archive=archive)
     assert shown.returncode == 0, shown.stderr
     assert f"{wayback.base_url}/web/{captured_at(31):%Y%m%d%H%M%S}id_/http://{LEGACY_HOST}/" in shown.stdout
 
@@ -121,7 +136,7 @@ def test_wayback_backfill_of_the_legacy_domain(wayback: Served, archive: Path, d
 def test_commoncrawl_backfill_from_warc_ranges(legacy_warc: Path, archive: Path, tmp_path: Path) -> None:
     served = CommonCrawlFixture([legacy_warc], tmp_path / "cc-access.jsonl", page_size=10).serve()
     try:
-        result = run_cli(*backfill_args(served, "commoncrawl", "--rate", "500"), archive=archive)
+        result = invoke(*backfill_args(served, "commoncrawl", "--rate", "500"), archive=archive)
         requests = served.requests()
     finally:
         served.stop()
@@ -132,7 +147,7 @@ def test_commoncrawl_backfill_from_warc_ranges(legacy_warc: Path, archive: Path,
     assert len(ranges) == len(ARTICLES) and all(r["range"].startswith("bytes=") and r["status"] == 206
                                                   for r in ranges)
     seed = next(r for r in rows(archive) if "huyen-uy-kim-thanh" in r["canonical_url"])
-    shown = run_cli("show", seed["canonical_url"], archive=archive)
+    shown = invoke("show", seed["canonical_url"], archive=archive)
     assert f"{served.base_url}/legacy-2019.warc.gz#offset=" in shown.stdout, shown.stdout
 
 
@@ -145,7 +160,7 @@ def small_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_rate_held_and_retry_after_honoured(small_warc: Path, archive: Path, tmp_path: Path) -> None:
     served = WaybackFixture([small_warc], tmp_path / "access.jsonl", refuse_every=4, retry_after=1).serve()
     try:
-        result = run_cli(*backfill_args(served, "wayback", "--rate", "8"), archive=archive)
+        result = invoke(*backfill_args(served, "wayback", "--rate", "8"), archive=archive)
         log = served.requests()
     finally:
         served.stop()
@@ -177,7 +192,7 @@ def test_killed_backfill_resumes_without_refetching(small_warc: Path, archive: P
         first = served.requests()
         archived_first = {r["url"] for r in rows(archive)}
         assert 0 < len(archived_first) < SMALL
-        resumed = run_cli(*backfill_args(served, "wayback", "--rate", "500"), archive=archive)
+        resumed = invoke(*backfill_args(served, "wayback", "--rate", "500"), archive=archive)
         second = served.requests()[len(first):]
     finally:
         served.stop()
