@@ -3,9 +3,12 @@
 ``ARCHIVE/backfill/<site>.<source>/`` holds:
 
 - ``listing.json``: the listing in progress: its parameters, the domains listed so far, the
-  next index page to ask for (the resume key or page), and the article captures found so far;
-  replaced atomically after each index page, removed when a backfill ran to its end (the next
-  run lists again, to find captures made since);
+  next index page to ask for (the resume key or page), and how many article captures were found
+  so far; replaced atomically after each index page, removed when a backfill ran to its end (the
+  next run lists again, to find captures made since);
+- ``captures.jsonl``: those captures, one JSON object a line, appended page by page (only the
+  first ``count`` lines that ``listing.json`` vouches for are read back: a page appended by a
+  run killed before it could record it is listed again);
 - ``done.txt``: the key of every capture fetched and archived, one a line, appended and flushed
   to disk after each one is committed; a later run never fetches them again.
 
@@ -48,19 +51,18 @@ class ListingState:
     token: str | None = None  # its next page (resume key, or "<crawl> <page>")
     captures: list[Capture] = field(default_factory=list)
     complete: bool = False
+    saved: int = 0  # how many of ``captures`` are in the captures file already
 
     def as_dict(self) -> dict[str, Any]:
         return {"params": self.params, "domains_done": self.domains_done, "domain": self.domain,
-                "token": self.token, "complete": self.complete,
-                "captures": [c.as_dict() for c in self.captures]}
+                "token": self.token, "complete": self.complete, "count": len(self.captures)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ListingState:
+    def from_dict(cls, data: dict[str, Any], captures: list[Capture]) -> ListingState:
         return cls(params={str(k): str(v) for k, v in dict(data["params"]).items()},
                    domains_done=[str(d) for d in data.get("domains_done", [])],
-                   domain=data.get("domain"), token=data.get("token"),
-                   captures=[Capture.from_dict(c) for c in data.get("captures", [])],
-                   complete=bool(data.get("complete")))
+                   domain=data.get("domain"), token=data.get("token"), captures=captures,
+                   complete=bool(data.get("complete")), saved=len(captures))
 
 
 class Cursor:
@@ -69,6 +71,7 @@ class Cursor:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.listing_path = folder / "listing.json"
+        self.captures_path = folder / "captures.jsonl"
         self.done_path = folder / "done.txt"
 
     def _ensure(self) -> None:
@@ -81,18 +84,32 @@ class Cursor:
         """The listing in progress with these parameters, or a new one."""
         try:
             data = json.loads(self.listing_path.read_text("utf-8"))
-            state = ListingState.from_dict(data)
+            if data["params"] != params:
+                return ListingState(params)
+            count = int(data["count"])
+            with self.captures_path.open("rb+") as fh:
+                lines = [line for _, line in zip(range(count), fh, strict=False)]
+                if len(lines) < count:
+                    return ListingState(params)
+                fh.truncate(sum(len(line) for line in lines))  # a page its listing did not record
+            return ListingState.from_dict(data, [Capture.from_dict(json.loads(line)) for line in lines])
         except FileNotFoundError:
             return ListingState(params)
         except (OSError, ValueError, KeyError, TypeError):
             return ListingState(params)  # a damaged listing is only work to redo
-        return state if state.params == params else ListingState(params)
 
     def save_listing(self, state: ListingState) -> None:
-        """Replace the listing file atomically (write, flush, rename)."""
+        """Append the new captures to the captures file, then replace the listing file atomically."""
         self._ensure()
         tmp = self.listing_path.with_suffix(".tmp")
         try:
+            mode = "a" if state.saved else "w"  # a new listing starts a new captures file
+            with self.captures_path.open(mode, encoding="utf-8") as fh:
+                for capture in state.captures[state.saved:]:
+                    fh.write(json.dumps(capture.as_dict(), ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            state.saved = len(state.captures)
             with tmp.open("w", encoding="utf-8") as fh:
                 json.dump(state.as_dict(), fh, ensure_ascii=False)
                 fh.flush()
@@ -104,6 +121,7 @@ class Cursor:
     def finish_listing(self) -> None:
         """The backfill ran to its end: the next run lists the archive again."""
         self.listing_path.unlink(missing_ok=True)
+        self.captures_path.unlink(missing_ok=True)
 
     def done(self) -> set[str]:
         """The keys of the captures already archived."""
