@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.backfill.cdx import (
     Capture,
+    CdxPage,
     capture_time,
     parse_cc_lines,
     parse_wayback_rows,
@@ -215,3 +216,34 @@ def test_unreachable_archive_is_a_fetch_error() -> None:
     client = PoliteClient(Politeness(rate=50, retries=1, backoff=0.01, timeout=2))
     with pytest.raises(FetchError):
         client.get("http://127.0.0.1:9/cdx")
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_listing_interrupted_resumes_from_its_last_page(wayback: Served, tmp_path: Path) -> None:
+    site = load_registry().get("demo")
+    cursor = Cursor(tmp_path / "cursor")
+    params = {"source": "wayback"}
+
+    class Dying(WaybackSource):
+        def list_pages(self, domain: str, *, start: str, end: str, token: str | None = None) -> Iterator[CdxPage]:
+            for n, page in enumerate(super().list_pages(domain, start=start, end=end, token=token)):
+                if n == 2:
+                    raise _Stop  # killed while asking for the third page
+                yield page
+
+    def source(kind: type[WaybackSource]) -> WaybackSource:
+        return kind(PoliteClient(Politeness(rate=200)), cdx_url=wayback.base_url + "/cdx/search/cdx",
+                    replay_url=wayback.base_url + "/web", page_size=1)
+
+    with pytest.raises(_Stop):
+        list_site(source(Dying), site, cursor, cursor.load_listing(params), start="2000", end="2999",
+                  counts=ListingCounts())
+    asked = len(wayback.requests())
+    state = list_site(source(WaybackSource), site, cursor, cursor.load_listing(params), start="2000", end="2999",
+                      counts=ListingCounts())
+    assert len(state.captures) == 4 and len({c.key for c in state.captures}) == 4
+    resumed = [r["path"] for r in wayback.requests()[asked:]]
+    assert "resumeKey=2" in resumed[0] and not any("resumeKey" not in p and LEGACY_HOST in p for p in resumed)
