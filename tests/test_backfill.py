@@ -221,7 +221,9 @@ class _Missing(WaybackFixture):
         return super().replay(rest)
 
 
-def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path: Path, backend: str,
+                                                     request: pytest.FixtureRequest) -> None:
     from pipeline.archive import db
     from pipeline.backfill.politeness import PoliteClient, Politeness
     from pipeline.backfill.run import BackfillOptions
@@ -231,7 +233,8 @@ def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path:
     from pipeline.crawling.ledger import check_run_accounts, read_ledger, totals_by_metric
     from pipeline.registry.load import load_registry
 
-    settings = Settings(archive_dir=tmp_path / "archive")
+    db_url = request.getfixturevalue("pg_migrated_url") if backend == "postgresql" else None
+    settings = Settings(archive_dir=tmp_path / "archive", db_url=db_url)
     registry = load_registry()
     options = BackfillOptions(source="wayback")
     served = _Missing([small_warc], tmp_path / "access.jsonl").serve()
