@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint typecheck clean venv browser nginx
+.PHONY: run test check bench lint typecheck clean venv browser nginx wget
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,16 @@ browser:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	 echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
+## wget: the WARC import test mirrors the demo paper with real `wget --warc-file`
+wget:
+	@command -v wget >/dev/null || \
+	 { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
+	 echo "wget not installed: the WARC import tests will skip (and fail under CI=true)"
+
 ## make test: install, type-check, run the whole test suite (one worker per core: most tests
 ## wait on a crawler child or a server, so two workers finish in about half the time)
-test: $(STAMP) browser
+test: $(STAMP) browser wget
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q -n auto
 

@@ -32,6 +32,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from crawler.launch import scrapy_settings, spider_arguments
 from crawler.resources import CrawlResources
 from crawler.spiders.news import NewsSpider, generic_site
+from crawler.spiders.pages import PagesSpider
 from crawler.summary import process_usage, site_result
 from pipeline.config import load_settings
 from pipeline.crawling import locks
@@ -89,7 +90,7 @@ def request_from_args(args: argparse.Namespace) -> CrawlRequest:
 
 def request_problem(request: CrawlRequest) -> str | None:
     """Why the child cannot run this request, or None."""
-    if not request.sites and not request.urls:
+    if not request.sites and not request.urls and not request.pages:
         return "give --site ID or --url URL"
     if request.origin and len(request.sites) != 1:
         return "--origin works with exactly one --site"
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     held = ExitStack()
     try:
         # one run at a time per archive and per site; a dead holder's lock is taken over
-        site_ids = [*request.sites, *(generic_site(u).id for u in request.urls)]
+        arguments = spider_arguments(request)
+        site_ids = [a["site"] if "site" in a else generic_site(a["url"]).id for a in arguments]
         held.enter_context(locks.hold_crawl(load_settings(), site_ids))
     except BaotinhError as exc:
         print_summary(CrawlSummary(error=str(exc), exit_code=exc.exit_code))
@@ -156,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     resources.attach(settings)
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
-    for arguments in spider_arguments(request):
-        crawler = process.create_crawler(NewsSpider)
+    for spider_args in arguments:
+        crawler = process.create_crawler(PagesSpider if "pages" in spider_args else NewsSpider)
         crawlers.append(crawler)
-        process.crawl(crawler, **arguments)
+        process.crawl(crawler, **spider_args)
     try:
         process.start()
     finally:

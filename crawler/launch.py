@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
 from pipeline.crawling.protocol import CrawlRequest
+from pipeline.registry.load import Registry
 
-__all__ = ["politeness_settings", "scrapy_settings", "spider_arguments"]
+__all__ = ["page_groups", "politeness_settings", "scrapy_settings", "spider_arguments"]
 
 # A server on this machine (the demo, fixture and bench sites) needs no politeness delay.
 _LOCAL_SERVER: dict[str, Any] = {
@@ -57,12 +59,46 @@ def scrapy_settings(request: CrawlRequest, *, log_file: str | None = None, log_l
     return settings
 
 
-def spider_arguments(request: CrawlRequest) -> list[dict[str, Any]]:
-    """The news spider's arguments, one crawler per registered site, then per URL."""
+def spider_arguments(request: CrawlRequest, registry: Registry | None = None) -> list[dict[str, Any]]:
+    """The news spider's arguments, one crawler per registered site, then per URL; for a list of
+    pages (``request.pages``), one pages spider per site owning some of them (:func:`page_groups`)."""
     common: dict[str, Any] = {
         "max_pages": request.max_pages,
         "since": request.since.isoformat() if request.since is not None else None,
         "refresh": "1" if request.refresh else "",
     }
+    if request.pages:
+        if registry is None:
+            from pipeline.config import load_settings
+            from pipeline.registry.load import load_registry
+
+            registry = load_registry(*load_settings().registry_paths)
+        return [{**group, **common} for group in page_groups(request, registry)]
     return ([{"site": site, "origin": request.origin, **common} for site in request.sites]
             + [{"url": url, **common} for url in request.urls])
+
+
+def page_groups(request: CrawlRequest, registry: Registry) -> list[dict[str, Any]]:
+    """The listed pages by site: the registry site owning each URL's host (legacy domains too),
+    a generic site per unknown host, and the ``origin``'s pages for its one site (a mirror).
+    Each group is a pages spider's arguments: ``site`` (or ``url``), ``pages`` (one a line)."""
+    mirror = request.sites[0] if request.origin and len(request.sites) == 1 else None
+    mirror_netloc = urlsplit(request.origin).netloc.lower() if request.origin else None
+    groups: dict[tuple[str, str], list[str]] = {}
+    for url in request.pages:
+        parts = urlsplit(url)
+        site = registry.for_url(url)
+        if mirror is not None and parts.netloc.lower() == mirror_netloc:
+            key = ("site", mirror)
+        elif site is not None:
+            key = ("site", site.id)
+        else:
+            key = ("url", f"{parts.scheme}://{parts.netloc}/")
+        groups.setdefault(key, []).append(url)
+    out: list[dict[str, Any]] = []
+    for (kind, value), urls in groups.items():
+        group: dict[str, Any] = {kind: value, "pages": "\n".join(urls)}
+        if kind == "site" and value == mirror:
+            group["origin"] = request.origin
+        out.append(group)
+    return out

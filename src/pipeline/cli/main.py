@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -94,6 +94,7 @@ Examples:
   baotinh crawl --all --since 2025-07-01
   baotinh crawl --url https://baothainguyen.vn/ --max-pages 20
   baotinh crawl demo --refresh --quiet          # from cron: silent unless something is wrong
+  baotinh crawl --urls pages.txt                # exactly the pages listed (one URL a line, - for stdin)
 """)
 @click.argument("site_ids", nargs=-1)
 @click.option("--site", "site_options", multiple=True, metavar="ID",
@@ -101,6 +102,8 @@ Examples:
 @click.option("--all", "all_sites", is_flag=True,
               help="Crawl every paper of the registry (not fixtures such as the demo).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A news site not in the registry (repeatable).")
+@click.option("--urls", "url_list", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Fetch exactly the pages listed in FILE (one URL a line, # comments; - for stdin).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Article pages per site at most.")
 @click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Skip articles published before this day.")
 @click.option("--origin", metavar="URL", help="Fetch the (single) site from this origin, e.g. a local mirror.")
@@ -112,7 +115,7 @@ Examples:
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
 @click.pass_context
 def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str, ...], all_sites: bool,
-          urls: tuple[str, ...],
+          urls: tuple[str, ...], url_list: TextIO | None,
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
           refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
@@ -124,9 +127,10 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
     sites = tuple(s.id for s in registry.papers) if all_sites else site_ids + site_options
     if origin and len(sites) != 1:
         raise InputError("--origin needs exactly one SITE_ID")
+    pages = _read_url_list(url_list) if url_list is not None else ()
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
                            since=since, workers=workers, verbose=verbose, refresh=refresh,
-                           delay=delay)
+                           delay=delay, pages=pages)
     # a refreshed status line on a terminal only: never in cron mail or a log file
     show = not quiet and not verbose and sys.stderr.isatty()
     result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)
@@ -139,6 +143,17 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
     for line in result.error_lines():  # one per failing site: cron mail shows each
         click.echo(f"error: {line}", err=True)
     ctx.exit(result.exit_code)
+
+
+def _read_url_list(stream: TextIO) -> tuple[str, ...]:
+    from pipeline.crawling.urllist import read_url_list
+
+    name = getattr(stream, "name", "-")
+    try:
+        text = stream.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the URL list {name}: {exc}") from None
+    return read_url_list(text, source="stdin" if name == "<stdin>" else str(name))
 
 
 def _show_progress(line: str) -> None:

@@ -80,12 +80,15 @@ class CrawlResult:
 
 def validate_request(request: CrawlRequest, registry: Registry) -> None:
     """Fail early, in one line, on unknown sites and malformed URLs."""
-    if not request.sites and not request.urls:
-        raise InputError("nothing to crawl: give SITE_ID..., --all or --url URL")
+    if not request.sites and not request.urls and not request.pages:
+        raise InputError("nothing to crawl: give SITE_ID..., --all, --url URL or --urls FILE")
+    if request.pages and (request.urls or (request.sites and not request.origin)):
+        raise InputError("--urls crawls the pages listed, each with the site owning its host: "
+                         "give no SITE_ID or --url with it (one SITE_ID with --origin for a mirror)")
     for sid in request.sites:
         if registry.find(sid) is None:
             raise ConfigError(f"unknown site id {sid!r}; `baotinh sites` lists the known ones")
-    for url in request.urls + ((request.origin,) if request.origin else ()):
+    for url in request.urls + request.pages + ((request.origin,) if request.origin else ()):
         if host_port(url) is None:  # not http(s), no host, or malformed ("http://[::1", port 99999)
             raise InputError(f"not an http(s) URL: {url!r}")
     if request.max_pages is not None and request.max_pages < 1:

@@ -130,6 +130,10 @@ class CrawlRequest:
     local_server: bool = False  # the site is served on this machine: no delay needed
     per_domain_concurrency: int | None = None  # requests in flight to one site at most
     autothrottle: bool = True  # adapt the delay to the server's response times
+    # Exactly these pages, no link following (``crawl --urls``): each URL goes to the registry
+    # site owning its host (legacy domains included), or to a generic site of its host; ``sites``
+    # are then not crawled, except that with ``origin`` the origin's pages are that one site's.
+    pages: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +143,7 @@ class CrawlRequest:
             "workers": self.workers, "refresh": self.refresh, "verbose": self.verbose,
             "delay": self.delay, "local_server": self.local_server,
             "per_domain_concurrency": self.per_domain_concurrency, "autothrottle": self.autothrottle,
+            "pages": list(self.pages),
         }
 
     @classmethod
@@ -156,7 +161,7 @@ class CrawlRequest:
             refresh=_bool(data, "refresh", False), verbose=_bool(data, "verbose", False),
             delay=_opt_float(data, "delay"), local_server=_bool(data, "local_server", False),
             per_domain_concurrency=_opt_int(data, "per_domain_concurrency"),
-            autothrottle=_bool(data, "autothrottle", True),
+            autothrottle=_bool(data, "autothrottle", True), pages=_strs(data, "pages"),
         )
 
     def to_json(self) -> str:
