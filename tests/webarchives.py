@@ -21,7 +21,7 @@ import io
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -326,10 +326,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         served.stop()
-
-
-def shots_of(paths: Iterator[str] | Sequence[str], when: datetime) -> list[Shot]:
-    return [Shot(p, when) for p in paths]
 
 
 if __name__ == "__main__":

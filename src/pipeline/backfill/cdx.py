@@ -15,7 +15,7 @@ length``); Common Crawl's index server answers one JSON object a line (``url``, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -261,13 +261,3 @@ def select_captures(
         chosen[slot] = capture
     return sorted(chosen.values(), key=lambda c: (c.timestamp, c.original)), dropped
 
-
-def unique(captures: Sequence[Capture]) -> list[Capture]:
-    """``captures`` without repeats of one key (pages of an index may overlap), order kept."""
-    seen: set[str] = set()
-    out = []
-    for c in captures:
-        if c.key not in seen:
-            seen.add(c.key)
-            out.append(c)
-    return out
