@@ -237,9 +237,9 @@ def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path:
     settings = Settings(archive_dir=tmp_path / "archive", db_url=db_url)
     registry = load_registry()
     options = BackfillOptions(source="wayback")
-    served = _Missing([small_warc], tmp_path / "access.jsonl").serve()
-    try:
-        client = PoliteClient(Politeness(rate=500, retries=0))
+    served = _Missing([small_warc], tmp_path / "access.jsonl", refuse_every=4, retry_after=30).serve()
+    try:  # Retry-After: 30 is cut to 0.05 s, and counted
+        client = PoliteClient(Politeness(rate=500, retries=1, retry_after_max=0.05))
         source = WaybackSource(client, cdx_url=served.base_url + "/cdx/search/cdx", replay_url=served.base_url + "/web")
         result = run_with_import(settings, ["demo"], options, registry=registry, source=source,
                                  source_url=served.base_url)
@@ -260,5 +260,6 @@ def test_partial_and_failed_runs_keep_their_accounts(small_warc: Path, tmp_path:
             assert check_run_accounts(session, site.run_id) is None
             totals = totals_by_metric(read_ledger(session, site.run_id))
             assert totals["failed"] == {"http_404": 1} and totals["new"] == {"": SMALL - 1}
+            assert totals["budget"] == {"retry_after_capped": 2}
     finally:
         engine.dispose()

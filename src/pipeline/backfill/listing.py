@@ -14,6 +14,7 @@ from typing import Protocol
 from pipeline.backfill.cdx import Capture, CdxPage
 from pipeline.backfill.cursor import Cursor, ListingState
 from pipeline.backfill.memento import Memento
+from pipeline.backfill.politeness import PoliteClient
 from pipeline.registry.load import Site, host_of
 
 __all__ = ["ArchiveSource", "ListingCounts", "domains_to_list", "list_site"]
@@ -21,6 +22,8 @@ __all__ = ["ArchiveSource", "ListingCounts", "domains_to_list", "list_site"]
 
 class ArchiveSource(Protocol):
     """What the backfill needs of an archive: an index listing and a fetch."""
+
+    client: PoliteClient  # its counts (Retry-After cut short) go to the run's ledger
 
     @property
     def name(self) -> str: ...

@@ -142,10 +142,12 @@ class _SiteJob:
     progress: Callable[[str], None] | None
     result: SiteBackfill = field(init=False)
     _counts: dict[LedgerKey, int] = field(init=False)
+    _capped: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.result = SiteBackfill(self.site.id)
         self._counts = {}
+        self._capped = self.source.client.retry_after_capped  # Retry-After waits cut short so far
 
     def count(self, metric: str, reason: str = "", url: str = "", n: int = 1) -> None:
         """Count in the run's ledger (written by :meth:`write_counts`). A capture handed to the
@@ -163,6 +165,9 @@ class _SiteJob:
             self.result.skipped += n
 
     def write_counts(self) -> None:
+        capped = self.source.client.retry_after_capped
+        self.count(ledger.BUDGET, ledger.RETRY_AFTER_CAPPED, n=capped - self._capped)
+        self._capped = capped
         counts, self._counts = self._counts, {}
         if counts:
             with self.sessions.begin() as session:
