@@ -187,6 +187,11 @@ def test_wayback_fixture_pages_and_replay(wayback: Served, tmp_path: Path) -> No
     assert client.retry_after_waits == 1 and client.retry_after_capped == 1
     statuses = [r["status"] for r in wayback.requests() if r["path"].startswith("/web/")]
     assert statuses == [429, 200]
+    # a timestamp the archive does not hold: redirected to the nearest capture, which is what is kept
+    asked = Capture(state.captures[1].original, state.captures[1].timestamp[:8])
+    moved = source.fetch(asked)
+    assert moved.capture.timestamp == state.captures[1].timestamp
+    assert moved.source == source.memento_url(state.captures[1])
     assert all(r["ua"].startswith("baotinh/") for r in wayback.requests())
 
 

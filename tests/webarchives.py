@@ -247,10 +247,14 @@ class WaybackFixture(ArchiveFixture):
             return 400, [("Content-Type", "text/plain")], b"only id_ replay here"
         if self.refuse():
             return self.too_many()
-        for e in self.entries:
-            if e.url == url and e.timestamp == stamp[:-3]:
+        same_url = [e for e in self.entries if e.url == url]
+        for e in same_url:
+            if e.timestamp == stamp[:-3]:
                 headers = [("Content-Type", e.content_type), ("X-Archive-Orig-Content-Type", e.content_type)]
                 return int(e.status), headers, e.payload
+        if same_url:  # as the real one: the nearest capture of that URL, by a redirect
+            near = min(same_url, key=lambda e: abs(int(e.timestamp) - int(stamp[:-3].ljust(14, "0"))))
+            return 302, [("Location", f"/web/{near.timestamp}id_/{url}"), ("Content-Type", "text/plain")], b""
         return 404, [("Content-Type", "text/plain")], b"no such capture"
 
 
