@@ -185,8 +185,11 @@ class _SiteJob:
         except (FetchError, MementoError, BaotinhError) as exc:
             self.result.message = str(exc)
             self.result.status = RunStatus.FAILED if not self.result.fetched else RunStatus.PARTIAL
-        except BaseException:
-            self.write_counts()  # a stop (Ctrl-C, SIGTERM): the next run closes this one as interrupted
+        except BaseException:  # Ctrl-C: the run closes as interrupted; the cursor has what was done
+            self.result.status = RunStatus.INTERRUPTED
+            self.result.message = "interrupted; run the backfill again to resume"
+            self.write_counts()
+            self._finish()
             raise
         self.write_counts()
         self._finish()

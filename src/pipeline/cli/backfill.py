@@ -12,7 +12,7 @@ import sys
 import click
 
 from pipeline.cli.session import settings_of
-from pipeline.errors import InputError
+from pipeline.errors import ExitCode, InputError
 
 __all__ = ["COMMANDS", "backfill"]
 
@@ -84,8 +84,12 @@ def backfill(ctx: click.Context, site_ids: tuple[str, ...], source: str, start: 
                                       collections=collections)
     options = BackfillOptions(source=source, start=start, end=end, per=per, max_captures=max_captures)
     show = not quiet and not as_json and sys.stderr.isatty()
-    result = run_with_import(settings, site_ids, options, registry=registry, source=archive,
-                             source_url=source_url, progress=_show if show else None)
+    try:
+        result = run_with_import(settings, site_ids, options, registry=registry, source=archive,
+                                 source_url=source_url, progress=_show if show else None)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted; run the backfill again to resume where it stopped", err=True)
+        ctx.exit(ExitCode.PARTIAL)
     if show:
         click.echo("\r\033[K", nl=False, err=True)
     if as_json:
