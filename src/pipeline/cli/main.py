@@ -304,7 +304,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
 
 # Commands of other concerns live in their own modules, each exposing ``COMMANDS``.
-_COMMAND_MODULES = ("search", "web", "archival", "runs", "export", "quality", "importing")
+_COMMAND_MODULES = ("search", "web", "archival", "runs", "export", "quality", "importing", "backfill")
 
 
 def _register_commands() -> None:

@@ -124,6 +124,15 @@ def print_article(data: dict[str, Any]) -> None:
     click.echo("\n" + data["text"])
     for caption in data["captions"]:
         click.echo(f"\n[ảnh] {caption}")
+    for line in data.get("imported_from") or ():
+        click.echo(f"\n[imported from] {line}")
+
+
+def _imported_from(session: Any, canonical_url: str) -> list[str]:
+    """Where the article's imported captures came from: WARC files, mementos (issue 17)."""
+    from pipeline.backfill.provenance import provenance_of
+
+    return [p.describe() for p in provenance_of(session, canonical_url)]
 
 
 @click.command(epilog="\b\nExamples:\n  baotinh show 4yecpd55we3g\n  baotinh show 12\n"
@@ -148,6 +157,7 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
         run = session.get(CrawlRun, article.crawl_run_id) if article.crawl_run_id else None
         source = session.get(Source, article.site) if article.site else None
         data = article_dict(article, run, source)
+        data["imported_from"] = _imported_from(session, article.canonical_url)  # issue 17
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
