@@ -90,5 +90,9 @@ def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, .
 
 
 def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:
-    """The facet columns of a match row: its site and its (local) year."""
-    return (Article.site.label("site"), year.label("year")) if with_meta else ()
+    """The facet columns of a match row (see :data:`pipeline.search.facets.FACET_COLUMNS`)."""
+    if not with_meta:
+        return ()
+    return (Article.site.label("site"), year.label("year"), Article.published_at.label("published_at"),
+            Article.first_seen_at.label("first_seen_at"), Article.section.label("section"),
+            Article.author.label("author"), Article.tags.label("tags"))
