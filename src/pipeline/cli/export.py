@@ -13,9 +13,8 @@ import click
 from pipeline.cli.options import BaotinhGroup, filter_options
 from pipeline.cli.session import archive_session, settings_of
 from pipeline.errors import ExitCode, InputError
-from pipeline.export.formats import COMPRESSIONS, FORMATS
+from pipeline.export.formats import COMPRESSIONS, DEFAULT_FIELDS, FORMATS
 from pipeline.export.orthography import AS_PUBLISHED, ORTHOGRAPHIES
-from pipeline.record import RECORD_FIELDS
 
 EPILOG_EXPORT = """\b
 Examples:
@@ -76,7 +75,7 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
               help="Search query, as in `baotinh search` (words, \"phrases\", OR, -word, prefix*).")
 @filter_options
 @click.option("--fields", "fields_text", metavar="a,b,c",
-              help="Fields to export, in this order (default: the record's).")
+              help="Fields to export, in this order (default: the record's, then province, province_now).")
 @click.option("--all-versions", is_flag=True, help="Add earlier versions of each article (column `version`).")
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N", help="Rows per file (default: one file).")
 @click.option("--compress", type=click.Choice(COMPRESSIONS), help="Compress JSONL/CSV files.")
@@ -91,8 +90,9 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
 @click.pass_context
 def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, sites: tuple[str, ...],
-           provinces: tuple[str, ...], date_from: date | None, date_to: date | None, author: str | None,
-           section: str | None, language: str | None, no_duplicates: bool, fields_text: str | None,
+           provinces: tuple[str, ...], provinces_now: tuple[str, ...], date_from: date | None,
+           date_to: date | None, author: str | None, section: str | None, tag: str | None,
+           language: str | None, no_duplicates: bool, fields_text: str | None,
            all_versions: bool, shard_size: int | None, compress: str | None, bom: bool,
            orthography: str, since_export: Path | None, overwrite: bool, quiet: bool) -> None:
     """Export articles as a dataset (JSONL, CSV, Parquet or WARC) with a manifest and datasheet."""
@@ -105,13 +105,14 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
 
     settings = settings_of(ctx)
     query = SearchQuery(text=text, sites=sites, provinces=provinces, date_from=date_from, date_to=date_to,
-                        author=author, section=section, language=language, exclude_duplicates=no_duplicates)
+                        author=author, section=section, language=language, exclude_duplicates=no_duplicates,
+                        provinces_now=provinces_now, tag=tag)
     fields = parse_fields(fields_text)
     options = ExportOptions(
         format=fmt, output=output or default_output(settings.exports_dir, fmt), query=query,
         all_versions=all_versions, shard_size=shard_size, compress=compress, bom=bom,
         since_export=since_export, overwrite=overwrite, orthography=orthography,
-        command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or RECORD_FIELDS,
+        command=shlex.join(["baotinh", *sys.argv[1:]]), fields=fields or DEFAULT_FIELDS,
     )
     check_options(options)  # bad options are told before the archive is opened
     progress = Progress() if not quiet and sys.stderr.isatty() else None

@@ -41,6 +41,8 @@ INDEX_FIELDS = (
     FieldSpec("offset", "string", "byte offset of the record in its file"),
     FieldSpec("filename", "string", "WARC file of this export holding the record"),
     FieldSpec("record_id", "string", "WARC-Record-ID of the record in the archive"),
+    FieldSpec("province", "string", "province at publication (before 1 July 2025: the province of that time)"),
+    FieldSpec("province_now", "string", "province of the paper today, after the July 2025 merger"),
 )
 
 
@@ -55,6 +57,8 @@ class CaptureRow:
     length: int
     record_id: str | None
     digest: str | None
+    province: str | None = None
+    province_now: str | None = None
 
 
 def surt_key(url: str) -> str:
@@ -183,6 +187,8 @@ class WarcExportWriter:
                       filename=self.files[-1].name)
         if row.record_id:
             fields["record_id"] = row.record_id
+        # Extra JSON keys of a CDXJ line: replay tools (pywb) read the ones they know, skip these.
+        fields.update((k, v) for k, v in (("province", row.province), ("province_now", row.province_now)) if v)
         stamp = warc_timestamp(headers.get_header("WARC-Date") or "")
         return f"{surt_key(url)} {stamp} {json.dumps(fields, ensure_ascii=False)}\n"
 

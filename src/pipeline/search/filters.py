@@ -21,23 +21,41 @@ from pipeline.search.query import ParsedQuery, QueryError, parse_query
 from pipeline.text.dates import VN_TZ
 from pipeline.text.fold import fold
 
-__all__ = ["TagMatch", "article_conditions", "check_query", "filter_conditions", "local_day_start",
-           "site_conditions"]
+__all__ = ["LocalisedQueryError", "TagMatch", "article_conditions", "check_query", "filter_conditions",
+           "local_day_start", "site_conditions"]
+
+
+class LocalisedQueryError(QueryError):
+    """A :class:`QueryError` that also names its message in the web UI's strings (``key``, ``values``)."""
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def check_query(query: SearchQuery) -> ParsedQuery:
     """Validate the options and parse the text; raise :class:`QueryError` with a fix."""
     if query.sort not in SORTS:
-        raise QueryError(f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+        raise LocalisedQueryError(f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}",
+                                  "error_param_sort", choices=", ".join(SORTS))
     if not 1 <= query.limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        raise LocalisedQueryError(f"limit must be between 1 and {MAX_LIMIT}", "error_param_int",
+                                  name="limit", low=1, high=MAX_LIMIT)
     if query.offset < 0:
         raise QueryError("offset cannot be negative")
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise QueryError(f"the date range is empty: {query.date_from} is after {query.date_to}")
-    parsed = parse_query(query.text)
+        raise LocalisedQueryError(f"the date range is empty: {query.date_from} is after {query.date_to}",
+                                  "error_param_range", first=query.date_from, last=query.date_to)
+    try:
+        parsed = parse_query(query.text)
+    except QueryError as exc:
+        if getattr(exc, "key", None):
+            raise
+        raise LocalisedQueryError(str(exc), "error_query_syntax") from None
     if parsed.is_empty and query.text.strip():
-        raise QueryError(f"the query {query.text!r} has no word to search for; type letters or digits")
+        raise LocalisedQueryError(f"the query {query.text!r} has no word to search for; type letters or digits",
+                                  "error_query_empty", q=query.text.strip())
     return parsed
 
 
