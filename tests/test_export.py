@@ -25,14 +25,16 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline.archive import db, store
-from pipeline.archive.models import Article, ArticleVersion
+from pipeline.archive.models import Article, ArticleVersion, Source
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.errors import InputError
 from pipeline.export.dataset import ExportOptions, export_articles
+from pipeline.export.formats import DEFAULT_FIELDS
 from pipeline.export.manifest import verify_export
 from pipeline.export.warc import surt_key
-from pipeline.record import RECORD_FIELDS, ArticleRecord, Image
+from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
+from pipeline.registry.provinces import province_at, province_now
 from pipeline.search import SearchQuery
 from pipeline.text.dates import VN_TZ
 
@@ -107,9 +109,17 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def archived(sm: sessionmaker[Session]) -> dict[str, dict[str, Any]]:
+    """The records, with the province then and now (issue 16) computed in Python."""
+    out = {}
     with sm() as s:
-        return {a.canonical_url: store.article_to_record(a).as_dict()
-                for a in s.scalars(select(Article).order_by(Article.id))}
+        for a in s.scalars(select(Article).order_by(Article.id)):
+            src = s.get(Source, a.site)
+            assert src is not None
+            out[a.canonical_url] = {
+                **store.article_to_record(a).as_dict(),
+                "province": province_at(a.published_at, a.first_seen_at, src.province_before, src.province_after),
+                "province_now": province_now(src.province_before, src.province_after)}
+    return out
 
 
 def run_export(sm: sessionmaker[Session], tmp_path: Path, name: str, **kw: Any) -> Path:
@@ -129,7 +139,7 @@ def test_jsonl_round_trip(sessions: sessionmaker[Session], tmp_path: Path) -> No
     assert path.name == "articles-00000.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
-    assert list(rows[0]) == list(RECORD_FIELDS)
+    assert list(rows[0]) == list(DEFAULT_FIELDS)
     assert "🌾🇻🇳" in path.read_text(encoding="utf-8")  # not ASCII-escaped
 
 
@@ -155,7 +165,7 @@ def test_csv_round_trip(sessions: sessionmaker[Session], tmp_path: Path, bom: bo
     assert raw.startswith(b"\xef\xbb\xbf") == bom
     with open(path, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames == list(RECORD_FIELDS)
+        assert reader.fieldnames == list(DEFAULT_FIELDS)
         rows = [csv_row(r) for r in reader]
     assert {r["canonical_url"]: r for r in rows} == archived(sessions)
     # Text with newlines is quoted, so a spreadsheet keeps it in one cell.
@@ -168,7 +178,7 @@ def test_parquet_round_trip_and_schema(sessions: sessionmaker[Session], tmp_path
     [path] = data_files(out)
     table = pq.read_table(path)
     schema = table.schema
-    assert schema.names == list(RECORD_FIELDS)
+    assert schema.names == list(DEFAULT_FIELDS)
     assert schema.field("published_at").type == pa.timestamp("us", tz="Asia/Ho_Chi_Minh")
     assert schema.field("tags").type == pa.list_(pa.string())
     assert schema.field("images").type == pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())]))
@@ -214,7 +224,7 @@ def test_manifest_and_readme(sessions: sessionmaker[Session], tmp_path: Path) ->
     assert manifest["extractor_versions"] == {"0.0.9": 1, "0.1.0": 4}
     assert [r["status"] for r in manifest["crawl_runs"]] == ["ok"]
     assert manifest["software"]["version"]
-    assert [f["name"] for f in manifest["schema"]["fields"]] == list(RECORD_FIELDS)
+    assert [f["name"] for f in manifest["schema"]["fields"]] == list(DEFAULT_FIELDS)
     files = {f["path"]: f for f in manifest["files"]}
     assert set(files) == {"articles-00000.jsonl", "articles-00001.jsonl", "README.md"}
     assert files["articles-00000.jsonl"]["rows"] == 3 and files["articles-00001.jsonl"]["rows"] == 2
