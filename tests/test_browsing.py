@@ -143,6 +143,10 @@ def test_downloads_are_capped_and_say_so(app: WebApp) -> None:
     assert line["province"] == "Hải Phòng" and line["text"]
     _r, page = get(app, "/", "q=kim+thanh")
     assert 'id="download-note"' in page.decode() and "tối đa 5 bài" in page.decode()
+    response, body = get(app, "/api/export", "format=csv&q=cang+hai+phong")
+    assert response.status == 200 and len(list(csv.DictReader(io.StringIO(body.decode())))) == 1
+    response, body = get(app, "/api/export", "format=xml")
+    assert response.status == 400 and json.loads(body)["code"] == "bad_parameter"
     response, body = get(app, "/export.csv", "from=2020-01-01&to=2019-01-01", "en")
     assert response.status == 400 and "The date range is empty" in json.loads(body)["error"]
 

@@ -180,6 +180,11 @@ class WebApp:
             return json_response(200, build_openapi())
         if path == "/api/search":
             return self.api_search(request)
+        if path == "/api/export":  # the whole result as a download, as /export.csv|jsonl
+            fmt = request.query.get("format", ["jsonl"])[-1]
+            if fmt not in ("csv", "jsonl"):
+                return json_error(400, "bad_parameter", f"parameter 'format' must be csv or jsonl, not {fmt!r}")
+            return self.download(request, fmt)
         if m := _API_ARTICLE.fullmatch(path):
             raw = m.group(1)
             if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:

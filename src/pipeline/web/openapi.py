@@ -92,7 +92,23 @@ def _paths() -> dict[str, Any]:
             "500": _error_response("Server error (logged)"),
         },
     }
-    return {"/api/search": {"get": search}, "/api/articles/{id}": {"get": article}}
+    export = {
+        "operationId": "exportSearch",
+        "summary": "Every match of a search, streamed newest first (oldest with sort=oldest), "
+                   "at most BAOTINH_WEB_EXPORT_MAX articles (default 10,000); the headers "
+                   "X-Baotinh-Export-Rows and X-Baotinh-Export-Capped say how many and whether the cap cut it. "
+                   "Also at /export.csv and /export.jsonl; every page is also at /search.json, /search.csv, "
+                   "/articles/{id}.json and /articles/{id}.csv",
+        "parameters": [_param("format", {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"},
+                              "JSON lines or CSV"),
+                       *[p for p in _search_parameters() if p["name"] not in ("limit", "offset", "facets")]],
+        "responses": {
+            "200": {"description": "The matches", "content": {"application/jsonl": {}, "text/csv": {}}},
+            "400": _error_response("Malformed query (bad_query) or parameter (bad_parameter)"),
+        },
+    }
+    return {"/api/search": {"get": search}, "/api/articles/{id}": {"get": article},
+            "/api/export": {"get": export}}
 
 
 def _hit_properties() -> dict[str, Any]:
