@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from pipeline.archive.models import Article
+from pipeline.search.facets import facet_columns
 from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery, QueryError
@@ -91,8 +92,4 @@ def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, .
 
 def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:
     """The facet columns of a match row (see :data:`pipeline.search.facets.FACET_COLUMNS`)."""
-    if not with_meta:
-        return ()
-    return (Article.site.label("site"), year.label("year"), Article.published_at.label("published_at"),
-            Article.first_seen_at.label("first_seen_at"), Article.section.label("section"),
-            Article.author.label("author"), Article.tags.label("tags"))
+    return facet_columns(year) if with_meta else ()
