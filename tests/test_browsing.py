@@ -143,6 +143,7 @@ def test_downloads_are_capped_and_say_so(app: WebApp) -> None:
     assert line["province"] == "Hải Phòng" and line["text"]
     _r, page = get(app, "/", "q=kim+thanh")
     assert 'id="download-note"' in page.decode() and "tối đa 5 bài" in page.decode()
+    assert "Hải Dương (nay thuộc Hải Phòng)" in page.decode()  # a hit's province then and now
     response, body = get(app, "/api/export", "format=csv&q=cang+hai+phong")
     assert response.status == 200 and len(list(csv.DictReader(io.StringIO(body.decode())))) == 1
     response, body = get(app, "/api/export", "format=xml")

@@ -101,7 +101,10 @@ def _options(ctx: PageContext, values: Sequence[tuple[str, str]],
 
 
 def _hit(ctx: PageContext, hit: SearchHit, back: str) -> HitView:
-    meta = [hit.site_name or hit.site or "", hit.province or "", hit.author or ""]
+    province = hit.province or ""
+    if hit.province_now and hit.province_now != hit.province:
+        province = ctx.t("province_then_now", then=hit.province or "?", now=hit.province_now)
+    meta = [hit.site_name or hit.site or "", province, hit.author or ""]
     return HitView(
         href=ctx.link(f"/articles/{hit.id}", [("back", back)] if back else []),
         title=hit.title or ctx.t("untitled"), published=time_view(ctx, hit.published_at),
