@@ -130,19 +130,31 @@ def test_api_and_json_views(archive_dir: Path, sessions: sessionmaker[Session]) 
         app.archive.close()
 
 
+def cli_in_process(archive_dir: Path, *args: str) -> tuple[int, str]:
+    """``baotinh --archive DIR ARGS`` in this process (the real CLI without a new interpreter)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import cli
+
+    result = CliRunner(env={"BAOTINH_DB": None}).invoke(cli, ["--archive", str(archive_dir), *args],
+                                                        prog_name="baotinh")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.stdout
+
+
 def test_show_and_cli_filters(archive_dir: Path, sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         article_id = session.scalars(select(Article.id).where(Article.canonical_url == HD_2019)).one()
-    shown = run_cli("show", str(article_id), "--json", archive=archive_dir)
-    assert shown.returncode == 0, shown.stderr
-    data = shown.json()
-    assert isinstance(data, dict) and (data["province"], data["province_now"]) == WHO[HD_2019]
-    text = run_cli("show", str(article_id), archive=archive_dir).stdout
+    code, out = cli_in_process(archive_dir, "show", str(article_id), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["province"], data["province_now"]) == WHO[HD_2019]
+    _code, text = cli_in_process(archive_dir, "show", str(article_id))
     assert "province           Hải Dương" in text and "province_now       Hải Phòng" in text
-    found = run_cli("search", "huyện ủy", "--province-now", "hai phong", "--province", "Hải Dương", "--json",
-                    archive=archive_dir)
-    assert found.returncode == 0, found.stderr
-    lines = [json.loads(x) for x in found.stdout.splitlines()]
+    code, out = cli_in_process(archive_dir, "search", "huyện ủy", "--province-now", "hai phong",
+                               "--province", "Hải Dương", "--json")
+    assert code == 0
+    lines = [json.loads(x) for x in out.splitlines()]
     assert [h["canonical_url"] for h in lines[:-1]] == [HD_2019] and lines[-1]["total"] == 1
 
 
