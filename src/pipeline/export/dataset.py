@@ -422,15 +422,17 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
 
 
 def _capture_row(r: Any) -> CaptureRow:
-    # id, canonical_url, the five capture columns, then the province then and now.
-    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], province=r[7], province_now=r[8])
+    # id, canonical_url, the five capture columns; the province then and now read by their labels.
+    m = r._mapping
+    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], province=m.get("province"),
+                      province_now=m.get("province_now"))
 
 
 def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, archive_dir: Path,
                 stats: ExportStats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     writer = WarcExportWriter(options.output, archive_dir, options.shard_size,
                               f"baotinh export: {options.command or 'library call'}")
-    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_COMPUTED, *_STAT_COLUMNS])
+    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS, *_COMPUTED])
     idx = {n: i for i, n in enumerate(names)}
     stmt = _with_sources(select(*_article_columns(names)), names).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
