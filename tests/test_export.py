@@ -25,7 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline.archive import db, store
-from pipeline.archive.models import Article, ArticleVersion
+from pipeline.archive.models import Article, ArticleVersion, Source
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.errors import InputError
 from pipeline.export.dataset import ExportOptions, export_articles
@@ -34,6 +34,7 @@ from pipeline.export.manifest import verify_export
 from pipeline.export.warc import surt_key
 from pipeline.record import ArticleRecord, Image
 from pipeline.registry.load import load_registry
+from pipeline.registry.provinces import province_at, province_now
 from pipeline.search import SearchQuery
 from pipeline.text.dates import VN_TZ
 
@@ -108,9 +109,17 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def archived(sm: sessionmaker[Session]) -> dict[str, dict[str, Any]]:
+    """The records, with the province then and now (issue 16) computed in Python."""
+    out = {}
     with sm() as s:
-        return {a.canonical_url: {"key": a.key, **store.article_to_record(a).as_dict()}
-                for a in s.scalars(select(Article).order_by(Article.id))}
+        for a in s.scalars(select(Article).order_by(Article.id)):
+            src = s.get(Source, a.site)
+            assert src is not None
+            out[a.canonical_url] = {
+                "key": a.key, **store.article_to_record(a).as_dict(),
+                "province": province_at(a.published_at, a.first_seen_at, src.province_before, src.province_after),
+                "province_now": province_now(src.province_before, src.province_after)}
+    return out
 
 
 def run_export(sm: sessionmaker[Session], tmp_path: Path, name: str, **kw: Any) -> Path:

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.archive import db, store
-from pipeline.archive.models import Article
+from pipeline.archive.models import Article, Source
 from pipeline.record import RECORD_FIELDS
+from pipeline.registry.provinces import province_at, province_now
 
 from .conftest import ROOT, csv_row, run_cli
 
@@ -32,8 +33,14 @@ from .conftest import ROOT, csv_row, run_cli
 def archived_records(archive: Path) -> dict[str, dict[str, Any]]:
     engine = db.make_engine(f"sqlite:///{archive / 'baotinh.sqlite'}")
     with db.make_sessionmaker(engine)() as s:
-        out = {a.canonical_url: {"key": a.key, **store.article_to_record(a).as_dict()}
-               for a in s.scalars(select(Article).order_by(Article.id))}
+        # The default export fields: the key, the record, then the province then and now (issue 16).
+        sources = {src.id: src for src in s.scalars(select(Source))}
+        out = {a.canonical_url: {
+            "key": a.key, **store.article_to_record(a).as_dict(),
+            "province": province_at(a.published_at, a.first_seen_at, sources[a.site or ""].province_before,
+                                    sources[a.site or ""].province_after),
+            "province_now": province_now(sources[a.site or ""].province_before, sources[a.site or ""].province_after),
+        } for a in s.scalars(select(Article).order_by(Article.id))}
     engine.dispose()
     return out
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.errors import ConfigError
 
 PROJECT_URL = "https://github.com/baotinh/baotinh"
 DEFAULT_USER_AGENT = f"baotinh/{__version__} (+{PROJECT_URL}; archive of Vietnam's provincial press)"
 DB_FILENAME = "baotinh.sqlite"
+DEFAULT_WEB_EXPORT_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +52,17 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.archive_dir / "logs"
+
+    @property
+    def web_export_max(self) -> int:
+        """Most articles one download of search results from the web UI/API holds
+        (``BAOTINH_WEB_EXPORT_MAX``, default 10,000); :class:`ConfigError` when not a positive number."""
+        raw = self.extra.get("BAOTINH_WEB_EXPORT_MAX", "").strip()
+        if not raw:
+            return DEFAULT_WEB_EXPORT_MAX
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(f"BAOTINH_WEB_EXPORT_MAX must be a positive whole number, not {raw!r}")
+        return int(raw)
 
     def as_env(self) -> dict[str, str]:
         """Environment variables that reproduce these settings in a child process."""

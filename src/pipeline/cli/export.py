@@ -75,7 +75,7 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
               help="Search query, as in `baotinh search` (words, \"phrases\", OR, -word, prefix*).")
 @filter_options
 @click.option("--fields", "fields_text", metavar="a,b,c",
-              help="Fields to export, in this order (default: the record's).")
+              help="Fields to export, in this order (default: the record's, then province, province_now).")
 @click.option("--all-versions", is_flag=True, help="Add earlier versions of each article (column `version`).")
 @click.option("--shard-size", type=click.IntRange(min=1), metavar="N", help="Rows per file (default: one file).")
 @click.option("--compress", type=click.Choice(COMPRESSIONS), help="Compress JSONL/CSV files.")
@@ -90,8 +90,9 @@ def default_output(exports_dir: Path, fmt: str) -> Path:
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
 @click.pass_context
 def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, sites: tuple[str, ...],
-           provinces: tuple[str, ...], date_from: date | None, date_to: date | None, author: str | None,
-           section: str | None, language: str | None, no_duplicates: bool, fields_text: str | None,
+           provinces: tuple[str, ...], provinces_now: tuple[str, ...], date_from: date | None,
+           date_to: date | None, author: str | None, section: str | None, tag: str | None,
+           language: str | None, no_duplicates: bool, fields_text: str | None,
            all_versions: bool, shard_size: int | None, compress: str | None, bom: bool,
            orthography: str, since_export: Path | None, overwrite: bool, quiet: bool) -> None:
     """Export articles as a dataset (JSONL, CSV, Parquet or WARC) with a manifest and datasheet."""
@@ -104,7 +105,8 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
 
     settings = settings_of(ctx)
     query = SearchQuery(text=text, sites=sites, provinces=provinces, date_from=date_from, date_to=date_to,
-                        author=author, section=section, language=language, exclude_duplicates=no_duplicates)
+                        author=author, section=section, language=language, exclude_duplicates=no_duplicates,
+                        provinces_now=provinces_now, tag=tag)
     fields = parse_fields(fields_text)
     options = ExportOptions(
         format=fmt, output=output or default_output(settings.exports_dir, fmt), query=query,

@@ -69,11 +69,15 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 _FILTERS: tuple[Callable[[F], F], ...] = (
     click.option("--site", "sites", multiple=True, metavar="ID", help="Only this site (repeatable)."),
     click.option("--province", "provinces", multiple=True, metavar="NAME",
-                 help="Only papers of this province, old or new name, diacritics optional (repeatable)."),
+                 help="Only articles of this province at publication (before 1 July 2025 the old "
+                      "province, e.g. Hải Dương), diacritics optional (repeatable)."),
+    click.option("--province-now", "provinces_now", multiple=True, metavar="NAME",
+                 help="Only papers of this province today, after the 2025 merger (e.g. Hải Phòng; repeatable)."),
     click.option("--from", "date_from", callback=parse_date, metavar="YYYY-MM-DD", help="Published on or after."),
     click.option("--to", "date_to", callback=parse_date, metavar="YYYY-MM-DD", help="Published on or before."),
     click.option("--author", help="Author contains this (diacritics optional)."),
     click.option("--section", help="Section name (diacritics optional)."),
+    click.option("--tag", help="Articles with this tag (diacritics optional)."),
     click.option("--language", help="Language code, e.g. vi."),
     click.option("--no-duplicates", is_flag=True, help="Leave out near-duplicate (syndicated) copies."),
 )

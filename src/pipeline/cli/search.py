@@ -12,6 +12,7 @@ import click
 from pipeline.cli.options import filter_options
 from pipeline.cli.session import archive_session
 from pipeline.errors import InputError
+from pipeline.registry.provinces import province_at, province_now
 from pipeline.search import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 
 EPILOG_SEARCH = """\b
@@ -65,11 +66,13 @@ def print_json_lines(result: SearchResult) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--facets", is_flag=True, help="Also count the hits by site, province and year.")
+@click.option("--facets", is_flag=True,
+              help="Also count the hits by site, province (then, now), year, month, section, author, tag.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines: one hit a line, then the total.")
 @click.pass_context
 def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tuple[str, ...],
-           date_from: date | None, date_to: date | None, author: str | None, section: str | None,
+           provinces_now: tuple[str, ...], date_from: date | None, date_to: date | None,
+           author: str | None, section: str | None, tag: str | None,
            language: str | None, no_duplicates: bool, sort: str, limit: int, offset: int,
            facets: bool, as_json: bool) -> None:
     """Search the archive: words (AND), "phrases", OR, -exclusion, prefix*; diacritics optional."""
@@ -78,7 +81,7 @@ def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tu
     request = SearchQuery(text=query, sites=sites, provinces=provinces, date_from=date_from,
                           date_to=date_to, author=author, section=section, language=language,
                           exclude_duplicates=no_duplicates, sort=sort, limit=limit, offset=offset,
-                          facets=facets)
+                          facets=facets, provinces_now=provinces_now, tag=tag)
     with archive_session(ctx, write=False, tune_reads=True) as session:
         result = run_search(session, request)
     if as_json:
@@ -96,6 +99,10 @@ def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
         "site_name": source.name if source else None,
         "province_before": source.province_before if source else None,
         "province_after": source.province_after if source else None,
+        # Issue 16: the province at publication (before 1 July 2025 the old one) and today.
+        "province": province_at(article.published_at, article.first_seen_at,
+                                source.province_before, source.province_after) if source else None,
+        "province_now": province_now(source.province_before, source.province_after) if source else None,
         "url": article.url, "canonical_url": article.canonical_url, "title": article.title,
         "description": article.description, "author": article.author, "section": article.section,
         "language": article.language, "published_at": iso(article.published_at),
@@ -113,7 +120,7 @@ def article_dict(article: Any, run: Any, source: Any) -> dict[str, Any]:
 
 def print_article(data: dict[str, Any]) -> None:
     click.echo(data["title"] or "(no title)")
-    for key in ("id", "key", "site", "site_name", "province_before", "province_after", "published_at",
+    for key in ("id", "key", "site", "site_name", "province", "province_now", "published_at",
                 "author", "section", "url", "canonical_url", "fetched_at", "crawl_run_id",
                 "extractor_version", "date_source", "flags"):
         value = data[key]

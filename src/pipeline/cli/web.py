@@ -45,9 +45,10 @@ def serve(ctx: click.Context, host: str, port: int, lang: str | None, verbose: b
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    export_max = settings_of(ctx).web_export_max  # a bad BAOTINH_WEB_EXPORT_MAX is told first
     archive = open_archive(settings_of(ctx))
     try:
-        server = make_server(make_app(archive), host, port)
+        server = make_server(make_app(archive, export_max=export_max), host, port)
     except OSError as exc:
         archive.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}; "

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.archive.models import Article, ArticleVersion, CrawlRun
+from pipeline.archive.models import Article, ArticleVersion, CrawlRun, Source
 from pipeline.errors import ArchiveError, InputError
 from pipeline.export.datasheet import render_readme
 from pipeline.export.formats import (
@@ -54,6 +54,7 @@ from pipeline.export.orthography import AS_PUBLISHED, check_orthography, row_con
 from pipeline.export.warc import CAPTURE_COLUMNS, INDEX_FIELDS, CaptureRow, WarcExportWriter
 from pipeline.record import RECORD_FIELDS
 from pipeline.search import SearchQuery, filtered_articles
+from pipeline.search.province import province_expr, province_now_expr
 
 __all__ = [
     "BATCH_ROWS",
@@ -83,7 +84,8 @@ _EXPORT_FILE_RE = re.compile(r"^(articles-\d{5}\.[a-z.]+|index\.cdxj|manifest\.j
 _STAT_COLUMNS = ("site", "published_at", "extractor_version", "crawl_run_id")
 _TIMESTAMP_FIELDS = frozenset(s.name for s in field_specs((*RECORD_FIELDS, *EXTRA_FIELDS)) if s.type == "timestamp")
 # Identity of an article, shared by its history rows.
-_IDENTITY_FIELDS = ("id", "key", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at")
+_IDENTITY_FIELDS = ("id", "key", "url", "canonical_url", "site", "language", "first_seen_at", "last_seen_at",
+                    "province", "province_now")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,8 +221,17 @@ def _projector(indices: Sequence[int]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda row: getter(row)  # type: ignore[no-any-return]
 
 
+# Fields computed from the article's site (sources table) and date, not columns of articles.
+_COMPUTED = {"province": province_expr, "province_now": province_now_expr}
+
+
 def _article_columns(names: Sequence[str]) -> list[Any]:
-    return [getattr(Article, n) for n in names]
+    return [_COMPUTED[n]().label(n) if n in _COMPUTED else getattr(Article, n) for n in names]
+
+
+def _with_sources(stmt: Select[Any], names: Sequence[str]) -> Select[Any]:
+    """``stmt`` joined to the sources table when a computed field needs it."""
+    return stmt.outerjoin(Source, Source.id == Article.site) if set(names) & set(_COMPUTED) else stmt
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -248,10 +259,12 @@ def _history_value(name: str, data: dict[str, Any], version_row: dict[str, Any],
 
 def _history_stmt(ids: Select[Any], article_names: Sequence[str]) -> Select[Any]:
     version_cols = [c for c in ArticleVersion.__table__.columns if c.name != "article_id"]
+    stmt = (select(*[c.label(f"v_{c.name}") for c in version_cols],
+                   *[c.label(f"a_{n}") for n, c in zip(article_names, _article_columns(article_names),
+                                                       strict=True)])
+            .join(Article, Article.id == ArticleVersion.article_id))
     return (
-        select(*[c.label(f"v_{c.name}") for c in version_cols],
-               *[getattr(Article, n).label(f"a_{n}") for n in article_names])
-        .join(Article, Article.id == ArticleVersion.article_id)
+        _with_sources(stmt, article_names)
         .where(ArticleVersion.article_id.in_(ids))
         .order_by(ArticleVersion.article_id, ArticleVersion.version)
     )
@@ -389,7 +402,7 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
     idx = {n: i for i, n in enumerate(names)}
     project = _projector([idx[f] for f in fields])
     convert = row_converter(fields, options.orthography) or (lambda row: row)
-    stmt = select(*_article_columns(names)).where(Article.id.in_(ids)).order_by(Article.id)
+    stmt = _with_sources(select(*_article_columns(names)), names).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
 
     def write_articles(part: Sequence[Any]) -> None:
@@ -408,29 +421,32 @@ def _write_rows(session: Session, ids: Select[Any], options: ExportOptions, stat
     return writer.close()
 
 
-def _capture_row(r: Any, key: str | None) -> CaptureRow:
-    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key)
+def _capture_row(r: Any) -> CaptureRow:
+    # id, canonical_url, the five capture columns; the key and the province then and now by label.
+    m = r._mapping
+    return CaptureRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key=m.get("key"), province=m.get("province"),
+                      province_now=m.get("province_now"))
 
 
 def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, archive_dir: Path,
                 stats: ExportStats, total: int, progress: ProgressCallback | None) -> list[WrittenFile]:
     writer = WarcExportWriter(options.output, archive_dir, options.shard_size,
                               f"baotinh export: {options.command or 'library call'}")
-    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS, "key"])
+    names = _unique(["id", "canonical_url", *CAPTURE_COLUMNS, *_STAT_COLUMNS, "key", *_COMPUTED])
     idx = {n: i for i, n in enumerate(names)}
-    stmt = select(*_article_columns(names)).where(Article.id.in_(ids)).order_by(Article.id)
+    stmt = _with_sources(select(*_article_columns(names)), names).where(Article.id.in_(ids)).order_by(Article.id)
     tracker = _Tracker(total, progress)
     stats.captures = 0
 
     def copy_articles(part: Sequence[Any]) -> None:
         stats.add_articles(part, idx)
-        captured = [_capture_row(r, r[idx["key"]]) for r in part if r[2] is not None]
+        captured = [_capture_row(r) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.captures = (stats.captures or 0) + len(captured)
         tracker.advance(len(part))
 
     def copy_history(part: Sequence[Any]) -> None:
-        captured = [_capture_row(r, r[7]) for r in part if r[2] is not None]
+        captured = [_capture_row(r) for r in part if r[2] is not None]
         writer.write_captures(captured)
         stats.versions += len(part)
         stats.captures = (stats.captures or 0) + len(captured)
@@ -439,8 +455,10 @@ def _write_warc(session: Session, ids: Select[Any], options: ExportOptions, arch
     _stream(session, stmt, copy_articles)
     if options.all_versions:
         history = (select(ArticleVersion.article_id, Article.canonical_url,
-                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS], Article.key)
+                          *[getattr(ArticleVersion, c) for c in CAPTURE_COLUMNS], Article.key,
+                          *_article_columns(list(_COMPUTED)))
                    .join(Article, Article.id == ArticleVersion.article_id)
+                   .outerjoin(Source, Source.id == Article.site)
                    .where(ArticleVersion.article_id.in_(ids))
                    .order_by(ArticleVersion.article_id, ArticleVersion.version))
         _stream(session, history, copy_history)

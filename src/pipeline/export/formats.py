@@ -55,7 +55,7 @@ PARTIAL_SUFFIX = ".partial"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 _ARROW_SLICE = 1000
 _DICTIONARY_FIELDS = frozenset({
-    "site", "author", "section", "tags", "language", "date_source", "modified_source",
+    "site", "province", "province_now", "author", "section", "tags", "language", "date_source", "modified_source",
     "source_agency", "flags", "extractor_version", "crawl_run_id", "version",
 })
 
@@ -95,10 +95,15 @@ _FIELD_TYPES: dict[str, tuple[str, str]] = {
     "last_seen_at": (_TS, "last time the archive saw the article"),
     "crawl_run_id": (_INT, "crawl run that last changed the article"),
     "version": (_INT, "version number (history rows with --all-versions)"),
+    "province": (_STR, "province at publication: before 1 July 2025 the province of that time "
+                       "(registry's province_before), from then on the merged one; null when undated"),
+    "province_now": (_STR, "province of the paper today, after the July 2025 merger (registry's province_after)"),
 }
-EXTRA_FIELDS: tuple[str, ...] = ("id", "first_seen_at", "last_seen_at", "crawl_run_id", "version", "key")
-# What an export carries when --fields is not given: the stable key, then the record.
-DEFAULT_FIELDS: tuple[str, ...] = ("key", *RECORD_FIELDS)
+EXTRA_FIELDS: tuple[str, ...] = ("id", "first_seen_at", "last_seen_at", "crawl_run_id", "version", "key",
+                                 "province", "province_now")
+# What an export carries when --fields is not given: the stable key, the record, then the
+# province then and now.
+DEFAULT_FIELDS: tuple[str, ...] = ("key", *RECORD_FIELDS, "province", "province_now")
 
 
 @dataclass(frozen=True, slots=True)

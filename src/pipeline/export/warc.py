@@ -42,6 +42,8 @@ INDEX_FIELDS = (
     FieldSpec("filename", "string", "WARC file of this export holding the record"),
     FieldSpec("record_id", "string", "WARC-Record-ID of the record in the archive"),
     FieldSpec("key", "string", "stable key of the article (base32(sha256(canonical_url))[:12])"),
+    FieldSpec("province", "string", "province at publication (before 1 July 2025: the province of that time)"),
+    FieldSpec("province_now", "string", "province of the paper today, after the July 2025 merger"),
 )
 
 
@@ -57,6 +59,8 @@ class CaptureRow:
     record_id: str | None
     digest: str | None
     key: str | None = None  # the article's stable key (revision 0009)
+    province: str | None = None
+    province_now: str | None = None
 
 
 def surt_key(url: str) -> str:
@@ -187,6 +191,8 @@ class WarcExportWriter:
             fields["record_id"] = row.record_id
         if row.key:
             fields["key"] = row.key
+        # Extra JSON keys of a CDXJ line: replay tools (pywb) read the ones they know, skip these.
+        fields.update((k, v) for k, v in (("province", row.province), ("province_now", row.province_now)) if v)
         stamp = warc_timestamp(headers.get_header("WARC-Date") or "")
         return f"{surt_key(url)} {stamp} {json.dumps(fields, ensure_ascii=False)}\n"
 

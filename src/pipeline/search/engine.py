@@ -33,6 +33,7 @@ from pipeline.search.date_sort import sort_by_date
 from pipeline.search.facets import count_facets
 from pipeline.search.filters import check_query, filter_conditions
 from pipeline.search.model import SearchHit, SearchQuery, SearchResult
+from pipeline.search.province import province_expr, province_now_expr
 from pipeline.search.query import ParsedQuery
 from pipeline.search.ranking import rank_page
 from pipeline.search.snippets import make_snippet, snippet_source
@@ -60,8 +61,8 @@ def load_hits(session: Session, ids: tuple[int, ...], scores: dict[int, float],
               parsed: ParsedQuery) -> tuple[SearchHit, ...]:
     """The page's hits with snippets; reads only the columns a hit shows (no ORM objects)."""
     rows = session.execute(
-        select(*HIT_COLUMNS, Source.name.label("site_name"),
-               func.coalesce(Source.province_after, Source.province_before).label("province"))
+        select(*HIT_COLUMNS, Source.name.label("site_name"), province_expr().label("province"),
+               province_now_expr().label("province_now"))
         .outerjoin(Source, Source.id == Article.site).where(Article.id.in_(ids))).all()
     by_id = {r.id: r for r in rows}
     hits = []
@@ -71,7 +72,8 @@ def load_hits(session: Session, ids: tuple[int, ...], scores: dict[int, float],
         hits.append(SearchHit(
             id=a.id, url=a.url, canonical_url=a.canonical_url, site=a.site, site_name=a.site_name,
             province=a.province, title=a.title, description=a.description, author=a.author,
-            section=a.section, published_at=a.published_at, score=scores.get(i), snippet=snippet))
+            section=a.section, published_at=a.published_at, score=scores.get(i), snippet=snippet,
+            province_now=a.province_now))
     return tuple(hits)
 
 

@@ -28,6 +28,9 @@ class SearchQuery:
     section: str | None = None
     language: str | None = None
     exclude_duplicates: bool = False
+    # Province today (after the 2025 merger); ``provinces`` is the province at publication.
+    provinces_now: tuple[str, ...] = ()
+    tag: str | None = None
     sort: str = "relevance"
     limit: int = 20
     offset: int = 0
@@ -37,7 +40,8 @@ class SearchQuery:
     def is_empty(self) -> bool:
         """True when nothing at all was asked (the bare search page)."""
         return not (self.text or self.sites or self.provinces or self.date_from or self.date_to
-                    or self.author or self.section or self.language)
+                    or self.author or self.section or self.language or self.provinces_now
+                    or self.tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +69,13 @@ class SearchHit:
     published_at: datetime | None
     score: float | None
     snippet: Snippet
+    province_now: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "url": self.url, "canonical_url": self.canonical_url, "site": self.site,
-            "site_name": self.site_name, "province": self.province, "title": self.title,
+            "site_name": self.site_name, "province": self.province,
+            "province_now": self.province_now, "title": self.title,
             "description": self.description, "author": self.author, "section": self.section,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "score": self.score, "snippet": self.snippet.as_text(),

@@ -17,6 +17,7 @@ from pipeline.archive.models import Article, ArticleVersion, Source
 from pipeline.archive.store import article_to_record
 from pipeline.errors import InputError
 from pipeline.record import CaptureRef, to_jsonable
+from pipeline.registry.provinces import province_at, province_now
 from pipeline.search import SearchHit, SearchQuery, SearchResult
 
 __all__ = [
@@ -45,6 +46,11 @@ class BadParameter(InputError):
 
     code = "bad_parameter"
 
+    def __init__(self, message: str, key: str = "error_query", **values: object) -> None:
+        super().__init__(message)
+        self.key = key  # the message in the UI's strings (web.i18n), with its values
+        self.values = values
+
 
 def _values(query: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in query.get(name, ()) if v.strip())
@@ -53,7 +59,8 @@ def _values(query: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
 def _one(query: Mapping[str, Sequence[str]], name: str) -> str | None:
     values = _values(query, name)
     if len(values) > 1:
-        raise BadParameter(f"parameter {name!r} given {len(values)} times; give it once")
+        raise BadParameter(f"parameter {name!r} given {len(values)} times; give it once",
+                           "error_param_once", name=name)
     return values[0] if values else None
 
 
@@ -64,9 +71,11 @@ def _parse_int(query: Mapping[str, Sequence[str]], name: str, default: int, low:
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"parameter {name!r} must be a whole number, not {raw!r}") from None
+        raise BadParameter(f"parameter {name!r} must be a whole number, not {raw!r}",
+                           "error_param_int", name=name, low=low, high=high) from None
     if not low <= value <= high:
-        raise BadParameter(f"parameter {name!r} must be between {low} and {high}, not {value}")
+        raise BadParameter(f"parameter {name!r} must be between {low} and {high}, not {value}",
+                           "error_param_int", name=name, low=low, high=high)
     return value
 
 
@@ -77,7 +86,8 @@ def _parse_date(query: Mapping[str, Sequence[str]], name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(f"parameter {name!r} must be a date YYYY-MM-DD, not {raw!r}") from None
+        raise BadParameter(f"parameter {name!r} must be a date YYYY-MM-DD, not {raw!r}",
+                           "error_param_date", name=name) from None
 
 
 def _parse_flag(query: Mapping[str, Sequence[str]], name: str) -> bool:
@@ -88,7 +98,7 @@ def _parse_flag(query: Mapping[str, Sequence[str]], name: str) -> bool:
         return True
     if raw.lower() in ("0", "false", "no", "off"):
         return False
-    raise BadParameter(f"parameter {name!r} must be 1 or 0, not {raw!r}")
+    raise BadParameter(f"parameter {name!r} must be 1 or 0, not {raw!r}", "error_param_flag", name=name)
 
 
 def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = False) -> SearchQuery:
@@ -102,10 +112,12 @@ def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = Fal
     """
     sort = _one(query, "sort") or "relevance"
     if sort not in SORTS:
-        raise BadParameter(f"parameter 'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
+        raise BadParameter(f"parameter 'sort' must be one of {', '.join(SORTS)}, not {sort!r}",
+                           "error_param_sort", choices=", ".join(SORTS))
     date_from, date_to = _parse_date(query, "from"), _parse_date(query, "to")
     if date_from and date_to and date_from > date_to:
-        raise BadParameter(f"'from' ({date_from}) is after 'to' ({date_to})")
+        raise BadParameter(f"'from' ({date_from}) is after 'to' ({date_to})",
+                           "error_param_range", first=date_from, last=date_to)
     if paged:
         page = _parse_int(query, "page", 1, 1, MAX_OFFSET // PAGE_SIZE + 1)
         limit, offset = PAGE_SIZE, (page - 1) * PAGE_SIZE
@@ -115,6 +127,7 @@ def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = Fal
     return SearchQuery(
         text=" ".join(query.get("q", ())).strip(),
         sites=_values(query, "site"), provinces=_values(query, "province"),
+        provinces_now=_values(query, "province_now"), tag=_one(query, "tag"),
         date_from=date_from, date_to=date_to,
         author=_one(query, "author"), section=_one(query, "section"), language=_one(query, "language"),
         exclude_duplicates=_parse_flag(query, "no_duplicates"),
@@ -128,6 +141,7 @@ def hit_as_dict(hit: SearchHit) -> dict[str, Any]:
     return {
         "id": hit.id, "url": hit.url, "canonical_url": hit.canonical_url,
         "site": hit.site, "site_name": hit.site_name, "province": hit.province,
+        "province_now": hit.province_now,
         "title": hit.title, "description": hit.description, "author": hit.author,
         "section": hit.section, "published_at": to_jsonable(hit.published_at),
         "score": hit.score,
@@ -147,15 +161,21 @@ def result_as_dict(result: SearchResult) -> dict[str, Any]:
 
 
 def article_as_dict(article: Article, source: Source | None) -> dict[str, Any]:
-    """The response of ``/api/articles/{id}``: the record plus id, paper name and province."""
+    """The response of ``/api/articles/{id}``: the record plus id, key, paper name and provinces.
+
+    ``province`` is the province at publication (before 1 July 2025 the province of that
+    time), ``province_now`` the paper's province today; ``province_before``/``province_after``
+    are the paper's two registry entries.
+    """
     out: dict[str, Any] = {"id": article.id, "key": article.key}
     out.update(article_to_record(article).as_dict())
     out["duplicate_of"] = article.duplicate_of
+    before = source.province_before if source else None
+    after = source.province_after if source else None
     out["site_name"] = source.name if source else None
-    out["province"] = {
-        "before": source.province_before if source else None,
-        "after": source.province_after if source else None,
-    }
+    out["province"] = province_at(article.published_at, article.first_seen_at, before, after)
+    out["province_now"] = province_now(before, after)
+    out["province_before"], out["province_after"] = before, after
     return out
 
 

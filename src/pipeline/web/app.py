@@ -27,10 +27,11 @@ from pipeline.web.archive import (
     read_article_capture,
 )
 from pipeline.web.http import Response, html_response, json_error, json_response
-from pipeline.web.i18n import pick_language
+from pipeline.web.i18n import localise_error, pick_language
 from pipeline.web.openapi import build_openapi
 from pipeline.web.records import ArticleRoutes
 from pipeline.web.render import Templates, load_templates
+from pipeline.web.tables import CSV_TYPE, JSONL_TYPE, article_csv, count_export, export_chunks, hits_csv
 from pipeline.web.views import Page
 
 __all__ = ["Request", "Response", "WebApp", "make_app", "make_server"]
@@ -44,6 +45,10 @@ _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; cha
 _ARTICLE_CAPTURE = re.compile(r"/articles/([1-9][0-9]{0,17})/capture")
 _API_ARTICLE = re.compile(r"/api/articles/([^/]*)")
 _STATIC = re.compile(r"/static/([a-z0-9_-]+\.(?:css|js|svg))")
+# Every view also as data (Datasette's convention), and whole results as downloads (web.tables).
+_ARTICLE_DATA = re.compile(r"/articles/([1-9][0-9]{0,17})\.(json|csv)")
+_SEARCH_DATA = re.compile(r"/search\.(json|csv)")
+_EXPORT = re.compile(r"/export\.(csv|jsonl)")
 # Defence in depth: even if markup slipped through, inline scripts and remote loads are refused.
 _SECURITY_HEADERS = (
     ("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -91,9 +96,10 @@ class Request:
 class WebApp(ArticleRoutes):
     """The WSGI application over one read-only archive."""
 
-    def __init__(self, archive: ReadOnlyArchive, templates: Templates) -> None:
+    def __init__(self, archive: ReadOnlyArchive, templates: Templates, *, export_max: int = 10_000) -> None:
         self.archive = archive
         self.templates = templates
+        self.export_max = export_max  # most articles of one download (BAOTINH_WEB_EXPORT_MAX)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request.from_environ(environ)
@@ -132,8 +138,10 @@ class WebApp(ArticleRoutes):
         if request.path.startswith("/api/"):
             return self.handle_api(request)
         path = request.path
-        if path == "/":
+        if path in ("/", "/search"):
             return self.search_page(request)
+        if (data := self.data_view(request)) is not None:
+            return data
         if (routed := self.route_article(request)) is not None:
             return routed
         if m := _ARTICLE_CAPTURE.fullmatch(path):
@@ -153,6 +161,11 @@ class WebApp(ArticleRoutes):
             return self.api_search(request)
         if (routed := self.api_keyed(request)) is not None:
             return routed
+        if path == "/api/export":  # the whole result as a download, as /export.csv|jsonl
+            fmt = request.query.get("format", ["jsonl"])[-1]
+            if fmt not in ("csv", "jsonl"):
+                return json_error(400, "bad_parameter", f"parameter 'format' must be csv or jsonl, not {fmt!r}")
+            return self.download(request, fmt)
         if m := _API_ARTICLE.fullmatch(path):
             raw = m.group(1)
             if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
@@ -180,14 +193,74 @@ class WebApp(ArticleRoutes):
             try:
                 params = api.parse_search_params(request.query, paged=True)
             except api.BadParameter as exc:
-                return self.html(400, pages.search_page(ctx, SearchQuery(), sources, None, str(exc)))
+                return self.html(400, pages.search_page(ctx, SearchQuery(), sources, None,
+                                                        localise_error(ctx.lang, exc)))
             if params.is_empty:
                 return self.html(200, pages.search_page(ctx, params, sources, None))
             try:
                 result = search(session, params)
             except QueryError as exc:
-                return self.html(400, pages.search_page(ctx, params, sources, None, str(exc)))
-        return self.html(200, pages.search_page(ctx, params, sources, result))
+                return self.html(400, pages.search_page(ctx, params, sources, None, localise_error(ctx.lang, exc)))
+        return self.html(200, pages.search_page(ctx, params, sources, result, export_max=self.export_max))
+
+    # -- data views and downloads --------------------------------------------------------------
+    def data_view(self, request: Request) -> Response | None:
+        """``/search.json|csv``, ``/articles/N.json|csv``, ``/export.csv|jsonl``; None for other paths."""
+        path = request.path
+        if m := _ARTICLE_DATA.fullmatch(path):
+            with self.archive.sessions() as session:
+                found = fetch_article(session, int(m.group(1)))
+                if found is None:
+                    return json_error(404, "not_found", f"no article with id {m.group(1)}")
+                data = api.article_as_dict(*found)
+            if m.group(2) == "json":
+                return json_response(200, data)
+            return Response(200, article_csv(data), CSV_TYPE,
+                            (("Content-Disposition", f'inline; filename="article-{m.group(1)}.csv"'),))
+        if m := _SEARCH_DATA.fullmatch(path):
+            return self.search_data(request, m.group(1))
+        if m := _EXPORT.fullmatch(path):
+            return self.download(request, m.group(1))
+        return None
+
+    def _data_params(self, request: Request, *, paged: bool) -> SearchQuery | Response:
+        try:
+            return api.parse_search_params(request.query, paged=paged)
+        except api.BadParameter as exc:
+            return json_error(400, "bad_parameter", localise_error(self.context(request).lang, exc))
+
+    def search_data(self, request: Request, fmt: str) -> Response:
+        """The search page's hits as JSON (the API's shape, plus the page) or CSV."""
+        params = self._data_params(request, paged=True)
+        if isinstance(params, Response):
+            return params
+        with self.archive.sessions() as session:
+            try:
+                result = search(session, params)
+            except QueryError as exc:
+                return json_error(400, "bad_query", localise_error(self.context(request).lang, exc))
+        if fmt == "csv":
+            return Response(200, hits_csv(result), CSV_TYPE,
+                            (("Content-Disposition", 'inline; filename="search.csv"'),))
+        data = api.result_as_dict(result)
+        data.update(page=params.offset // api.PAGE_SIZE + 1, page_size=api.PAGE_SIZE)
+        return json_response(200, data)
+
+    def download(self, request: Request, fmt: str) -> Response:
+        """Every match of the search, streamed as CSV or JSON lines, at most ``export_max``."""
+        params = self._data_params(request, paged=False)
+        if isinstance(params, Response):
+            return params
+        with self.archive.sessions() as session:
+            try:
+                rows, capped = count_export(session, params, self.export_max)
+            except QueryError as exc:
+                return json_error(400, "bad_query", localise_error(self.context(request).lang, exc))
+        body = export_chunks(self.archive.sessions, params, self.export_max, fmt)
+        return Response(200, body, CSV_TYPE if fmt == "csv" else JSONL_TYPE, (
+            ("Content-Disposition", f'attachment; filename="baotinh-search.{fmt}"'),
+            ("X-Baotinh-Export-Rows", str(rows)), ("X-Baotinh-Export-Capped", "true" if capped else "false"),
+            ("X-Baotinh-Export-Max", str(self.export_max))))
 
     def capture(self, request: Request, article_id: int) -> Response:
         """The HTTP payload of the article's WARC response record, as plain text."""
@@ -248,9 +321,9 @@ class WebApp(ArticleRoutes):
             return json_response(200, self.article_json(request, session, *found))
 
 
-def make_app(archive: ReadOnlyArchive) -> WebApp:
+def make_app(archive: ReadOnlyArchive, *, export_max: int = 10_000) -> WebApp:
     """The application over ``archive`` with the packaged templates."""
-    return WebApp(archive, load_templates())
+    return WebApp(archive, load_templates(), export_max=export_max)
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

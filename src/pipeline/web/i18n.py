@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "pick_language", "translate"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "localise_error", "pick_language", "translate"]
 
 DEFAULT_LANGUAGE = "vi"
 
@@ -23,7 +23,7 @@ _VI: dict[str, str] = {
     "search_button": "Tìm",
     "filters": "Bộ lọc",
     "site_label": "Báo",
-    "province_label": "Tỉnh (tên cũ hoặc mới)",
+    "province_label": "Tỉnh khi đăng bài (trước 1/7/2025: tỉnh cũ)",
     "any": "Tất cả",
     "date_from_label": "Từ ngày",
     "date_to_label": "Đến ngày",
@@ -51,14 +51,14 @@ _VI: dict[str, str] = {
     "back_to_search": "← Quay lại tìm kiếm",
     "metadata": "Thông tin bài",
     "site": "Báo",
-    "province": "Tỉnh",
+    "province": "Tỉnh khi đăng bài",
     "author": "Tác giả",
     "source_agency": "Nguồn",
     "section": "Chuyên mục",
     "tags": "Từ khoá bài",
     "published_at": "Đăng lúc",
     "modified_at": "Sửa lúc",
-    "date_source": "Nguồn ngày đăng",
+    "date_source": "Nguồn ngày",
     "fetched_at": "Thu thập lúc",
     "extractor_version": "Phiên bản trích xuất",
     "flags": "Cờ",
@@ -102,6 +102,40 @@ _VI: dict[str, str] = {
                         "Không chạy mã, không tải gì từ bên ngoài."),
     "back_to_article": "← Về bài",
     "capture_history": "Các lần lưu",
+    # -- issue 16: province then and now, browsing, data views, errors in this language ----------
+    "province_now_label": "Tỉnh hiện nay (sau sáp nhập 2025)",
+    "province_at_label": "Tỉnh khi đăng bài",
+    "tag_label": "Từ khoá bài (tag)",
+    "province_now": "Tỉnh hiện nay",
+    "province_then_now": "{then} (nay thuộc {now})",
+    "facet_province_now": "Theo tỉnh hiện nay",
+    "facet_month": "Theo tháng",
+    "facet_section": "Theo chuyên mục",
+    "facet_author": "Theo tác giả",
+    "facet_tag": "Theo từ khoá bài",
+    "first_page": "« Trang đầu",
+    "last_page": "Trang cuối »",
+    "page_n": "Trang {page}",
+    "data_views": "Dữ liệu",
+    "download_results": "Tải toàn bộ kết quả",
+    "download_capped": "(tối đa {cap} bài đầu tiên)",
+    "date_from_words": "ngày lấy từ {source}",
+    "date_agree": "{first}, khớp với {second}",
+    "date_src_visible": "dòng ngày của trang",
+    "date_src_meta": "siêu dữ liệu của trang",
+    "date_src_json-ld": "dữ liệu có cấu trúc (JSON-LD) của trang",
+    "date_src_time": "thẻ thời gian (time) của trang",
+    "date_src_url": "địa chỉ (URL) của bài",
+    "modified_from_words": "ngày sửa lấy từ {source}",
+    "error_query": "Không tìm được với yêu cầu này; hãy sửa từ khoá hoặc bộ lọc.",
+    "error_query_empty": "Từ khoá «{q}» không có chữ hay số nào để tìm; hãy gõ chữ hoặc số.",
+    "error_query_syntax": "Từ khoá chưa đúng cú pháp. Dùng: từ, \"cụm từ\", OR, -loại trừ, tiền tố*.",
+    "error_param_int": "Tham số «{name}» phải là số nguyên từ {low} đến {high}.",
+    "error_param_date": "Tham số «{name}» phải là ngày dạng NNNN-TT-NN (ví dụ 2019-08-06).",
+    "error_param_sort": "Cách sắp xếp không hợp lệ; chọn: {choices}.",
+    "error_param_range": "Khoảng ngày trống: «từ ngày» {first} sau «đến ngày» {last}.",
+    "error_param_once": "Tham số «{name}» chỉ được cho một lần.",
+    "error_param_flag": "Tham số «{name}» phải là 1 hoặc 0.",
 }
 
 _EN: dict[str, str] = {
@@ -114,7 +148,7 @@ _EN: dict[str, str] = {
     "search_button": "Search",
     "filters": "Filters",
     "site_label": "Paper",
-    "province_label": "Province (old or new name)",
+    "province_label": "Province at publication (before 1 July 2025: the old one)",
     "any": "Any",
     "date_from_label": "From",
     "date_to_label": "To",
@@ -142,14 +176,14 @@ _EN: dict[str, str] = {
     "back_to_search": "← Back to search",
     "metadata": "About this article",
     "site": "Paper",
-    "province": "Province",
+    "province": "Province at publication",
     "author": "Author",
     "source_agency": "Source agency",
     "section": "Section",
     "tags": "Tags",
     "published_at": "Published",
     "modified_at": "Modified",
-    "date_source": "Date taken from",
+    "date_source": "Dates",
     "fetched_at": "Fetched",
     "extractor_version": "Extractor version",
     "flags": "Flags",
@@ -193,6 +227,40 @@ _EN: dict[str, str] = {
                         "No script runs; nothing is loaded from outside."),
     "back_to_article": "← Back to the article",
     "capture_history": "Every capture",
+    # -- issue 16: province then and now, browsing, data views, errors in this language ----------
+    "province_now_label": "Province today (after the 2025 merger)",
+    "province_at_label": "Province at publication",
+    "tag_label": "Tag",
+    "province_now": "Province today",
+    "province_then_now": "{then} (now {now})",
+    "facet_province_now": "By province today",
+    "facet_month": "By month",
+    "facet_section": "By section",
+    "facet_author": "By author",
+    "facet_tag": "By tag",
+    "first_page": "« First",
+    "last_page": "Last »",
+    "page_n": "Page {page}",
+    "data_views": "Data",
+    "download_results": "Download all results",
+    "download_capped": "(the first {cap} articles at most)",
+    "date_from_words": "date from {source}",
+    "date_agree": "{first}, agreeing with {second}",
+    "date_src_visible": "the page's date line",
+    "date_src_meta": "the page metadata",
+    "date_src_json-ld": "the page's structured data (JSON-LD)",
+    "date_src_time": "the page's time tag",
+    "date_src_url": "the article's URL",
+    "modified_from_words": "modification date from {source}",
+    "error_query": "This search cannot be run: {detail}",
+    "error_query_empty": "The query «{q}» has no word to search for; type letters or digits.",
+    "error_query_syntax": "The query is malformed ({detail}). Use: words, \"phrases\", OR, -exclusion, prefix*.",
+    "error_param_int": "Parameter «{name}» must be a whole number from {low} to {high}.",
+    "error_param_date": "Parameter «{name}» must be a date YYYY-MM-DD (e.g. 2019-08-06).",
+    "error_param_sort": "Unknown sort order; choose: {choices}.",
+    "error_param_range": "The date range is empty: «from» {first} is after «to» {last}.",
+    "error_param_once": "Parameter «{name}» may be given once only.",
+    "error_param_flag": "Parameter «{name}» must be 1 or 0.",
 }
 
 LANGUAGES: Mapping[str, Mapping[str, str]] = MappingProxyType({
@@ -210,6 +278,22 @@ def translate(lang: str, key: str, **values: object) -> str:
     table = LANGUAGES.get(lang, LANGUAGES[DEFAULT_LANGUAGE])
     text = table[key]
     return text.format(**values) if values else text
+
+
+def localise_error(lang: str, error: Exception) -> str:
+    """A query or parameter error in the interface's language.
+
+    Errors carry a ``key`` of this table and its ``values`` when the code knows what went wrong
+    (:class:`pipeline.web.api.BadParameter`, :class:`pipeline.search.filters.LocalisedQueryError`);
+    any other is introduced in ``lang``, its own English detail kept for the English interface.
+    """
+    key = getattr(error, "key", None)
+    values = dict(getattr(error, "values", None) or {})
+    values.setdefault("detail", str(error))
+    table = LANGUAGES.get(lang, LANGUAGES[DEFAULT_LANGUAGE])
+    if not isinstance(key, str) or key not in table:
+        key = "error_query"
+    return translate(lang, key, **values)
 
 
 def pick_language(requested: str | None, accept_language: str | None) -> str:

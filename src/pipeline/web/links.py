@@ -16,7 +16,7 @@ __all__ = ["back_pairs", "is_web_url", "outside_link", "params_to_pairs", "url_w
 
 # Parameters of the search page a "back to results" link may carry.
 _BACK_KEYS = frozenset({"q", "site", "province", "from", "to", "author", "section", "sort",
-                        "no_duplicates", "page"})
+                        "no_duplicates", "page", "province_now", "tag"})
 
 
 def url_with(path: str, params: Iterable[tuple[str, str]]) -> str:
@@ -33,6 +33,7 @@ def params_to_pairs(params: SearchQuery) -> list[tuple[str, str]]:
     """The query-string pairs that reproduce ``params`` on the search page (without the page)."""
     pairs = [("q", params.text)]
     pairs += [("site", s) for s in params.sites] + [("province", p) for p in params.provinces]
+    pairs += [("province_now", p) for p in params.provinces_now] + [("tag", params.tag or "")]
     pairs += [("from", params.date_from.isoformat() if params.date_from else ""),
               ("to", params.date_to.isoformat() if params.date_to else ""),
               ("author", params.author or ""), ("section", params.section or ""),

@@ -48,7 +48,11 @@ def _search_parameters() -> list[dict[str, Any]]:
         _param("q", {"type": "string"}, 'Words (AND), "phrases", OR, -exclusion, prefix*; '
                                         "with or without diacritics"),
         _param("site", _string_list(), "Registry site id (repeatable)"),
-        _param("province", _string_list(), "Province, old or new name (repeatable)"),
+        _param("province", _string_list(), "Province at publication: before 1 July 2025 the old "
+                                            "province, e.g. Hải Dương (repeatable)"),
+        _param("province_now", _string_list(), "Province of the paper today, after the 2025 merger, "
+                                                "e.g. Hải Phòng (repeatable)"),
+        _param("tag", {"type": "string"}, "Tag of the article (diacritics optional)"),
         _param("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)"),
         _param("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)"),
         _param("author", {"type": "string"}, "Author"),
@@ -60,7 +64,8 @@ def _search_parameters() -> list[dict[str, Any]]:
                "Hits per page"),
         _param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                "Hits to skip"),
-        _param("facets", {"type": "string", "enum": ["0", "1"]}, "Count hits by site, province, year"),
+        _param("facets", {"type": "string", "enum": ["0", "1"]},
+               "Count hits by site, province, province_now, year, month, section, author, tag"),
     ]
 
 
@@ -100,8 +105,23 @@ def _paths() -> dict[str, Any]:
             "500": _error_response("Server error (logged)"),
         },
     }
+    export = {
+        "operationId": "exportSearch",
+        "summary": "Every match of a search, streamed newest first (oldest with sort=oldest), "
+                   "at most BAOTINH_WEB_EXPORT_MAX articles (default 10,000); the headers "
+                   "X-Baotinh-Export-Rows and X-Baotinh-Export-Capped say how many and whether the cap cut it. "
+                   "Also at /export.csv and /export.jsonl; every page is also at /search.json, /search.csv, "
+                   "/articles/{id}.json and /articles/{id}.csv",
+        "parameters": [_param("format", {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"},
+                              "JSON lines or CSV"),
+                       *[p for p in _search_parameters() if p["name"] not in ("limit", "offset", "facets")]],
+        "responses": {
+            "200": {"description": "The matches", "content": {"application/jsonl": {}, "text/csv": {}}},
+            "400": _error_response("Malformed query (bad_query) or parameter (bad_parameter)"),
+        },
+    }
     return {"/api/search": {"get": search}, "/api/articles/{id}": {"get": article},
-            "/api/a/{key}": {"get": by_key}}
+            "/api/a/{key}": {"get": by_key}, "/api/export": {"get": export}}
 
 
 def _hit_properties() -> dict[str, Any]:
@@ -109,7 +129,7 @@ def _hit_properties() -> dict[str, Any]:
     text = _nullable_str
     return {
         "id": {"type": "integer"}, "url": {"type": "string"}, "canonical_url": {"type": "string"},
-        "site": text(), "site_name": text(), "province": text(),
+        "site": text(), "site_name": text(), "province": text(), "province_now": text(),
         "title": text(), "description": text(), "author": text(), "section": text(),
         "published_at": _date_time(), "score": {"type": ["number", "null"]},
         "snippet": {"type": "array", "items": {
@@ -124,7 +144,7 @@ def _article_properties() -> dict[str, Any]:
     return {
         "id": {"type": "integer"}, "url": {"type": "string"}, "canonical_url": {"type": "string"},
         "site": text(), "site_name": text(),
-        "province": {"type": "object", "properties": {"before": text(), "after": text()}},
+        "province": text(), "province_now": text(), "province_before": text(), "province_after": text(),
         "title": text(), "description": text(), "author": text(),
         "published_at": _date_time(), "modified_at": _date_time(),
         "section": text(), "tags": _string_list(), "language": text(),

@@ -24,6 +24,7 @@ __all__ = [
     "MetaRow",
     "OptionView",
     "Page",
+    "PageLink",
     "PaginationView",
     "ResultsView",
     "SearchView",
@@ -93,12 +94,23 @@ class FacetView:
 
 
 @dataclass(frozen=True, slots=True)
+class PageLink:
+    """One numbered page of the paging bar; ``href`` None for the current page or a gap ("…")."""
+
+    label: str
+    href: str | None
+    current: bool = False
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PaginationView:
-    """Previous/next links (``None`` when there is none) around "page N of M"."""
+    """Previous/next links (``None`` when there is none) around the numbered pages."""
 
     prev_href: str | None
     next_href: str | None
     label: str
+    numbers: tuple[PageLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,10 @@ class ResultsView:
     hits: tuple[HitView, ...]
     pagination: PaginationView | None
     facets: tuple[FacetView, ...]
+    # The same search as data (.json, .csv of the page) and the whole result streamed (CSV, JSONL).
+    data_links: tuple[LinkView, ...] = ()
+    download_links: tuple[LinkView, ...] = ()
+    download_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +145,8 @@ class SearchView:
     no_duplicates: bool
     error: str | None
     results: ResultsView | None
+    province_now_options: tuple[OptionView, ...] = ()
+    tag: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +222,7 @@ class ArticleView:
     capture_url: str | None
     cite: CiteView | None = None
     capture: CaptureLinks | None = None
+    data_links: tuple[LinkView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

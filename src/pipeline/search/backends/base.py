@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from pipeline.archive.models import Article
+from pipeline.search.facets import facet_columns
 from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery, QueryError
@@ -90,5 +91,5 @@ def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, .
 
 
 def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:
-    """The facet columns of a match row: its site and its (local) year."""
-    return (Article.site.label("site"), year.label("year")) if with_meta else ()
+    """The facet columns of a match row (see :data:`pipeline.search.facets.FACET_COLUMNS`)."""
+    return facet_columns(year) if with_meta else ()
