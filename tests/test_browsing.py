@@ -165,13 +165,16 @@ def test_query_errors_in_the_page_language(app: WebApp) -> None:
 
 def test_article_page_lead_once_and_date_words(app: WebApp) -> None:
     with app.archive.sessions() as session:
-        article_id = session.scalars(select(Article.id).where(Article.canonical_url == HD_2019)).one()
-    _r, page = get(app, f"/articles/{article_id}")
+        article_id, key = session.execute(
+            select(Article.id, Article.key).where(Article.canonical_url == HD_2019)).one()
+    moved, _body = get(app, f"/articles/{article_id}")  # the old address redirects to the stable key
+    assert moved.status == 301
+    _r, page = get(app, f"/a/{key}")
     html = page.decode()
     assert html.count(LEAD) == 1
     assert "ngày lấy từ siêu dữ liệu của trang, khớp với dòng ngày của trang" in html
     assert f'href="/articles/{article_id}.json"' in html
-    _r, page = get(app, f"/articles/{article_id}", "lang=en")
+    _r, page = get(app, f"/a/{key}", "lang=en")
     assert "date from the page metadata, agreeing with the page&#39;s date line" in page.decode()
 
 

@@ -46,12 +46,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
 
     folder = tmp_path_factory.mktemp("served")
     shutil.copytree(Path(demo_site.__file__).parent / "articles", folder / "articles")
-    site = start_demo_server(folder / "articles", folder / "access.jsonl")
+    site = start_demo_server(folder / "articles")
     try:
         yield site
     finally:
-        site.process.terminate()
-        site.process.wait(timeout=10)
+        site.stop()
 
 
 @pytest.fixture(scope="module")
