@@ -1,12 +1,16 @@
-"""Relevance: the backend's score over the candidates, then an exact-diacritic re-ranking.
+"""Relevance: the backend's score over the candidates, then a Vietnamese-aware re-ranking.
 
-A query typed with diacritics ("bán") matches its folded form ("ban", "bàn", "bạn"); the top
-``RERANK_WINDOW`` candidates are re-ordered so that articles holding the words as typed come first.
+The backends score folded syllables (BM25, ``ts_rank_cd``): they cannot tell "Đồng Nai" from
+"đồng … nai", nor "mới" from "mỗi". When the query has a run of several words or was typed with
+diacritics, the top ``RERANK_WINDOW`` candidates are re-ordered in Python by
+:func:`pipeline.search.matching.score_article`: words side by side first, then words as typed
+(either tone placement), then title over description over body; the backend's score breaks ties.
+The window is drawn from the side-by-side matches first (the query with its runs read as
+phrases), then from the rest, so an adjacent match deep in the BM25 order is not missed.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +19,13 @@ from sqlalchemy.orm import Session
 from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
 from pipeline.search.candidates import Candidates, Page
+from pipeline.search.matching import matchers_of, prepare, score_article
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
-__all__ = ["RERANK_WINDOW", "exact_hits", "has_word", "rank_candidates", "rank_page"]
+__all__ = ["RERANK_WINDOW", "needs_rerank", "rank_candidates", "rank_page", "rerank"]
 
-# With diacritics typed, this many top candidates are re-ranked by exact-diacritic matches.
+# This many top candidates are re-ranked (when the query calls for it).
 RERANK_WINDOW = 100
 
 
@@ -43,47 +48,39 @@ def rank_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     return Page(tuple(r.id for r in rows), {r.id: sign * float(r.score) for r in rows}, candidates)
 
 
-def has_word(text: str, word: str) -> bool:
-    """True if ``word`` occurs in ``text`` as a whole word (not inside a longer one).
-
-    ``str.find`` then a look at the two neighbours: several times faster than a regex with
-    look-arounds over a long article, and the first occurrence usually settles it.
-    """
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        before = text[at - 1] if at else " "
-        after = text[end] if end < len(text) else " "
-        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
-            return True
-        at = text.find(word, at + 1)
-    return False
+def needs_rerank(parsed: ParsedQuery) -> bool:
+    """True when the backend's order can be wrong: several words, or diacritics typed."""
+    return parsed.has_diacritics or any(len(t.words) > 1 for t in parsed.terms)
 
 
-def exact_hits(words: frozenset[str], texts: str) -> int:
-    """How many of the typed (with diacritics) ``words`` occur as typed in ``texts``."""
-    if not words:
-        return 0
-    lowered = unicodedata.normalize("NFC", texts).lower()
-    return sum(1 for w in words if has_word(lowered, w))
-
-
-def rerank_exact(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]:
-    """Candidates re-ordered: more words matched with their exact diacritics first."""
+def rerank(session: Session, parsed: ParsedQuery, ids: tuple[int, ...], scores: dict[int, float]) -> tuple[int, ...]:
+    """``ids`` ordered by :func:`score_article`, then the backend's score, then id."""
     rows = session.execute(select(Article.id, Article.title, Article.description, Article.text)
-                           .where(Article.id.in_(page.ids))).all()
-    words = frozenset(w for t in parsed.terms for w in t.exact)
-    exact = {r.id: exact_hits(words, " ".join(x or "" for x in (r.title, r.description, r.text)))
-             for r in rows}
-    return tuple(sorted(page.ids, key=lambda i: (-exact.get(i, 0), -page.scores.get(i, 0.0), i)))
+                           .where(Article.id.in_(ids))).all()
+    groups = matchers_of(parsed)
+    fit = {r.id: score_article(groups, [prepare(x or "") for x in (r.title, r.description, r.text)])
+           for r in rows}
+    return tuple(sorted(ids, key=lambda i: (-fit.get(i, 0.0), -scores.get(i, 0.0), i)))
+
+
+def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
+              candidates: Candidates) -> Page:
+    """The top ``RERANK_WINDOW`` candidates: side-by-side matches first, then the backend's order."""
+    page = rank_candidates(session, backend, parsed, query, candidates, (0, RERANK_WINDOW))
+    if not parsed.has_runs or len(page.ids) < RERANK_WINDOW:
+        return page  # every candidate is in the window already
+    adjacent = rank_candidates(session, backend, parsed.as_phrases(), query, candidates, (0, RERANK_WINDOW))
+    seen = dict.fromkeys(adjacent.ids + page.ids)
+    ids = tuple(seen)[:RERANK_WINDOW]
+    return Page(ids, {**adjacent.scores, **page.scores}, candidates)
 
 
 def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
               candidates: Candidates) -> Page:
-    """The page of ``query`` by relevance, re-ranked for diacritics when it lies in the window."""
+    """The page of ``query`` by relevance, re-ranked when it lies in the window."""
     end = query.offset + query.limit
-    if not parsed.has_diacritics or end > RERANK_WINDOW:
+    if not needs_rerank(parsed) or end > RERANK_WINDOW:
         return rank_candidates(session, backend, parsed, query, candidates, (query.offset, query.limit))
-    page = rank_candidates(session, backend, parsed, query, candidates, (0, RERANK_WINDOW))
-    ordered = rerank_exact(session, parsed, page)
+    page = window_of(session, backend, parsed, query, candidates)
+    ordered = rerank(session, parsed, page.ids, page.scores)
     return Page(ordered[query.offset:end], page.scores, candidates)
