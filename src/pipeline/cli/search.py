@@ -43,6 +43,8 @@ def print_table(result: SearchResult) -> None:
     tty = sys.stdout.isatty()
     q = result.query
     shown = f"{q.offset + 1}–{q.offset + len(result.hits)}" if result.hits else "0"
+    if result.parsed_query:
+        click.echo(result.understood("en"))
     click.echo(f"{total_text(result)} articles; showing {shown}")
     for hit in result.hits:
         click.echo(format_hit(hit, tty=tty))
@@ -53,7 +55,8 @@ def print_table(result: SearchResult) -> None:
 def print_json_lines(result: SearchResult) -> None:
     for hit in result.hits:
         click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
-    summary: dict[str, Any] = {"total": result.total, "total_is_estimate": result.total_is_estimate}
+    summary: dict[str, Any] = {"total": result.total, "total_is_estimate": result.total_is_estimate,
+                               "parsed_query": dict(result.parsed_query)}
     if result.query.facets:
         summary["facets"] = {k: [[key, n] for key, n in v] for k, v in result.facets.items()}
     click.echo(json.dumps(summary, ensure_ascii=False))

@@ -153,6 +153,7 @@ def _results(ctx: PageContext, params: SearchQuery, result: SearchResult,
         total=total, start=params.offset + 1, hits=tuple(_hit(ctx, h, back) for h in result.hits),
         pagination=_pagination(ctx, params, result.total),
         facets=_facets(ctx, params, dict(result.facets), site_names),
+        understood=result.understood(ctx.lang),
     )
 
 

@@ -107,6 +107,8 @@ class ResultsView:
     hits: tuple[HitView, ...]
     pagination: PaginationView | None
     facets: tuple[FacetView, ...]
+    # The query as understood, in the page's language ('Tìm: "đồng nai" HOẶC "bình dương"').
+    understood: str = ""
 
 
 @dataclass(frozen=True, slots=True)
