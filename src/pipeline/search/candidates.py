@@ -4,23 +4,34 @@ Ranking every hit of a very common word is what makes naive full-text search slo
 candidates are the newest matches by id, read in one pass of at most ``CANDIDATE_CAP + 1`` ids
 (FTS5 walks its doclists backwards); the total is exact up to the cap and reported as an
 estimate beyond it, and relevance ranks the candidates only (``id >= floor``).
+
+A query holding a phrase has its candidates checked against the articles' own text: the
+indexes ignore punctuation, a phrase does not ("Lưu Bình - Dương Lễ" is no "bình dương"). The
+few that fail are ``rejected``, and every later statement leaves them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
 from pipeline.search.facets import FacetRows, facet_groups
+from pipeline.search.matching import fold_fields, phrase_checks, phrases_hold
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
-__all__ = ["CANDIDATE_CAP", "Candidates", "Page", "find_candidates"]
+__all__ = ["CANDIDATE_CAP", "Candidates", "Page", "find_candidates", "reject_apart", "without_rejected"]
 
 # Relevance is ranked among at most this many matches (the newest); totals are exact up to it.
 CANDIDATE_CAP = 2000
+# Texts read per statement when phrases are checked.
+CHECK_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +39,15 @@ class Candidates:
     """The newest (by id) matches passing the filters, at most ``CANDIDATE_CAP`` of them.
 
     ``total`` is exact when ``is_estimate`` is False; ``floor`` is the lowest candidate id when
-    the cap was hit. ``facet_rows`` holds (site, year, count) of the candidates when facets were asked.
+    the cap was hit. ``facet_rows`` holds (site, year, count) of the candidates when facets were
+    asked. ``rejected``: index matches whose phrases do not stand side by side in the text.
     """
 
     total: int
     is_estimate: bool
     floor: int | None
     facet_rows: FacetRows = ()
+    rejected: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,26 @@ class Page:
     ids: tuple[int, ...]
     scores: dict[int, float]
     candidates: Candidates
+
+
+def without_rejected(stmt: Select[Any], id_col: Any, candidates: Candidates) -> Select[Any]:
+    """``stmt`` without the rejected candidates."""
+    return stmt.where(id_col.not_in(candidates.rejected)) if candidates.rejected else stmt
+
+
+def reject_apart(session: Session, parsed: ParsedQuery, ids: Sequence[int]) -> tuple[int, ...]:
+    """The ids among ``ids`` whose phrases stand apart (across punctuation) in the text."""
+    checks = phrase_checks(parsed)
+    if checks is None:
+        return ()
+    rejected: list[int] = []
+    for lo in range(0, len(ids), CHECK_CHUNK):
+        chunk = ids[lo:lo + CHECK_CHUNK]
+        rows = session.execute(select(Article.id, Article.title, Article.description, Article.text,
+                                      Article.author).where(Article.id.in_(chunk)))
+        rejected += [r.id for r in rows
+                     if not phrases_hold(checks, fold_fields(r.title, r.description, r.text, r.author))]
+    return tuple(sorted(rejected))
 
 
 def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
@@ -57,11 +90,17 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     newest = backend.match_rows(session, parsed, query, with_meta=False).order_by(id_col.desc())
     # One pass yields both the count and the floor (plain ints: no Row objects to build).
     ids = session.scalars(newest.limit(CANDIDATE_CAP + 1)).all()
+    capped = len(ids) > CANDIDATE_CAP
+    rejected = reject_apart(session, parsed, ids) if not parsed.is_empty else ()
+    if rejected:
+        gone = set(rejected)
+        ids = [i for i in ids if i not in gone]
     n = len(ids)
-    capped = n > CANDIDATE_CAP
-    floor = ids[CANDIDATE_CAP - 1] if capped else None
+    floor = ids[min(n, CANDIDATE_CAP) - 1] if capped and n else None
+    partial = Candidates(min(n, CANDIDATE_CAP), capped, None if floor is None else int(floor),
+                         rejected=rejected)
     meta: FacetRows = ()
     if with_meta:
         rows = backend.match_rows(session, parsed, query, with_meta=True).order_by(id_col.desc())
-        meta = facet_groups(session, rows.limit(CANDIDATE_CAP))
-    return Candidates(min(n, CANDIDATE_CAP), capped, None if floor is None else int(floor), meta)
+        meta = facet_groups(session, without_rejected(rows, id_col, partial).limit(CANDIDATE_CAP))
+    return Candidates(partial.total, capped, partial.floor, meta, rejected)

@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.search.query import ParsedQuery, Term
-from pipeline.text.fold import fold_aligned
+from pipeline.text.fold import fold, fold_aligned
 from pipeline.text.normalise import unify_tone_placement
 
-__all__ = ["Matcher", "Prepared", "matchers_of", "prepare", "score_article", "term_score", "term_spans"]
+__all__ = ["Matcher", "PhraseChecks", "Prepared", "fold_fields", "matchers_of", "phrase_checks", "phrases_hold",
+           "prepare", "score_article", "term_score", "term_spans"]
 
 PHRASE_EXACT, PHRASE_FOLDED, PHRASE_PUNCT = 4.0, 2.0, 1.5
 WORDS_EXACT, WORDS_FOLDED = 1.25, 1.0
@@ -160,3 +161,29 @@ def term_score(m: Matcher, fields: Sequence[Prepared]) -> float:
 def score_article(groups: tuple[tuple[Matcher, ...], ...], fields: Sequence[Prepared]) -> float:
     """The article's score: per AND group, its best alternative, summed."""
     return sum(max(term_score(m, fields) for m in g) for g in groups)
+
+
+# -- the side-by-side rule of phrases ----------------------------------------------------------
+# Both indexes drop punctuation, so their phrase match also accepts "Lưu Bình - Dương Lễ" for
+# "bình dương"; a phrase means the syllables side by side, which these checks then require.
+PhraseChecks = tuple[tuple[re.Pattern[str] | None, ...], ...]
+# Between fields when they are checked as one text: punctuation, so no phrase spans two fields.
+FIELD_JOINT = "\n.\n"
+
+
+def phrase_checks(parsed: ParsedQuery) -> PhraseChecks | None:
+    """Per AND group, per term, the pattern a phrase must meet on folded text (None: any match
+    of the index will do); None when the query holds no phrase at all."""
+    checks = tuple(tuple(word_regex(t.words, JOINT, t.prefix) if len(t.words) > 1 and not t.loose else None
+                         for t in g) for g in parsed.groups)
+    return checks if any(c is not None for g in checks for c in g) else None
+
+
+def phrases_hold(checks: PhraseChecks, folded: str) -> bool:
+    """True when every AND group has a term whose phrase (if any) stands side by side in ``folded``."""
+    return all(any(c is None or c.search(folded) for c in g) for g in checks)
+
+
+def fold_fields(*fields: str | None) -> str:
+    """The fields folded as one text, punctuation between them."""
+    return fold(FIELD_JOINT.join(f or "" for f in fields))

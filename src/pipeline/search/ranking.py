@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
-from pipeline.search.candidates import Candidates, Page
+from pipeline.search.candidates import Candidates, Page, without_rejected
 from pipeline.search.matching import matchers_of, prepare, score_article
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
@@ -39,6 +39,7 @@ def rank_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     matches = backend.match_rows(session, parsed, query, with_meta=False)
     if candidates.floor is not None:
         matches = matches.where(id_col >= candidates.floor)
+    matches = without_rejected(matches, id_col, candidates)
     relevance = backend.relevance(parsed)
     score = relevance.score
     order: tuple[Any, ...] = (score.desc() if relevance.higher_is_better else score, id_col)
