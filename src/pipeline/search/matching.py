@@ -126,9 +126,12 @@ def word_spans(m: Matcher, doc: Prepared, i: int) -> tuple[list[Span], list[Span
 
 
 def term_spans(m: Matcher, doc: Prepared) -> list[Span]:
-    """What to highlight: the phrase at its best level, else each word (as typed when present)."""
+    """What to highlight: the phrase at its best level, else (a run's) each word, as typed when present.
+
+    A phrase that is not in ``doc`` marks nothing: its words elsewhere are not the phrase.
+    """
     level, spans = phrase_spans(m, doc)
-    if level:
+    if level or (len(m.words) > 1 and not m.term.loose):
         return spans
     out: list[Span] = []
     for i in range(len(m.words)):

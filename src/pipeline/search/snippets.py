@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipeline.search.matching import Prepared, make_matcher, prepare, term_spans
+from pipeline.search.matching import WORDS_FOLDED, Prepared, make_matcher, phrase_spans, prepare, term_spans
 from pipeline.search.model import Snippet
 from pipeline.search.query import Term
 
@@ -87,21 +87,35 @@ def best_window(tokens: list[tuple[int, int]], spans: list[tuple[int, int]], wor
 
 
 def snippet_source(article: Any, terms: tuple[Term, ...]) -> str:
-    """The text to cut the snippet from: the body when it matches, else description/title.
+    """The text to cut the snippet from: the field where the terms match best (the body on ties,
+    then the description, then the title).
 
-    Only a bounded window of a long body is returned (``SNIPPET_CHARS`` either side of its
-    first best match, cut at spaces, "…" marking the cuts).
+    "Best" sums each term's level (:func:`pipeline.search.matching.phrase_spans`: side by side
+    and as typed first), so a lead naming "Long An" wins over a body with "an toàn" alone. Only
+    a bounded window of a long body is returned (``SNIPPET_CHARS`` either side of its first
+    best match, cut at spaces, "…" marking the cuts).
     """
-    for candidate in (article.text, article.description, article.title):
-        if not candidate:
-            continue
-        if not terms:
-            return str(candidate)
-        doc = prepare(str(candidate))
-        spans = match_spans(terms, doc)
-        if spans:
-            return cut_around(doc.nfc, spans[0][0])
-    return str(article.text or article.description or article.title or "")
+    fields = [str(f) for f in (article.text, article.description, article.title) if f]
+    if not terms or not fields:
+        return fields[0] if fields else ""
+    matchers = [make_matcher(t) for t in terms]
+    best: tuple[float, str, int] | None = None
+    for field in fields:
+        doc = prepare(field)
+        fit, first = 0.0, None
+        for m in matchers:
+            level, spans = phrase_spans(m, doc)
+            if not level:
+                spans = term_spans(m, doc)
+                level = WORDS_FOLDED if spans else 0.0
+            fit += level
+            if spans and (first is None or spans[0][0] < first):
+                first = spans[0][0]
+        if first is not None and (best is None or fit > best[0]):
+            best = (fit, doc.nfc, first)
+    if best is None:
+        return fields[0]
+    return cut_around(best[1], best[2])
 
 
 def cut_around(nfc: str, at: int) -> str:
