@@ -128,7 +128,8 @@ def test_malformed_queries_raise_query_error(session: Session, bad: str) -> None
     assert str(exc.value) and "Traceback" not in str(exc.value)
 
 
-@pytest.mark.parametrize("literal", ["NEAR(a b)", "^kim", "title:kim", "(kim", 'kim"thanh', "kim and", "{kim}", "kim + thanh"])
+@pytest.mark.parametrize("literal", ["NEAR(a b)", "^kim", "title:kim", "(kim", 'kim"thanh', "kim and",
+                                     "{kim}", "kim + thanh"])
 def test_engine_syntax_is_read_literally(session: Session, literal: str) -> None:
     result = search(session, SearchQuery(text=literal))
     assert result.total >= 0  # ran without an engine syntax error

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.archive.models import Source
+from pipeline.archive.models import Article, Source
 from pipeline.archive.store import upsert_articles
 from pipeline.record import ArticleRecord
 from pipeline.text.dates import VN_TZ
@@ -385,9 +386,6 @@ def load(session: Session) -> dict[str, int]:
 
 
 def ids_by_key(session: Session) -> dict[str, int]:
-    from sqlalchemy import select
-
-    from pipeline.archive.models import Article
-
-    by_url = {url: i for url, i in session.execute(select(Article.canonical_url, Article.id))}
+    """Article id by key (ids depend on the database's sequence, keys do not)."""
+    by_url = dict(session.execute(select(Article.canonical_url, Article.id)).all())
     return {a.key: by_url[r.canonical_url] for a, r in zip(ARTICLES, records(), strict=True)}
