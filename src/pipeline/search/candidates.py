@@ -5,9 +5,9 @@ candidates are the newest matches by id, read in one pass of at most ``CANDIDATE
 (FTS5 walks its doclists backwards); the total is exact up to the cap and reported as an
 estimate beyond it, and relevance ranks the candidates only (``id >= floor``).
 
-A query holding a phrase has its candidates checked against the articles' own text: the
-indexes ignore punctuation, a phrase does not ("Lưu Bình - Dương Lễ" is no "bình dương"). The
-few that fail are ``rejected``, and every later statement leaves them out.
+A query holding a phrase has its candidates (up to ``CHECK_CAP`` of them) checked against the
+articles' own text: the indexes ignore punctuation, a phrase does not ("Lưu Bình - Dương Lễ" is
+no "bình dương"). The few that fail are ``rejected``, and every later statement leaves them out.
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from sqlalchemy.orm import Session
 from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
 from pipeline.search.facets import FacetRows, facet_groups
-from pipeline.search.matching import fold_fields, phrase_checks, phrases_hold
+from pipeline.search.matching import join_fields, phrase_checks, phrases_hold
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
-__all__ = ["CANDIDATE_CAP", "Candidates", "Page", "find_candidates", "reject_apart", "without_rejected"]
+__all__ = ["CANDIDATE_CAP", "CHECK_CAP", "Candidates", "Page", "find_candidates", "reject_apart", "without_rejected"]
 
 # Relevance is ranked among at most this many matches (the newest); totals are exact up to it.
 CANDIDATE_CAP = 2000
-# Texts read per statement when phrases are checked.
-CHECK_CHUNK = 500
+# Phrases are checked against the text when there are at most this many candidates: reading
+# texts costs ~20 µs an article, more than the whole search beyond a few hundred. Above it the
+# index's phrase match stands (punctuation ignored) and such matches rank last (:mod:`.matching`).
+CHECK_CAP = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +71,10 @@ def reject_apart(session: Session, parsed: ParsedQuery, ids: Sequence[int]) -> t
     checks = phrase_checks(parsed)
     if checks is None:
         return ()
-    rejected: list[int] = []
-    for lo in range(0, len(ids), CHECK_CHUNK):
-        chunk = ids[lo:lo + CHECK_CHUNK]
-        rows = session.execute(select(Article.id, Article.title, Article.description, Article.text,
-                                      Article.author).where(Article.id.in_(chunk)))
-        rejected += [r.id for r in rows
-                     if not phrases_hold(checks, fold_fields(r.title, r.description, r.text, r.author))]
-    return tuple(sorted(rejected))
+    rows = session.execute(select(Article.id, Article.title, Article.description, Article.text,
+                                  Article.author).where(Article.id.in_(ids)))
+    return tuple(sorted(r.id for r in rows
+                        if not phrases_hold(checks, join_fields(r.title, r.description, r.text, r.author))))
 
 
 def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
@@ -91,7 +89,8 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     # One pass yields both the count and the floor (plain ints: no Row objects to build).
     ids = session.scalars(newest.limit(CANDIDATE_CAP + 1)).all()
     capped = len(ids) > CANDIDATE_CAP
-    rejected = reject_apart(session, parsed, ids) if not parsed.is_empty else ()
+    checked = not parsed.is_empty and len(ids) <= CHECK_CAP
+    rejected = reject_apart(session, parsed, ids) if checked else ()
     if rejected:
         gone = set(rejected)
         ids = [i for i in ids if i not in gone]

@@ -66,13 +66,19 @@ def rerank(session: Session, parsed: ParsedQuery, ids: tuple[int, ...], scores: 
 
 def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
               candidates: Candidates) -> Page:
-    """The top ``RERANK_WINDOW`` candidates: side-by-side matches first, then the backend's order."""
-    page = rank_candidates(session, backend, parsed, query, candidates, (0, RERANK_WINDOW))
-    if not parsed.has_runs or len(page.ids) < RERANK_WINDOW:
-        return page  # every candidate is in the window already
-    adjacent = rank_candidates(session, backend, parsed.as_phrases(), query, candidates, (0, RERANK_WINDOW))
-    seen = dict.fromkeys(adjacent.ids + page.ids)
-    ids = tuple(seen)[:RERANK_WINDOW]
+    """The top ``RERANK_WINDOW`` candidates: side-by-side matches first, then the backend's order.
+
+    A side-by-side match always outranks the same words apart (:mod:`.matching`), so when the
+    phrases alone fill the window, the words-apart query is not run at all.
+    """
+    window = (0, RERANK_WINDOW)
+    if not parsed.has_runs or candidates.total <= RERANK_WINDOW:
+        return rank_candidates(session, backend, parsed, query, candidates, window)
+    adjacent = rank_candidates(session, backend, parsed.as_phrases(), query, candidates, window)
+    if len(adjacent.ids) == RERANK_WINDOW:
+        return adjacent
+    page = rank_candidates(session, backend, parsed, query, candidates, window)
+    ids = tuple(dict.fromkeys(adjacent.ids + page.ids))[:RERANK_WINDOW]
     return Page(ids, {**adjacent.scores, **page.scores}, candidates)
 
 
