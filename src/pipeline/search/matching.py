@@ -16,6 +16,7 @@ placement ("hoà" and "hòa" are the same word typed two ways). From best to wor
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -103,13 +104,15 @@ def find_spans(pattern: re.Pattern[str], text: str, first: bool = False) -> list
     return spans
 
 
+@functools.lru_cache(maxsize=256)
 def make_matcher(term: Term) -> Matcher:
     n = len(term.words)
     exact = tuple(unify_tone_placement(term.typed[i]) if m else None for i, m in enumerate(term.marked))
     return Matcher(
         term=term,
         phrase=word_regex(term.words, JOINT, term.prefix),
-        across=word_regex(term.words, PUNCT, term.prefix) if n > 1 else None,
+        # Runs rank by words side by side or apart; across punctuation is a phrase's concern.
+        across=word_regex(term.words, PUNCT, term.prefix) if n > 1 and not term.loose else None,
         words=tuple(word_regex([w], "", term.prefix and i == n - 1) for i, w in enumerate(term.words)),
         exact=exact if len(exact) == n else (None,) * n,
     )
@@ -181,13 +184,19 @@ def term_score(m: Matcher, fields: Sequence[Prepared]) -> float:
         count += len(spans)
     if best >= PHRASE_PUNCT:
         return best + TF_STEP * min(count, TF_CAP)
-    present = [word_spans(m, doc, i) for doc in fields for i in range(len(m.words))]
-    n = len(m.words)
-    every = all(any(present[k * n + i][1] for k in range(len(fields))) for i in range(n))
-    if not every:
-        return 0.0
-    exact = all(any(present[k * n + i][0] for k in range(len(fields))) for i in range(n))
-    return WORDS_EXACT if exact and any(m.exact) else WORDS_FOLDED
+    if not m.term.loose or len(m.words) == 1:
+        return 0.0  # not in the text: another alternative of its OR group matched
+    # A run whose words stand apart: the index matched each; only their diacritics are left.
+    if not any(m.exact):
+        return WORDS_FOLDED
+    exact = all(m.exact[i] is None or any(has_exact_word(m, doc, i) for doc in fields)
+                for i in range(len(m.words)))
+    return WORDS_EXACT if exact else WORDS_FOLDED
+
+
+def has_exact_word(m: Matcher, doc: Prepared, i: int) -> bool:
+    """True when word ``i`` of the term stands in ``doc`` as typed."""
+    return any(is_exact(m, doc, s, first=i) for s in find_spans(m.words[i], doc.nfc))
 
 
 def score_article(groups: tuple[tuple[Matcher, ...], ...], fields: Sequence[Prepared]) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
@@ -23,10 +23,13 @@ from pipeline.search.matching import matchers_of, prepare, score_article
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
-__all__ = ["RERANK_WINDOW", "needs_rerank", "rank_candidates", "rank_page", "rerank"]
+__all__ = ["RERANK_CHARS", "RERANK_WINDOW", "needs_rerank", "rank_candidates", "rank_page", "rerank"]
 
 # This many top candidates are re-ranked (when the query calls for it).
 RERANK_WINDOW = 100
+# Of a body, the re-ranking reads this many characters: the lead and first paragraphs, where a
+# paper names what the article is about; a bounded cost whatever the article's length.
+RERANK_CHARS = 4000
 
 
 def rank_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
@@ -56,7 +59,8 @@ def needs_rerank(parsed: ParsedQuery) -> bool:
 
 def rerank(session: Session, parsed: ParsedQuery, ids: tuple[int, ...], scores: dict[int, float]) -> tuple[int, ...]:
     """``ids`` ordered by :func:`score_article`, then the backend's score, then id."""
-    rows = session.execute(select(Article.id, Article.title, Article.description, Article.text)
+    body = func.substr(Article.text, 1, RERANK_CHARS).label("text")
+    rows = session.execute(select(Article.id, Article.title, Article.description, body)
                            .where(Article.id.in_(ids))).all()
     groups = matchers_of(parsed)
     fit = {r.id: score_article(groups, [prepare(x or "") for x in (r.title, r.description, r.text)])
