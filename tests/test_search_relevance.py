@@ -146,3 +146,32 @@ def test_moi_is_not_moi(session: Session) -> None:
 def test_same_hits_on_both_backends(lite: Session, pg: Session) -> None:
     for query in JUDGMENTS:
         assert sorted(ranked(lite, query, 100)) == sorted(ranked(pg, query, 100)), query
+
+
+def test_paging_past_the_reranked_window(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages after the re-ranked window continue in the backend's order: no hit twice, none lost."""
+    import pipeline.search.ranking as ranking
+
+    monkeypatch.setattr(ranking, "RERANK_WINDOW", 5)
+    total = search(session, SearchQuery(text="mỗi")).total
+    pages = [h.id for offset in range(0, total, 4)
+             for h in search(session, SearchQuery(text="mỗi", limit=4, offset=offset)).hits]
+    assert len(pages) == len(set(pages)) == total >= 15
+    top = [h.id for h in search(session, SearchQuery(text="mỗi", limit=5)).hits]
+    assert pages[:5] == top
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("vi", 'Tìm: "dong nai" HOẶC "binh duong"'),
+                                             ("en", 'Searching: "dong nai" OR "binh duong"')])
+def test_the_results_page_shows_the_parsed_query(lang: str, shown: str) -> None:
+    """The page prints the result's parsed-query string in its language (escaped, like all text)."""
+    from pipeline.search import SearchResult, parse_query
+    from pipeline.web import pages
+    from pipeline.web.render import load_templates
+
+    params = SearchQuery(text="dong nai OR binh duong")
+    result = SearchResult(query=params, total=0, hits=(), parsed_query=parse_query(params.text).descriptions())
+    ctx = pages.PageContext(lang=lang, explicit_lang=False, path="/")
+    html = load_templates().render(pages.search_page(ctx, params, [], result))
+    escaped = shown.replace('"', "&#34;")
+    assert f'id="understood" class="understood">{escaped}</p>' in html

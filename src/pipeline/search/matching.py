@@ -26,8 +26,8 @@ from pipeline.search.query import ParsedQuery, Term
 from pipeline.text.fold import FOLD_TABLE
 from pipeline.text.normalise import unify_tone_placement
 
-__all__ = ["Matcher", "PhraseChecks", "Prepared", "join_fields", "matchers_of", "phrase_checks", "phrases_hold",
-           "prepare", "score_article", "term_score", "term_spans"]
+__all__ = ["Matcher", "PhraseChecks", "Prepared", "apart_spans", "join_fields", "matchers_of", "phrase_checks",
+           "phrases_hold", "prepare", "score_article", "term_score", "term_spans"]
 
 PHRASE_EXACT, PHRASE_FOLDED, PHRASE_PUNCT = 4.0, 2.0, 1.5
 WORDS_EXACT, WORDS_FOLDED = 1.25, 1.0
@@ -165,6 +165,11 @@ def term_spans(m: Matcher, doc: Prepared) -> list[Span]:
     level, spans = phrase_spans(m, doc)
     if level or (len(m.words) > 1 and not m.term.loose):
         return spans
+    return apart_spans(m, doc)
+
+
+def apart_spans(m: Matcher, doc: Prepared) -> list[Span]:
+    """Each word of the term, where it stands as typed when it does somewhere in ``doc``."""
     out: list[Span] = []
     for i in range(len(m.words)):
         exact, every = word_spans(m, doc, i)

@@ -13,7 +13,16 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipeline.search.matching import WORDS_FOLDED, Prepared, make_matcher, phrase_spans, prepare, term_spans
+from pipeline.search.matching import (
+    PHRASE_EXACT,
+    WORDS_FOLDED,
+    Prepared,
+    apart_spans,
+    make_matcher,
+    phrase_spans,
+    prepare,
+    term_spans,
+)
 from pipeline.search.model import Snippet
 from pipeline.search.query import Term
 
@@ -105,14 +114,16 @@ def snippet_source(article: Any, terms: tuple[Term, ...]) -> str:
         fit, first = 0.0, None
         for m in matchers:
             level, spans = phrase_spans(m, doc)
-            if not level:
-                spans = term_spans(m, doc)
+            if not level and (len(m.words) == 1 or m.term.loose):
+                spans = apart_spans(m, doc)
                 level = WORDS_FOLDED if spans else 0.0
             fit += level
             if spans and (first is None or spans[0][0] < first):
                 first = spans[0][0]
         if first is not None and (best is None or fit > best[0]):
             best = (fit, doc.nfc, first)
+            if fit >= PHRASE_EXACT * len(matchers):
+                break  # no later field can do better
     if best is None:
         return fields[0]
     return cut_around(best[1], best[2])
