@@ -17,8 +17,10 @@ from pipeline.search import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 EPILOG_SEARCH = """\b
 Examples:
   baotinh search "kim thanh"
+  baotinh search "dong nai OR binh duong"
   baotinh search '"nông thôn mới" -"Hà Nội"' --site baohaiduong --from 2024-01-01
   baotinh search 'vải thiều OR nhãn' --sort newest --json
+  baotinh search "kim AND thanh"
 """
 
 
@@ -75,7 +77,13 @@ def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tu
            date_from: date | None, date_to: date | None, author: str | None, section: str | None,
            language: str | None, no_duplicates: bool, sort: str, limit: int, offset: int,
            facets: bool, as_json: bool) -> None:
-    """Search the archive: words (AND), "phrases", OR, -exclusion, prefix*; diacritics optional."""
+    """Search the archive; diacritics optional, typed ones rank exact matches first.
+
+    Words typed side by side must all occur and rank first where they stand side by side
+    ("dong nai": Đồng Nai); OR joins the groups written on each side, each a phrase; AND
+    separates groups; NOT group and -word exclude; "quoted phrase"; prefix*. The query as
+    understood is printed first.
+    """
     from pipeline.search import search as run_search
 
     request = SearchQuery(text=query, sites=sites, provinces=provinces, date_from=date_from,

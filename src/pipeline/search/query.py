@@ -39,7 +39,8 @@ __all__ = ["OPERATORS", "ParsedQuery", "QueryError", "Term", "parse_query"]
 MIN_PREFIX = 2
 MAX_TERMS = 32
 # Splits raw input into quoted phrases and bare words, keeping a dangling quote's tail.
-PIECE_RE = re.compile(r'"([^"]*)"?|(\S+)')
+# A "-" glued before a quote excludes the phrase: -"Hà Nội".
+PIECE_RE = re.compile(r'(?<!\S)(-?)"([^"]*)"?|"([^"]*)"?|(\S+)')
 TOKEN_RE = re.compile(r"[^\W_]+")
 OPERATORS = ("OR", "AND", "NOT")
 # The words of the query shown back, per interface language.
@@ -171,6 +172,7 @@ class ParsedQuery:
 class _Piece:
     text: str
     quoted: bool
+    negative: bool = False
 
 
 @dataclass(slots=True)
@@ -193,8 +195,15 @@ class _Unit:
 
 def split_pieces(text: str) -> list[_Piece]:
     """Quoted phrases and bare words; an unbalanced quote's tail is read as a phrase."""
-    return [_Piece(m.group(1), True) if m.group(1) is not None else _Piece(m.group(2), False)
-            for m in PIECE_RE.finditer(text)]
+    pieces = []
+    for m in PIECE_RE.finditer(text):
+        if m.group(2) is not None:
+            pieces.append(_Piece(m.group(2), True, negative=m.group(1) == "-"))
+        elif m.group(3) is not None:
+            pieces.append(_Piece(m.group(3), True))
+        else:
+            pieces.append(_Piece(m.group(4), False))
+    return pieces
 
 
 def typed_tokens(raw: str) -> list[str]:
@@ -210,7 +219,7 @@ def read_units(text: str) -> list[_Unit | str]:
             out.append(piece.text)
             open_run = False
             continue
-        raw, negative, prefix = piece.text, False, False
+        raw, negative, prefix = piece.text, piece.negative, False
         if not piece.quoted:
             negative = raw.startswith("-") and len(raw) > 1
             raw = raw.lstrip("-") if negative else raw
