@@ -143,6 +143,7 @@ def test_moi_is_not_moi(session: Session) -> None:
         assert {s.lower() for s, m in hit.snippet.segments if m} == {"mới"}, hit.snippet.segments
 
 
+@pytest.mark.slow  # PostgreSQL (the session-wide detection knows the parametrised tests only)
 def test_same_hits_on_both_backends(lite: Session, pg: Session) -> None:
     for query in JUDGMENTS:
         assert sorted(ranked(lite, query, 100)) == sorted(ranked(pg, query, 100)), query
