@@ -116,6 +116,10 @@ def test_readme_or_example_returns_only_dong_nai_and_binh_duong(session: Session
     # "Lưu Bình - Dương Lễ" spans punctuation: not the phrase, whatever the index says.
     assert "bx_cheo" not in found and ranked(session, '"bình dương"', 50).count("bx_cheo") == 0
     assert ranked(session, "lưu bình dương lễ") == ["bx_cheo"]
+    # The same set in date order, and counted the same in the facets.
+    newest = search(session, SearchQuery(text="dong nai OR binh duong", sort="newest", limit=50, facets=True))
+    assert {names[h.id] for h in newest.hits} == found
+    assert sum(n for _, n in newest.facets["site"]) == newest.total == len(found)
     for hit in result.hits:
         marked = {s.lower() for s, m in hit.snippet.segments if m}
         assert marked <= {"đồng nai", "bình dương"}, marked
