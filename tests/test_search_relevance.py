@@ -180,3 +180,22 @@ def test_the_results_page_shows_the_parsed_query(lang: str, shown: str) -> None:
     html = load_templates().render(pages.search_page(ctx, params, [], result))
     escaped = shown.replace('"', "&#34;")
     assert f'id="understood" class="understood">{escaped}</p>' in html
+
+
+def test_beyond_the_check_cap_the_first_pages_still_hold_phrases_only(session: Session,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too many candidates to check them all: the re-ranked window is checked as it is read."""
+    import pipeline.search.candidates as candidates
+    import pipeline.search.ranking as ranking
+
+    monkeypatch.setattr(candidates, "CHECK_CAP", 0)
+    names = keys_of(session)
+    result = search(session, SearchQuery(text="dong nai OR binh duong", limit=20))
+    assert {names[h.id] for h in result.hits} == set(JUDGMENTS["dong nai OR binh duong"])
+    # The index's count: "Lưu Bình - Dương Lễ" and "cuộc sống hòa bình. Đường vào …" included.
+    assert result.total == len(result.hits) + 2
+    monkeypatch.setattr(ranking, "RERANK_WINDOW", 4)
+    pages = [names[h.id] for offset in range(0, 12, 3)
+             for h in search(session, SearchQuery(text="dong nai OR binh duong", limit=3, offset=offset)).hits]
+    assert len(pages) == len(set(pages)) and not {"bx_cheo", "bx_cuuchienbinh"} & set(pages[:3])
+    assert set(pages) >= set(JUDGMENTS["dong nai OR binh duong"])

@@ -8,6 +8,9 @@ estimate beyond it, and relevance ranks the candidates only (``id >= floor``).
 A query holding a phrase has its candidates (up to ``CHECK_CAP`` of them) checked against the
 articles' own text: the indexes ignore punctuation, a phrase does not ("Lưu Bình - Dương Lễ" is
 no "bình dương"). The few that fail are ``rejected``, and every later statement leaves them out.
+Beyond ``CHECK_CAP`` the re-ranking still checks the articles it reads (:mod:`.ranking`), so the
+first pages hold side-by-side phrases only; totals and date-sorted lists may then count a few
+articles whose phrase spans punctuation.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Candidates:
     floor: int | None
     facet_rows: FacetRows = ()
     rejected: tuple[int, ...] = ()
+    # True when every candidate's phrases were checked (at most ``CHECK_CAP`` candidates).
+    checked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +102,9 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     n = len(ids)
     floor = ids[min(n, CANDIDATE_CAP) - 1] if capped and n else None
     partial = Candidates(min(n, CANDIDATE_CAP), capped, None if floor is None else int(floor),
-                         rejected=rejected)
+                         rejected=rejected, checked=checked)
     meta: FacetRows = ()
     if with_meta:
         rows = backend.match_rows(session, parsed, query, with_meta=True).order_by(id_col.desc())
         meta = facet_groups(session, without_rejected(rows, id_col, partial).limit(CANDIDATE_CAP))
-    return Candidates(partial.total, capped, partial.floor, meta, rejected)
+    return Candidates(partial.total, capped, partial.floor, meta, rejected, checked)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
 from pipeline.search.candidates import Candidates, Page, without_rejected
-from pipeline.search.matching import matchers_of, prepare, score_article
+from pipeline.search.matching import join_fields, matchers_of, phrase_checks, phrases_hold, prepare, score_article
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
@@ -61,15 +61,26 @@ def needs_rerank(parsed: ParsedQuery) -> bool:
     return parsed.has_diacritics or any(len(t.words) > 1 for t in parsed.terms)
 
 
-def rerank(session: Session, parsed: ParsedQuery, ids: tuple[int, ...], scores: dict[int, float]) -> tuple[int, ...]:
-    """``ids`` ordered by :func:`score_article`, then the backend's score, then id."""
+def rerank(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]:
+    """The page's ids ordered by :func:`score_article`, then the backend's score, then id.
+
+    When the candidates were too many for the phrase check, the articles read here are checked
+    (those read whole: a body longer than ``RERANK_CHARS`` is given the benefit of the doubt),
+    and those whose phrase only spans punctuation are left out.
+    """
     body = func.substr(Article.text, 1, RERANK_CHARS).label("text")
-    rows = session.execute(select(Article.id, Article.title, Article.description, body)
-                           .where(Article.id.in_(ids))).all()
+    rows = session.execute(select(Article.id, Article.title, Article.description, body,
+                                  Article.author, func.length(Article.text).label("length"))
+                           .where(Article.id.in_(page.ids))).all()
+    checks = None if page.candidates.checked else phrase_checks(parsed)
+    if checks is not None:
+        rows = [r for r in rows if (r.length or 0) > RERANK_CHARS
+                or phrases_hold(checks, join_fields(r.title, r.description, r.text, r.author))]
     groups = matchers_of(parsed)
     fit = {r.id: score_article(groups, [prepare(x or "") for x in (r.title, r.description, r.text)])
            for r in rows}
-    return tuple(sorted(ids, key=lambda i: (-fit.get(i, 0.0), -scores.get(i, 0.0), i)))
+    scores = page.scores
+    return tuple(sorted(fit, key=lambda i: (-fit[i], -scores.get(i, 0.0), i)))
 
 
 def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
@@ -98,10 +109,12 @@ def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     if not needs_rerank(parsed):
         return rank_candidates(session, backend, parsed, query, candidates, (start, query.limit))
     page = window_of(session, backend, parsed, query, candidates)
-    ordered = rerank(session, parsed, page.ids, page.scores) if start < len(page.ids) else page.ids
+    # Past the window the order needs no re-ranking, but the count of what it left out does.
+    may_drop = not candidates.checked and phrase_checks(parsed) is not None
+    ordered = rerank(session, parsed, page) if start < len(page.ids) or may_drop else page.ids
     head = ordered[start:end]
     if len(head) == query.limit or len(page.ids) < RERANK_WINDOW:
         return Page(head, page.scores, candidates)
     rest = rank_candidates(session, backend, parsed, query, candidates,
-                           (max(0, start - len(page.ids)), query.limit - len(head)), exclude=page.ids)
+                           (max(0, start - len(ordered)), query.limit - len(head)), exclude=page.ids)
     return Page(head + rest.ids, {**page.scores, **rest.scores}, candidates)
