@@ -21,8 +21,9 @@ def test_search_table(corpus_archive: Path) -> None:
     res = run_cli("search", "kim thanh", "--limit", "3", "--facets", archive=corpus_archive)
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0].startswith("23 articles; showing 1–3")
-    assert "«Kim» «Thành»" in res.stdout
+    assert lines[0] == "Searching: kim thanh"  # the query as understood
+    assert lines[1].startswith("23 articles; showing 1–3")
+    assert "«Kim Thành»" in res.stdout
     assert any(line.startswith("site: ") for line in lines)
 
 
@@ -31,8 +32,9 @@ def test_search_json_lines(corpus_archive: Path) -> None:
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r["title"] for r in rows[:-1]] == ["Ðồng Nai khởi công cầu mới", "Đồng Nai thu hút đầu tư"]
-    assert rows[-1] == {"total": 2, "total_is_estimate": False}
-    assert ["Ðồng", True] in rows[0]["snippet_segments"]
+    assert rows[-1] == {"total": 2, "total_is_estimate": False, "parsed_query": {
+        "vi": "Tìm: dong nai", "en": "Searching: dong nai"}}
+    assert ["Ðồng Nai", True] in rows[0]["snippet_segments"]  # the run, marked whole
 
 
 @pytest.mark.parametrize("bad", ["OR", "kim OR", "-kim", "-", "*", '"', "a*"])

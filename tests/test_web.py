@@ -207,7 +207,7 @@ def test_search_page_filters_by_site_and_keeps_the_form(served: Served) -> None:
 def test_api_search_shape(served: Served) -> None:
     status, data = served.json("/api/search?q=Kim%20Th%C3%A0nh&facets=1&limit=5")
     assert status == 200 and isinstance(data, dict)
-    assert set(data) == {"total", "total_is_estimate", "hits", "facets"}
+    assert set(data) == {"total", "total_is_estimate", "hits", "facets", "parsed_query"}
     assert data["total"] >= 5 and len(data["hits"]) == 5 and data["total_is_estimate"] is False
     hit = data["hits"][0]
     assert {"id", "url", "title", "site", "site_name", "province", "published_at", "snippet"} <= set(hit)
@@ -236,7 +236,7 @@ def test_malformed_queries_are_400_json(served: Served, query: str, always_400: 
         assert "Traceback" not in data["error"] and "sqlite" not in data["error"].lower()
     else:
         assert not always_400 and status == 200, (query, status, data)
-        assert set(data) == {"total", "total_is_estimate", "hits", "facets"}
+        assert set(data) == {"total", "total_is_estimate", "hits", "facets", "parsed_query"}
 
 
 def test_malformed_query_on_the_page_is_a_message(served: Served) -> None:

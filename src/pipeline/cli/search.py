@@ -18,8 +18,10 @@ from pipeline.search import SORTS, SearchHit, SearchQuery, SearchResult, Snippet
 EPILOG_SEARCH = """\b
 Examples:
   baotinh search "kim thanh"
+  baotinh search "dong nai OR binh duong"
   baotinh search '"nông thôn mới" -"Hà Nội"' --site baohaiduong --from 2024-01-01
   baotinh search 'vải thiều OR nhãn' --sort newest --json
+  baotinh search "kim AND thanh"
 """
 
 
@@ -44,6 +46,8 @@ def print_table(result: SearchResult) -> None:
     tty = sys.stdout.isatty()
     q = result.query
     shown = f"{q.offset + 1}–{q.offset + len(result.hits)}" if result.hits else "0"
+    if result.parsed_query:
+        click.echo(result.understood("en"))
     click.echo(f"{total_text(result)} articles; showing {shown}")
     for hit in result.hits:
         click.echo(format_hit(hit, tty=tty))
@@ -54,7 +58,8 @@ def print_table(result: SearchResult) -> None:
 def print_json_lines(result: SearchResult) -> None:
     for hit in result.hits:
         click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
-    summary: dict[str, Any] = {"total": result.total, "total_is_estimate": result.total_is_estimate}
+    summary: dict[str, Any] = {"total": result.total, "total_is_estimate": result.total_is_estimate,
+                               "parsed_query": dict(result.parsed_query)}
     if result.query.facets:
         summary["facets"] = {k: [[key, n] for key, n in v] for k, v in result.facets.items()}
     click.echo(json.dumps(summary, ensure_ascii=False))
@@ -75,7 +80,13 @@ def search(ctx: click.Context, query: str, sites: tuple[str, ...], provinces: tu
            author: str | None, section: str | None, tag: str | None,
            language: str | None, no_duplicates: bool, sort: str, limit: int, offset: int,
            facets: bool, as_json: bool) -> None:
-    """Search the archive: words (AND), "phrases", OR, -exclusion, prefix*; diacritics optional."""
+    """Search the archive; diacritics optional, typed ones rank exact matches first.
+
+    Words typed side by side must all occur and rank first where they stand side by side
+    ("dong nai": Đồng Nai); OR joins the groups written on each side, each a phrase; AND
+    separates groups; NOT group and -word exclude; "quoted phrase"; prefix*. The query as
+    understood is printed first.
+    """
     from pipeline.search import search as run_search
 
     request = SearchQuery(text=query, sites=sites, provinces=provinces, date_from=date_from,

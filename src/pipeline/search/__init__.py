@@ -2,8 +2,8 @@
 
 The public API; the rooms inside: :mod:`.query` (the query language), :mod:`.model` (the
 records), :mod:`.filters`, :mod:`.backends` (one per database), :mod:`.candidates`,
-:mod:`.ranking`, :mod:`.date_sort`, :mod:`.snippets`, :mod:`.facets`, :mod:`.province` (the
-province at publication and today, in SQL) and :mod:`.engine`.
+:mod:`.matching` (where terms stand in a text), :mod:`.ranking`, :mod:`.date_sort`, :mod:`.snippets`,
+:mod:`.facets`, :mod:`.province` (the province at publication and today, in SQL) and :mod:`.engine`.
 """
 
 from __future__ import annotations

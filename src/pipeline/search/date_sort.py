@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
 from pipeline.search.backends import SearchBackend
-from pipeline.search.candidates import Candidates, Page
+from pipeline.search.candidates import Candidates, Page, without_rejected
 from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
@@ -31,7 +31,7 @@ def date_order(query: SearchQuery, *, dated_only: bool) -> tuple[Any, ...]:
 
 
 def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
-                 query: SearchQuery) -> tuple[int, ...]:
+                 query: SearchQuery, candidates: Candidates) -> tuple[int, ...]:
     """A page in date order read from the ``published_at`` index, each article checked.
 
     SQLite sorts NULL lowest, so "newest" (DESC) already puts undated articles last and the
@@ -40,6 +40,8 @@ def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
     base = select(Article.id).where(*filter_conditions(query))
     if not parsed.is_empty:
         base = base.where(backend.article_match(parsed))
+    if candidates.rejected:
+        base = base.where(Article.id.not_in(candidates.rejected))
     if query.sort != "oldest":
         stmt = base.order_by(Article.published_at.desc(), Article.id.desc())
         return tuple(session.scalars(stmt.limit(query.limit).offset(query.offset)))
@@ -59,8 +61,9 @@ def sort_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery, 
                  candidates: Candidates) -> Page:
     """Matches ordered by publication date (undated last), then id; exact totals up to the cap."""
     if backend.walks_date_index and (candidates.is_estimate or parsed.is_empty):
-        return Page(walk_by_date(session, backend, parsed, query), {}, candidates)
-    matches = backend.match_rows(session, parsed, query, with_meta=False).subquery()
+        return Page(walk_by_date(session, backend, parsed, query, candidates), {}, candidates)
+    rows = backend.match_rows(session, parsed, query, with_meta=False)
+    matches = without_rejected(rows, backend.id_column(parsed), candidates).subquery()
     stmt = (select(Article.id).join(matches, matches.c.id == Article.id)
             .order_by(*date_order(query, dated_only=False)).limit(query.limit).offset(query.offset))
     return Page(tuple(session.scalars(stmt)), {}, candidates)

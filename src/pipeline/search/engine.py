@@ -9,8 +9,9 @@ A search, every statement bounded by ``CANDIDATE_CAP`` candidates (the newest ma
 
 - candidates (:mod:`.candidates`): one read of at most ``CANDIDATE_CAP + 1`` matches in id
   order; the total is exact up to the cap, reported as an estimate beyond it;
-- relevance (:mod:`.ranking`): the backend's score over the candidates only, then an
-  exact-diacritic re-ranking of the top ``RERANK_WINDOW`` (typed with diacritics);
+- relevance (:mod:`.ranking`): the backend's score over the candidates only, then a
+  Vietnamese-aware re-ranking of the top ``RERANK_WINDOW`` (words side by side, diacritics as
+  typed: :mod:`.matching`) when the query has several words or diacritics;
 - newest/oldest (:mod:`.date_sort`): few matches are sorted; many are found by walking the
   ``published_at`` index with a per-article check, so the first page costs a few index steps;
 - facets (:mod:`.facets`): one GROUP BY over the candidates (estimates when the total is);
@@ -96,7 +97,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     facets = count_facets(session, candidates.facet_rows) if query.facets else {}
     hits = load_hits(session, page.ids, page.scores, parsed)
     return SearchResult(query=query, total=candidates.total, hits=hits, facets=facets,
-                        total_is_estimate=candidates.is_estimate)
+                        total_is_estimate=candidates.is_estimate, parsed_query=parsed.descriptions())
 
 
 def rebuild_index(session: Session) -> int:

@@ -91,3 +91,9 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # True when ``total`` is a lower bound ("≥ total"): the match set exceeded the cap.
     total_is_estimate: bool = False
+    # The query as understood, in words, per interface language: {"vi": 'Tìm: …', "en": 'Searching: …'}.
+    parsed_query: dict[str, str] = field(default_factory=dict)
+
+    def understood(self, lang: str = "en") -> str:
+        """The parsed query shown back (``Searching: "dong nai" OR "binh duong"``); "" when none."""
+        return self.parsed_query.get(lang) or self.parsed_query.get("en", "")

@@ -1,51 +1,60 @@
 """Snippets: the window of an article's own text that holds the most matches, matches marked.
 
-Pure functions over text. Matching runs on a length-preserving fold of the NFC text
-(``fold_aligned``), so the spans found cut the original, diacritics and all. Only a bounded
-window around the first match of a long body is read, so snippets cost the same for short
-and very long articles.
+Pure functions over text. The spans come from :mod:`.matching` (a length-preserving fold of the
+NFC text), so they cut the original, diacritics and all: a phrase is marked whole, a word typed
+with diacritics where it stands as typed. The snippet is cut from a bounded window around the
+first match of the body, so its cost does not grow with very long articles.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from collections import Counter
 from typing import Any
 
+from pipeline.search.matching import (
+    PHRASE_EXACT,
+    WORDS_FOLDED,
+    Prepared,
+    apart_spans,
+    make_matcher,
+    phrase_spans,
+    prepare,
+    term_spans,
+)
 from pipeline.search.model import Snippet
 from pipeline.search.query import Term
-from pipeline.text.fold import fold_aligned
 
-__all__ = ["SNIPPET_CHARS", "SNIPPET_WORDS", "make_snippet", "snippet_source", "term_pattern"]
+__all__ = ["SNIPPET_CHARS", "SNIPPET_WORDS", "make_snippet", "match_spans", "snippet_source"]
 
 SNIPPET_WORDS = 30
 # Snippets are cut from this many characters either side of the first match of a body.
 SNIPPET_CHARS = 400
 
 
-def term_pattern(terms: tuple[Term, ...]) -> re.Pattern[str] | None:
-    """A regex over folded text matching any word of the terms (whole syllables, or prefixes)."""
-    alts = set()
-    for t in terms:
-        for i, w in enumerate(t.words):
-            last = i == len(t.words) - 1
-            alts.add(re.escape(w) + (r"[^\W_]*" if t.prefix and last else ""))
-    if not alts:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?![^\W_])")
+def match_spans(terms: tuple[Term, ...], doc: Prepared) -> list[tuple[int, int]]:
+    """The spans to mark in ``doc``, in order, never overlapping (see :func:`term_spans`)."""
+    found = sorted(s for t in terms for s in term_spans(make_matcher(t), doc))
+    spans: list[tuple[int, int]] = []
+    for s, e in found:
+        if spans and s < spans[-1][1]:
+            if e > spans[-1][1]:
+                spans[-1] = (spans[-1][0], e)
+            continue
+        spans.append((s, e))
+    return spans
 
 
 def make_snippet(original: str, terms: tuple[Term, ...], words: int = SNIPPET_WORDS) -> Snippet:
     """The ~``words``-word window of ``original`` holding the most matches, matches marked.
 
-    Matching runs on a length-preserving fold of the NFC text, so spans cut the original.
+    A phrase is marked whole ("Đồng Nai"), words typed with diacritics only where they stand as
+    typed when they do somewhere in the text ("mới", not "Mỗi"); spans cut the original text.
     """
-    nfc = unicodedata.normalize("NFC", original)
-    folded = fold_aligned(nfc)
-    pattern = term_pattern(terms)
-    spans = [m.span() for m in pattern.finditer(folded)] if pattern else []
+    doc = prepare(original)
+    nfc = doc.nfc
+    spans = match_spans(terms, doc)
     tokens = [m.span() for m in re.finditer(r"\S+", nfc)]
     if not tokens:
         return Snippet(())
@@ -87,33 +96,37 @@ def best_window(tokens: list[tuple[int, int]], spans: list[tuple[int, int]], wor
 
 
 def snippet_source(article: Any, terms: tuple[Term, ...]) -> str:
-    """The text to cut the snippet from: the body when it matches, else description/title.
+    """The text to cut the snippet from: the field where the terms match best (the body on ties,
+    then the description, then the title).
 
-    Only a bounded window of a long body is returned (``SNIPPET_CHARS`` either side of its
-    first match, cut at spaces, "…" marking the cuts).
+    "Best" sums each term's level (:func:`pipeline.search.matching.phrase_spans`: side by side
+    and as typed first), so a lead naming "Long An" wins over a body with "an toàn" alone. Only
+    a bounded window of a long body is returned (``SNIPPET_CHARS`` either side of its first
+    best match, cut at spaces, "…" marking the cuts).
     """
-    pattern = term_pattern(terms)
-    for candidate in (article.text, article.description, article.title):
-        if not candidate:
-            continue
-        if pattern is None:
-            return str(candidate)
-        at = find_first_match(str(candidate), pattern)
-        if at is not None:
-            return cut_around(unicodedata.normalize("NFC", str(candidate)), at)
-    return str(article.text or article.description or article.title or "")
-
-
-def find_first_match(original: str, pattern: re.Pattern[str]) -> int | None:
-    """Offset (in the NFC text) of the first match, folding the text chunk by chunk."""
-    nfc = unicodedata.normalize("NFC", original)
-    step, overlap = 2 * SNIPPET_CHARS, 100
-    for lo in range(0, len(nfc), step):
-        # Chunks overlap so a phrase across a chunk boundary is still seen whole.
-        found = pattern.search(fold_aligned(nfc[lo:lo + step + overlap]))
-        if found:
-            return lo + found.start()
-    return None
+    fields = [str(f) for f in (article.text, article.description, article.title) if f]
+    if not terms or not fields:
+        return fields[0] if fields else ""
+    matchers = [make_matcher(t) for t in terms]
+    best: tuple[float, str, int] | None = None
+    for field in fields:
+        doc = prepare(field)
+        fit, first = 0.0, None
+        for m in matchers:
+            level, spans = phrase_spans(m, doc)
+            if not level and (len(m.words) == 1 or m.term.loose):
+                spans = apart_spans(m, doc)
+                level = WORDS_FOLDED if spans else 0.0
+            fit += level
+            if spans and (first is None or spans[0][0] < first):
+                first = spans[0][0]
+        if first is not None and (best is None or fit > best[0]):
+            best = (fit, doc.nfc, first)
+            if fit >= PHRASE_EXACT * len(matchers):
+                break  # no later field can do better
+    if best is None:
+        return fields[0]
+    return cut_around(best[1], best[2])
 
 
 def cut_around(nfc: str, at: int) -> str:

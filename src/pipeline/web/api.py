@@ -154,6 +154,7 @@ def result_as_dict(result: SearchResult) -> dict[str, Any]:
     return {
         "total": result.total,
         "total_is_estimate": result.total_is_estimate,
+        "parsed_query": dict(result.parsed_query),
         "hits": [hit_as_dict(h) for h in result.hits],
         "facets": {name: [{"value": v, "count": c} for v, c in counts]
                    for name, counts in result.facets.items()},

@@ -191,6 +191,9 @@ def _schemas() -> dict[str, Any]:
                          "properties": {
                              "total": {"type": "integer"},
                              "total_is_estimate": {"type": "boolean"},
+                             "parsed_query": {"type": "object", "description":
+                                              "The query as understood, in words, by language (vi, en)",
+                                              "additionalProperties": {"type": "string"}},
                              "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                              "facets": {"type": "object", "additionalProperties": facet_values}}},
         "Article": {"type": "object", "properties": _article_properties()},

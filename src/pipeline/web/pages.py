@@ -203,6 +203,7 @@ def _results(ctx: PageContext, params: SearchQuery, result: SearchResult,
         pagination=_pagination(ctx, params, result.total),
         facets=_facets(ctx, params, dict(result.facets), site_names),
         **_data_links(ctx, params, result, export_max),
+        understood=result.understood(ctx.lang),
     )
 
 

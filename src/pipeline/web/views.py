@@ -126,6 +126,8 @@ class ResultsView:
     data_links: tuple[LinkView, ...] = ()
     download_links: tuple[LinkView, ...] = ()
     download_note: str | None = None
+    # The query as understood, in the page's language ('Tìm: "đồng nai" HOẶC "bình dương"').
+    understood: str = ""
 
 
 @dataclass(frozen=True, slots=True)
