@@ -186,6 +186,15 @@ def test_old_article_address_redirects_to_the_key(site: Site) -> None:
     assert site.served.get("/a/aaaaaaaaaaaa")[0] == 404
 
 
+def test_search_hits_carry_the_key_and_link_to_it(site: Site) -> None:
+    status, data = site.served.json("/api/search?q=kim")
+    assert status == 200 and isinstance(data, dict) and data["hits"]
+    first = data["hits"][0]
+    assert first["key"] == article_key(first["canonical_url"])
+    status, page = site.served.html("/search?q=kim")
+    assert status == 200 and f'href="/a/{first["key"]}' in page
+
+
 def test_article_page_has_the_cite_block(site: Site) -> None:
     status, page = site.served.html(f"/a/{site.key}")
     assert status == 200 and 'id="cite"' in page and "Trích dẫn" in page

@@ -43,7 +43,7 @@ __all__ = ["filtered_articles", "load_hits", "rebuild_index", "search"]
 
 HIT_COLUMNS = (Article.id, Article.url, Article.canonical_url, Article.site, Article.title,
                Article.description, Article.author, Article.section, Article.published_at,
-               Article.text)
+               Article.text, Article.key)
 
 
 def filtered_articles(query: SearchQuery) -> Select[int]:
@@ -74,7 +74,7 @@ def load_hits(session: Session, ids: tuple[int, ...], scores: dict[int, float],
             id=a.id, url=a.url, canonical_url=a.canonical_url, site=a.site, site_name=a.site_name,
             province=a.province, title=a.title, description=a.description, author=a.author,
             section=a.section, published_at=a.published_at, score=scores.get(i), snippet=snippet,
-            province_now=a.province_now))
+            province_now=a.province_now, key=a.key))
     return tuple(hits)
 
 

@@ -70,10 +70,11 @@ class SearchHit:
     score: float | None
     snippet: Snippet
     province_now: str | None = None
+    key: str | None = None  # the stable key (``/a/<key>``), the same in every copy of the archive
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "url": self.url, "canonical_url": self.canonical_url, "site": self.site,
+            "id": self.id, "key": self.key, "url": self.url, "canonical_url": self.canonical_url, "site": self.site,
             "site_name": self.site_name, "province": self.province,
             "province_now": self.province_now, "title": self.title,
             "description": self.description, "author": self.author, "section": self.section,

@@ -139,7 +139,7 @@ def parse_search_params(query: Mapping[str, Sequence[str]], *, paged: bool = Fal
 def hit_as_dict(hit: SearchHit) -> dict[str, Any]:
     """One hit as JSON; the snippet as ``[{"text", "match"}]`` pieces, unescaped."""
     return {
-        "id": hit.id, "url": hit.url, "canonical_url": hit.canonical_url,
+        "id": hit.id, "key": hit.key, "url": hit.url, "canonical_url": hit.canonical_url,
         "site": hit.site, "site_name": hit.site_name, "province": hit.province,
         "province_now": hit.province_now,
         "title": hit.title, "description": hit.description, "author": hit.author,

@@ -128,7 +128,7 @@ def _hit_properties() -> dict[str, Any]:
     """The fields of one search hit (see :func:`pipeline.web.api.hit_as_dict`)."""
     text = _nullable_str
     return {
-        "id": {"type": "integer"}, "url": {"type": "string"}, "canonical_url": {"type": "string"},
+        "id": {"type": "integer"}, "key": text(), "url": {"type": "string"}, "canonical_url": {"type": "string"},
         "site": text(), "site_name": text(), "province": text(), "province_now": text(),
         "title": text(), "description": text(), "author": text(), "section": text(),
         "published_at": _date_time(), "score": {"type": ["number", "null"]},

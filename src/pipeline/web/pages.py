@@ -108,7 +108,7 @@ def _hit(ctx: PageContext, hit: SearchHit, back: str) -> HitView:
         province = ctx.t("province_then_now", then=hit.province or "?", now=hit.province_now)
     meta = [hit.site_name or hit.site or "", province, hit.author or ""]
     return HitView(
-        href=ctx.link(f"/articles/{hit.id}", [("back", back)] if back else []),
+        href=ctx.link(f"/a/{hit.key}" if hit.key else f"/articles/{hit.id}", [("back", back)] if back else []),
         title=hit.title or ctx.t("untitled"), published=time_view(ctx, hit.published_at),
         meta=tuple(m for m in meta if m),
         snippet=tuple((text, bool(match)) for text, match in hit.snippet.segments),
