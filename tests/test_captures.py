@@ -173,7 +173,7 @@ def _articles(db_path: Path) -> list[sqlite3.Row]:
 
 @pytest.mark.slow
 def test_crawl_captures_every_article_and_verify_finds_a_flipped_byte(demo_server: ServedSite, archive: Path) -> None:
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1",
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "1",
                      archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _articles(archive / "baotinh.sqlite")

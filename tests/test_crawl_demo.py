@@ -26,7 +26,7 @@ def _rows(db_path: Path) -> list[sqlite3.Row]:
 
 def test_crawl_archives_every_article_once(demo_server: ServedSite, archive: Path) -> None:
     articles = load_demo_articles(demo_server.articles_dir)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "1",
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "1",
                      archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
@@ -51,7 +51,7 @@ def test_crawl_archives_every_article_once(demo_server: ServedSite, archive: Pat
 
     # A second crawl that re-reads every page (--refresh: known articles are otherwise not due)
     # adds no rows and changes none.
-    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", "--refresh",
+    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "0", "--refresh",
                     archive=archive)
     assert again.returncode == 0, again.stderr
     assert "0 new" in again.stdout and "0 updated" in again.stdout
@@ -79,7 +79,7 @@ def test_nfd_articles_are_stored_nfc(demo_archive: Path) -> None:
 
 
 def test_max_pages_bounds_a_run(demo_server: ServedSite, archive: Path) -> None:
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--max-pages", "5",
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--max-pages", "5",
                      archive=archive)
     assert result.returncode == 0, result.stderr
     assert len(_rows(archive / "baotinh.sqlite")) == 5
@@ -90,7 +90,7 @@ def test_since_skips_older_articles(demo_server: ServedSite, archive: Path) -> N
     cutoff = "2023-01-01"
     expected = [a for a in articles if a.published.date().isoformat() >= cutoff]
     assert 0 < len(expected) < len(articles)
-    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--since", cutoff,
+    result = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--since", cutoff,
                      archive=archive)
     assert result.returncode == 0, result.stderr
     rows = _rows(archive / "baotinh.sqlite")
@@ -114,12 +114,12 @@ def test_demo_command_twice(archive: Path) -> None:
 def test_withdrawn_article_is_marked_not_deleted(demo_server: ServedSite, archive: Path) -> None:
     """An article that now answers 404 is kept and marked withdrawn (issue 5), found through
     the frontier although no listing links it any more (issue 6)."""
-    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", archive=archive)
+    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", archive=archive)
     assert first.returncode == 0, first.stderr
     gone = sorted(demo_server.articles_dir.glob("*.toml"))[0]
     gone_id = gone.name.split("-", 1)[0]
     gone.unlink()
-    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--refresh", archive=archive)
+    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--refresh", archive=archive)
     assert second.returncode in (0, 3), second.stderr
     conn = sqlite3.connect(archive / "baotinh.sqlite")
     rows = conn.execute("select canonical_url, withdrawn_at, withdrawn_status from articles").fetchall()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_crawl_url_archives_only_articles(demo_server: ServedSite, archive: Path) -> None:
     # Served on 127.0.0.1, the demo paper is a site the registry does not know.
     articles = load_demo_articles(demo_server.articles_dir)
-    result = run_cli("crawl", "--url", demo_server.base_url + "/", "--delay", "0.02", archive=archive)
+    result = run_cli("crawl", "--url", demo_server.base_url + "/", "--delay", "0.01", archive=archive)
     assert result.returncode == 0, result.stderr
     conn = sqlite3.connect(archive / "baotinh.sqlite")
     rows = conn.execute("select url, site, title, author from articles").fetchall()

@@ -262,7 +262,7 @@ def listed(served: ServedSite, wget_warc: Path,
     listing = f"# pages to archive\n\n{served.base_url}/chinh-tri  # a listing\n{served.base_url}/khong-co-123.html\n"
     text = "".join(f"{served.base_url}{p}\n" for p in paths) + listing
     asked_before = len(served.requests())
-    result = run_cli("crawl", "demo", "--origin", served.base_url, "--urls", "-", "--delay", "0.02",
+    result = run_cli("crawl", "demo", "--origin", served.base_url, "--urls", "-", "--delay", "0.01",
                      "--workers", "0", archive=archive, input=text.encode())
     asked = [str(r["path"]) for r in served.requests()[asked_before:]]
     return archive, result, asked, set(paths)

@@ -102,7 +102,7 @@ def _article_paths(requests: list[dict[str, object]]) -> set[str]:
 
 @pytest.mark.slow
 def test_second_run_fetches_only_new_articles_and_the_listings(demo_server: ServedSite, archive: Path) -> None:
-    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+    first = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "0",
                     archive=archive)
     assert first.returncode == 0, first.stderr
     before = len(demo_server.requests())
@@ -110,7 +110,7 @@ def test_second_run_fetches_only_new_articles_and_the_listings(demo_server: Serv
     assert _article_paths(demo_server.requests()) == old_paths
 
     new_paths = write_new_articles(demo_server.articles_dir)
-    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+    second = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "0",
                      archive=archive)
     assert second.returncode == 0, second.stderr
     requests = demo_server.requests()[before:]
@@ -136,10 +136,10 @@ def test_second_run_fetches_only_new_articles_and_the_listings(demo_server: Serv
 
 @pytest.mark.slow
 def test_refresh_uses_conditional_get(demo_server: ServedSite, archive: Path) -> None:
-    assert run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0",
+    assert run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "0",
                    archive=archive).returncode == 0
     before = len(demo_server.requests())
-    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.02", "--workers", "0", "--refresh",
+    again = run_cli("crawl", "demo", "--origin", demo_server.base_url, "--delay", "0.01", "--workers", "0", "--refresh",
                     "--quiet", archive=archive)
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""  # --quiet: nothing unless something is wrong
@@ -158,7 +158,7 @@ def test_refresh_uses_conditional_get(demo_server: ServedSite, archive: Path) ->
 def _crawl_cmd(origin: str, archive: Path) -> list[str]:
     return [sys.executable, "-m", "crawler", "--site", "demo", "--origin", origin, "--workers", "0",
             "--log-file", str(archive / "crawl.log"), "-s", "AUTOTHROTTLE_ENABLED=False",
-            "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+            "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
             # small batches: what is fetched is archived (and marked done) within a second
             "-s", "BAOTINH_STORE_BATCH=2", "-s", "BAOTINH_STORE_INTERVAL=0.5"]
 

@@ -136,7 +136,7 @@ def _crawler(archive: Path, origin: str) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "crawler", "--site", "demo", "--origin", origin, "--workers", "0",
          "--log-file", str(archive / "crawler.log"), "-s", "AUTOTHROTTLE_ENABLED=False",
          # a non-zero delay: Scrapy 2.19 on asyncio ignores the per-domain limit at delay 0
-         "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
+         "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -193,7 +193,7 @@ def test_lock_of_a_killed_crawl_does_not_block_the_next(gated_site: GatedSite, a
     conn.close()
 
     gated_site.gate.set()
-    again = run_cli("crawl", "demo", "--origin", gated_site.base_url, "--workers", "0", "--delay", "0.02",
+    again = run_cli("crawl", "demo", "--origin", gated_site.base_url, "--workers", "0", "--delay", "0.01",
                       archive=archive)
     assert again.returncode == 0, again.stderr
     conn = sqlite3.connect(archive / "baotinh.sqlite")

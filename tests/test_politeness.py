@@ -70,7 +70,7 @@ def test_throttling_server_is_crawled_to_completion_within_its_rate(demo_article
             [sys.executable, "-m", "crawler", "--site", "demo", "--origin", server.base_url,
              "--workers", "0", "--log-file", str(archive / "crawl.log"),
              # one request at a time, so that the server's log shows exactly what followed a 429
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.05",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.01",
              "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "BAOTINH_BACKOFF_BASE=0.5"],
             cwd=ROOT, env=env, capture_output=True, timeout=300, check=False)
         hits = sorted(server.access_log.records(), key=lambda h: h.arrived)

@@ -167,7 +167,7 @@ def test_politeness_becomes_scrapy_settings_only_in_the_crawler() -> None:
 def test_scrapy_settings_layers_request_log_and_overrides(tmp_path: Path) -> None:
     request = CrawlRequest(sites=("demo",), workers=0, delay=0.3)
     settings = scrapy_settings(request, log_file=str(tmp_path / "c.log"), log_level="WARNING",
-                               overrides=["DOWNLOAD_DELAY=0.05", "BAOTINH_STORE_BATCH=2"])
+                               overrides=["DOWNLOAD_DELAY=0.01", "BAOTINH_STORE_BATCH=2"])
     assert settings.getfloat("DOWNLOAD_DELAY") == 0.05  # -s wins over the request
     assert settings.getfloat("AUTOTHROTTLE_START_DELAY") == 0.3
     assert settings.getint("BAOTINH_EXTRACT_WORKERS") == 0
@@ -188,7 +188,7 @@ def test_spider_arguments() -> None:
 
 def test_human_flags_and_request_json_make_the_same_request(tmp_path: Path) -> None:
     argv = ["--site", "demo", "--origin", "http://127.0.0.1:8123", "--max-pages", "5",
-            "--since", "2025-01-02", "--workers", "0", "--refresh", "-s", "DOWNLOAD_DELAY=0.05"]
+            "--since", "2025-01-02", "--workers", "0", "--refresh", "-s", "DOWNLOAD_DELAY=0.01"]
     by_hand = request_from_args(build_parser().parse_args(argv))
     assert by_hand == CrawlRequest(sites=("demo",), origin="http://127.0.0.1:8123", max_pages=5,
                                    since=date(2025, 1, 2), workers=0, refresh=True)

@@ -104,7 +104,7 @@ def test_word_diff_of_vietnamese_text() -> None:
 # -- end to end ------------------------------------------------------------------------------
 def _crawl(site: ServedSite, archive: Path) -> None:
     # With incremental crawling, known articles are re-fetched only with --refresh (issue 6).
-    result = run_cli("crawl", "demo", "--origin", site.base_url, "--delay", "0.02", "--workers", "0",
+    result = run_cli("crawl", "demo", "--origin", site.base_url, "--delay", "0.01", "--workers", "0",
                      "--refresh", archive=archive)
     assert result.returncode == 0, result.stdout + result.stderr
 
