@@ -24,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
+from itertools import filterfalse
 from types import MappingProxyType
 
 __all__ = [
@@ -343,9 +344,11 @@ ALNUM_RE = re.compile(r"[^\W_]")
 
 def count_words(text: str) -> int:
     """Whitespace-separated tokens holding a letter or a digit (a Vietnamese word is a syllable)."""
-    # token.isalnum() settles the plain words without a scan; the regex finds a letter or a
+    # str.isalnum settles the plain words in C, without a scan; the regex finds a letter or a
     # digit in the others ("tuổi,", "(2021)", "–").
-    return sum(1 for token in text.split() if token.isalnum() or ALNUM_RE.search(token))
+    tokens = text.split()
+    others = list(filterfalse(str.isalnum, tokens))
+    return len(tokens) - len(others) + sum(1 for token in others if ALNUM_RE.search(token))
 
 
 def sha256_text(text: str) -> str:
