@@ -49,6 +49,7 @@ MODIFIED_KEYS = (
 )
 # Meta tags, and microdata dates outside them (<span itemprop="datePublished" content="…">).
 HEAD_VALUES_XPATH = lxml.etree.XPath("//meta[@content] | //*[@itemprop][@content or @datetime][not(self::meta)]")
+TIME_XPATH = lxml.etree.XPath("//time[@datetime]")
 TITLE_SPLIT_RE = re.compile(r"\s+[|–—-]\s+")
 TITLE_WORD_RE = re.compile(r"[^\W_]+")
 # "THỜI SỰ > Cần Thơ", "Trang chủ » Kinh tế": a breadcrumb printed as a heading.
@@ -100,7 +101,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     modified: list[DateFound] = [DateFound(d, "json-ld") for d in iso_dates(ld.get("dateModified"))]
     modified += [DateFound(d, "meta") for d in iso_dates(
         first(*MODIFIED_KEYS))]
-    for t in tree.xpath("//time[@datetime]")[:3]:
+    for t in TIME_XPATH(tree)[:3]:
         published += [DateFound(d, "time") for d in iso_dates(t.get("datetime"))]
 
     tags = tuple(t for t in (clean_inline(v) for v in metas.get("article:tag", [])) if t)
