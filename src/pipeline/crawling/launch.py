@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,9 +102,11 @@ def crawler_command(log_file: Path, *, parent_pid: int | None = None) -> list[st
 
 
 def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
-              progress: Callable[[str], None] | None = None) -> CrawlResult:
+              progress: Callable[[str], None] | None = None,
+              extra_env: Mapping[str, str] | None = None) -> CrawlResult:
     """Crawl the requested sites into the archive and return what happened.
 
+    ``extra_env`` goes to the child's environment (``baotinh worker`` passes its lease there).
     Raises :class:`ConfigError`/:class:`InputError` before anything starts when the request is
     invalid, and :class:`~pipeline.errors.ArchiveError` when the archive cannot be written.
     """
@@ -118,7 +120,7 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     log_file = settings.logs_dir / f"crawl-{stamp}-{os.getpid()}.log"
-    env = {**os.environ, **settings.as_env()}
+    env = {**os.environ, **settings.as_env(), **(extra_env or {})}
     started = datetime.now()
     # process_group=0: the child leads a group of its own (see the module's docstring)
     proc = subprocess.Popen(crawler_command(log_file, parent_pid=os.getpid()), env=env,

@@ -76,13 +76,15 @@ def add_captures(session: Session, refs: Iterable[CaptureRef], *, run_id: int | 
 class CaptureArchiver:
     """WARC writer + revisit index: what the crawler's capture middleware drives.
 
-    Not thread-safe: call it from one thread (the middleware's writer thread). Index rows are
-    written in batches (``flush``); records are on disk before their row exists, so the index
-    never points at bytes that were not written.
+    Not thread-safe: call it from one thread (the middleware's writer thread). Each index row is
+    committed right after its record is written (``batch=1``, the default), so a writer on
+    another machine finds it at once; records are on disk before their row exists, so the index
+    never points at bytes that were not written. A revisit is written only against a record
+    the store holds: an index row whose file this machine cannot read is passed over.
     """
 
     def __init__(self, archive_dir: Path, sessions: Any, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 info: WarcInfo | None = None, batch: int = 50, gzip_level: int = DEFAULT_GZIP_LEVEL) -> None:
+                 info: WarcInfo | None = None, batch: int = 1, gzip_level: int = DEFAULT_GZIP_LEVEL) -> None:
         self.writer = WarcFileWriter(archive_dir, max_bytes=max_bytes, info=info, gzip_level=gzip_level)
         self.sessions = sessions
         self.batch = batch
@@ -94,6 +96,7 @@ class CaptureArchiver:
         self.run_id: int | None = info.crawl_run if info else None
         self.written = 0
         self.revisits = 0
+        self._held: set[str] = set()  # capture files seen in the store (they are never removed)
 
     def capture(self, exchange: Exchange) -> CaptureRef:
         """Write one exchange; identical payloads seen before, and 304s, become revisits."""
@@ -102,11 +105,11 @@ class CaptureArchiver:
             digest = sha1_base32(exchange.body)
             original = self.seen.get(digest)
             if original is None:
-                original = self._lookup(find_original, digest)
+                original = self._held_or_none(self._lookup(find_original, digest))
         elif exchange.status == 304:
             original = self.latest.get(exchange.url)
             if original is None:
-                original = self._lookup(find_latest_response, exchange.url)
+                original = self._held_or_none(self._lookup(find_latest_response, exchange.url))
         ref = self.writer.write_exchange(exchange, original)
         if ref.rec_type == "response" and exchange.status == 200:
             _remember(self.seen, ref.digest, ref, replace=False)
@@ -117,6 +120,15 @@ class CaptureArchiver:
         if len(self.pending) >= self.batch:
             self.flush()
         return ref
+
+    def _held_or_none(self, ref: CaptureRef | None) -> CaptureRef | None:
+        """``ref`` when its file is in this store (a revisit must resolve here), else None."""
+        if ref is None or ref.warc in self._held:
+            return ref
+        if (self.writer.archive_dir / ref.warc).is_file():
+            self._held.add(ref.warc)
+            return ref
+        return None
 
     def flush(self) -> None:
         """Write the pending index rows (one transaction)."""
