@@ -49,7 +49,7 @@ Examples:
               help="Lease of a taken site; renewed every third of it while the crawl runs.")
 @click.option("--poll", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="SECONDS",
               help="Seconds between two looks at an empty queue.")
-@click.option("--until-idle", is_flag=True, help="Stop when no job is due instead of waiting.")
+@click.option("--until-idle", is_flag=True, help="Stop when no job is queued or leased instead of waiting.")
 @click.option("--max-jobs", type=click.IntRange(min=1), help="Stop after this many jobs.")
 @click.option("--name", "label", help="A label added to host:pid in the lease log.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")

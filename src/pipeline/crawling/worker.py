@@ -46,7 +46,7 @@ class WorkerOptions:
 
     lease: timedelta = queue.DEFAULT_LEASE
     poll: float = 5.0  # seconds between two looks at an empty queue
-    until_idle: bool = False  # stop when nothing is due (tests, one-shot cron workers)
+    until_idle: bool = False  # stop when no job is open (tests, one-shot cron workers)
     max_jobs: int | None = None
     label: str | None = None  # appended to host:pid in the lease owner
 
@@ -148,8 +148,8 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
                 with sessions.begin() as session:
                     job = queue.take_job(session, report.owner, lease=options.lease)
                 if job is None:
-                    if options.until_idle:
-                        break
+                    if options.until_idle and not _open_jobs(sessions):
+                        break  # nothing queued, nothing leased that could be taken over
                     stop.wait(options.poll)
                     continue
                 over = f" (taken over from {job.taken_over})" if job.taken_over else ""
@@ -162,6 +162,12 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
     finally:
         engine.dispose()
     return report
+
+
+def _open_jobs(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        counts = queue.queue_counts(session)
+    return counts.get("queued", 0) + counts.get("leased", 0)
 
 
 def _crawl_job(settings: Settings, sessions: sessionmaker[Session], job: queue.Job,
