@@ -186,7 +186,8 @@ def test_three_workers_four_papers_one_killed(papers: dict[str, RunningServer], 
                 proc.kill()
             proc.wait()
     survivors = [n for n, p in workers.items() if p.pid != victim_pid]
-    assert all(workers[n].returncode == 0 for n in survivors), [(homes / n / "worker.err").read_text() for n in survivors]
+    errors = [(homes / n / "worker.err").read_text() for n in survivors]
+    assert all(workers[n].returncode == 0 for n in survivors), errors
     try:
         _check_archive(sessions, papers, committed, killed_at)
         with sessions() as s:
@@ -205,3 +206,32 @@ def test_three_workers_four_papers_one_killed(papers: dict[str, RunningServer], 
     manifest = json.loads((out / "manifest.json").read_text())
     cdx = (out / "index.cdxj").read_text().splitlines()
     assert manifest["counts"]["captures"] == manifest["counts"]["articles"] == len(cdx) == 10, manifest["counts"]
+
+
+def _check_archive(sessions: sessionmaker[Session], papers: dict[str, RunningServer],
+                   committed: set[str], killed_at: float) -> None:
+    with sessions() as s:
+        for paper, server in papers.items():
+            # robots.txt is read twice by every crawl (the robots middleware, the sitemap lookup)
+            served = Counter(r.path for r in server.access_log if r.method == "GET" and r.path != "/robots.txt")
+            pages = [p for p in served if p.endswith(".html")]
+            n = s.scalar(select(func.count()).select_from(Article).where(Article.site == paper))
+            assert n == len(pages) and n >= 7, (paper, n, pages)
+            versions = s.scalar(select(func.count()).select_from(ArticleVersion).join(
+                Article, Article.id == ArticleVersion.article_id).where(Article.site == paper))
+            assert versions in (0, n), (paper, versions)  # archived once: no second version
+            leases = s.execute(select(CrawlLease.owner, CrawlLease.taken_at, CrawlLease.ended_at,
+                                      CrawlLease.outcome).where(CrawlLease.site_id == paper)
+                               .order_by(CrawlLease.id)).all()
+            for before, after in zip(leases, leases[1:], strict=False):  # never two at once
+                assert before.ended_at is not None and before.ended_at <= after.taken_at
+            if paper != "w1":
+                assert max(served.values()) == 1, (paper, served.most_common(3))
+                assert [r.outcome for r in leases] == ["done"]
+                continue
+            assert [r.outcome for r in leases] == ["expired", "done"] and leases[0].owner != leases[1].owner
+            assert (leases[1].taken_at - leases[0].taken_at).total_seconds() >= LEASE
+            # what the dead worker committed was not fetched again; nothing came in during the lease
+            assert all(served[key] == 1 for key in committed), {k: served[k] for k in committed}
+            late = [r.arrived - killed_at for r in server.access_log if r.arrived > killed_at]
+            assert late and min(late) >= LEASE - 1.0, min(late)
