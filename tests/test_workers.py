@@ -211,6 +211,12 @@ def test_three_workers_four_papers_one_killed(papers: dict[str, RunningServer], 
 def _check_archive(sessions: sessionmaker[Session], papers: dict[str, RunningServer],
                    committed: set[str], killed_at: float) -> None:
     with sessions() as s:
+        # the papers share stories, stored by concurrent writers: each story has one original
+        copies: dict[str | None, list[int | None]] = {}
+        for sha, duplicate_of in s.execute(select(Article.content_sha256, Article.duplicate_of)):
+            copies.setdefault(sha, []).append(duplicate_of)
+        shared = [links for links in copies.values() if len(links) > 1]
+        assert shared and all(links.count(None) == 1 for links in shared), shared
         for paper, server in papers.items():
             # robots.txt is read twice by every crawl (the robots middleware, the sitemap lookup)
             served = Counter(r.path for r in server.access_log if r.method == "GET" and r.path != "/robots.txt")
