@@ -156,7 +156,7 @@ class NewsSpider(scrapy.Spider):
         # and the frontier row of each fetched page until its record is stored.
         self.refresh = str(kwargs.get("refresh", "")).lower() in ("1", "true", "yes")
         self.tally = ledger.Tally(self.site_id)
-        self.known: dict[str, frontier.FrontierState] = {}
+        self.known: frontier.FrontierLookup | None = None  # looked up per URL, never loaded whole
         self.fetch_notes: dict[str, frontier.FetchOutcome] = {}
         self.started_at = datetime.now(UTC)
 
@@ -193,10 +193,10 @@ class NewsSpider(scrapy.Spider):
         Old articles drop off listings and feeds; requesting them from the frontier is how their
         edits, and their withdrawal (404/410, redirect home), are still seen.
         """
-        for state in self.known.values():
-            if state.url is None or state.outcome in ("robots", "not_article", "not_html"):
-                continue
-            if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
+        assert self.known is not None
+        for state in frontier.iter_due(self.known.sessions, self.site_id, now=self.started_at,
+                                       refresh=self.refresh):  # streamed in due order
+            if state.url is not None:
                 yield from self._follow_article(state.url, via="frontier")
 
     def _sitemap_requests(self, url: str, *, depth: int, optional: bool = False) -> Iterator[scrapy.Request]:
@@ -318,7 +318,8 @@ class NewsSpider(scrapy.Spider):
                 self.tally.add(ledger.COLLAPSED, ledger.SESSION_ID, url=url)
             return
         self.tally.add("discovered", via, url=url)
-        decision = frontier.decide_fetch(self.known.get(frontier.url_key(url)), now=self.started_at,
+        known = self.known.get(frontier.url_key(url)) if self.known is not None else None
+        decision = frontier.decide_fetch(known, now=self.started_at,
                                          refresh=self.refresh, changed_at=changed_at, lastmod=lastmod)
         if not decision.fetch:
             self.tally.add("skipped", decision.reason or "not_due", url=url)
@@ -338,13 +339,13 @@ class NewsSpider(scrapy.Spider):
 
     def _load_frontier(self) -> None:
         """Read what the archive already knows of this site (the spider only reads it)."""
-        engine = archive_db.make_engine(load_settings().database_url)
-        try:
-            archive_db.upgrade(engine)
-            with archive_db.make_sessionmaker(engine)() as session:
-                self.known = frontier.load_states(session, self.site_id)
-        finally:
-            engine.dispose()
+        self.frontier_engine = archive_db.make_engine(load_settings().database_url)
+        archive_db.upgrade(self.frontier_engine)
+        self.known = frontier.FrontierLookup(archive_db.make_sessionmaker(self.frontier_engine), self.site_id)
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "frontier_engine", None) is not None:
+            self.frontier_engine.dispose()
 
     def _outcome(self, request_url: str, response: Response | None, outcome: str, *,
                  robots: str = "allowed") -> frontier.FetchOutcome:
