@@ -17,7 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.archive.models import Article, ArticleVersion, CrawlJob, CrawlLease, FrontierEntry, RunLock
+from pipeline.archive.models import Article, ArticleVersion, Capture, CrawlJob, CrawlLease, FrontierEntry, RunLock
 from pipeline.crawling import queue
 from pipeline.crawling.protocol import CrawlRequest
 from pipeline.demo.misbehaviour import Misbehaviour
@@ -92,9 +92,7 @@ def test_a_released_job_waits_its_turn(engine: Engine) -> None:
         assert queue.take_job(s, "a:1") is None
 
 
-def _aware_now() -> object:
-    from datetime import UTC, datetime
-
+def _aware_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -106,6 +104,55 @@ def test_crawl_enqueue_queues_instead_of_crawling(archive: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.json() == {"counts": {"queued": 1}, "leased": []}
     assert not list((archive / "logs").glob("crawl-*.log")) if (archive / "logs").exists() else True
+
+
+# -- captures every machine can read; the frontier streamed ------------------------------------
+def test_index_rows_are_committed_with_each_capture_and_revisits_need_the_file(tmp_path: Path,
+                                                                               engine: Engine) -> None:
+    from pipeline.archive.captures import CaptureArchiver, Exchange, WarcInfo
+
+    def exchange(body: bytes) -> Exchange:
+        return Exchange(url="http://demo.baotinh.test/a.html", status=200, reason="OK",
+                        response_headers=[("Content-Type", "text/html")], body=body,
+                        request_headers=[("User-Agent", "t")], method="GET", protocol="HTTP/1.1",
+                        date=_aware_now(), ip_address=None)
+
+    sessions = db.make_sessionmaker(engine)
+    body = b"<html><body>" + b"x" * 4000 + b"</body></html>"
+    here = CaptureArchiver(tmp_path / "machine-a", sessions, info=WarcInfo(site="demo"))
+    first = here.capture(exchange(body))
+    with sessions() as s:  # committed at once: another machine's writer sees it now
+        assert s.scalar(select(func.count()).select_from(Capture)) == 1
+    elsewhere = CaptureArchiver(tmp_path / "machine-b", sessions, info=WarcInfo(site="demo"))
+    second = elsewhere.capture(exchange(body))  # machine b cannot read machine a's file
+    shared = CaptureArchiver(tmp_path / "machine-a", sessions, info=WarcInfo(site="demo"))
+    third = shared.capture(exchange(body))  # the same store: a revisit of the first record
+    for archiver in (here, elsewhere, shared):
+        archiver.close()
+    assert (first.rec_type, second.rec_type, third.rec_type) == ("response", "response", "revisit")
+    assert third.refers_to == first.record_id
+
+
+def test_the_frontier_is_streamed_in_due_order(engine: Engine) -> None:
+    from pipeline.crawling import frontier
+
+    sessions = db.make_sessionmaker(engine)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    outcomes = [frontier.FetchOutcome(site_id="demo", url=f"http://x.test/a-{i}.html", discovered_via="sitemap",
+                                      fetched_at=t0, status=200, outcome="robots" if i == 3 else "archived",
+                                      published_at=t0 - timedelta(hours=i)) for i in range(7)]
+    with sessions.begin() as s:
+        frontier.mark_fetched(s, outcomes, run_id=None)
+    now = t0 + timedelta(days=2)
+    due = [st.url_key for st in frontier.iter_due(sessions, "demo", now=now, batch=2)]
+    # due a day after publication, the oldest first; robots-blocked rows are not re-checked
+    assert due == [f"/a-{i}.html" for i in (6, 5, 4, 2, 1, 0)]
+    everything = list(frontier.iter_due(sessions, "demo", now=t0, refresh=True, batch=4))
+    assert len(everything) == 6 and not list(frontier.iter_due(sessions, "demo", now=t0))
+    lookup = frontier.FrontierLookup(sessions, "demo", cache=2)
+    assert [lookup.get(k) is not None for k in ("/a-1.html", "/nope.html", "/a-2.html", "/a-1.html")] == \
+        [True, False, True, True]
+    assert len(lookup._cache) == 2
 
 
 # -- acceptance 3: three workers, four papers, one killed mid-site ------------------------------

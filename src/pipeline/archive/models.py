@@ -319,14 +319,3 @@ class CrawlLease(Base):
     ended_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))  # done, failed, released, lost, expired
 
-
-class ListingCursor(Base):
-    """How far a resumable backfill walked one listing (the next page to fetch)."""
-
-    __tablename__ = "listing_cursors"
-
-    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    listing: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    next_page: Mapped[int] = mapped_column(Integer)
-    complete: Mapped[bool]
-    updated_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""crawl queue: jobs with leases, the lease log, and listing cursors for backfills
+"""crawl queue: jobs with leases, and the lease log
 
 Revision ID: 0014
 Revises: 0006
@@ -8,8 +8,7 @@ Create Date: 2026-11-29
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL. A taken job carries a lease (owner,
 expiry) that its worker renews while it crawls; a lease left to expire is taken over by another
 worker. At most one open (queued or leased) job per site: a partial unique index. Every lease
-taken is logged in ``crawl_leases`` (who, when, how it ended). ``listing_cursors`` keeps the
-page a resumable backfill reached in each listing, so the next run continues from there.
+taken is logged in ``crawl_leases`` (who, when, how it ended).
 
 Frozen: imports nothing from ``pipeline``.
 """
@@ -62,19 +61,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_crawl_leases"),
     )
     op.create_index("ix_crawl_leases_job_id", "crawl_leases", ["job_id"])
-    op.create_table(
-        "listing_cursors",
-        sa.Column("site_id", sa.String(64), nullable=False),
-        sa.Column("listing", sa.String(2048), nullable=False),
-        sa.Column("next_page", sa.Integer(), nullable=False),
-        sa.Column("complete", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", TS, nullable=False),
-        sa.PrimaryKeyConstraint("site_id", "listing", name="pk_listing_cursors"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("listing_cursors")
     op.drop_index("ix_crawl_leases_job_id", table_name="crawl_leases")
     op.drop_table("crawl_leases")
     op.drop_index("uq_crawl_jobs_open_site", table_name="crawl_jobs")
