@@ -170,7 +170,7 @@ def papers(tmp_path: Path) -> Iterator[dict[str, RunningServer]]:
             for path in chosen:
                 shutil.copy(path, folder / path.name)
             # the first paper is slow, so that its worker can be killed half way through it
-            slow = Misbehaviour(delay=0.5) if n == 0 else None
+            slow = Misbehaviour(delay=0.8) if n == 0 else None
             servers[paper] = start_server(DemoSite(folder), misbehaviour=slow)
         yield servers
     finally:
@@ -223,10 +223,10 @@ def test_three_workers_four_papers_one_killed(papers: dict[str, RunningServer], 
     homes = tmp_path / "machines"
     workers = {name: _start_worker(name, homes, env) for name in ("m1", "m2", "m3")}
     try:
-        victim_pid, committed, killed_at = _kill_when_half_way(sessions, "w1", time.monotonic() + 30)
+        victim_pid, committed, killed_at = _kill_when_half_way(sessions, "w1", time.monotonic() + 90)
         for proc in workers.values():
             if proc.pid != victim_pid:
-                proc.wait(timeout=40)
+                proc.wait(timeout=90)
     finally:
         for proc in workers.values():
             if proc.poll() is None:
