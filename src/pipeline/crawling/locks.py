@@ -1,11 +1,13 @@
-"""One crawl at a time: a lock per archive (a file) and per site (a row in the database).
+"""One crawl at a time: a lock per archive (a file, SQLite only) and per site (a database row).
 
-The archive lock is ``fcntl.flock`` on ``<archive>/locks/archive.lock``; the kernel releases it
+On SQLite, the single-machine default, the archive lock is ``fcntl.flock`` on
+``<archive>/locks/archive.lock``; the kernel releases it
 when its process dies, so a SIGKILLed crawl never blocks the next one. The file holds the
 holder's pid, host and start time, for the message an overlapping run prints.
 
 The site locks live in the ``run_locks`` table, so that crawls on different hosts sharing one
-PostgreSQL archive (``--db``) exclude each other too. A holder refreshes its heartbeat; a row
+PostgreSQL archive (``--db``) exclude each other; on a shared database they are the only locks
+(a local file would exclude nothing on another machine). A holder refreshes its heartbeat; a row
 whose holder is dead (same host, pid gone) or silent for ``stale_after`` is taken over.
 
 >>> with hold_crawl_locks(settings, ["demo"]):      # doctest: +SKIP
@@ -270,8 +272,9 @@ def close_own_runs(session: Session, site_ids: Sequence[str], *, now: datetime |
 
 @contextmanager
 def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHolder]:
-    """Everything a crawl process holds while it runs: the archive and site locks (the site
-    locks only, under a worker's lease: see :func:`lease_timing`).
+    """Everything a crawl process holds while it runs: the site locks in the database, and on
+    SQLite (one machine) the archive's ``flock`` as well; under a worker's lease the site locks
+    go stale as fast as the lease (see :func:`lease_timing`).
 
     Once the locks are held, runs of these sites still marked ``running`` belong to dead
     processes; they are closed as ``interrupted`` before the new run starts. When the block
@@ -283,11 +286,13 @@ def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHold
         db.upgrade(engine)
         sessions = db.make_sessionmaker(engine)
         timing = lease_timing(settings)
-        if timing is None:
-            held = hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids)
-        else:  # a worker: the lease and the site locks exclude, the local flock would not
+        if timing is not None:  # a worker: the lease and the site locks exclude, a local flock would not
             held = hold_crawl_locks(None, sessions, site_ids, heartbeat_seconds=timing[0],
                                     stale_after=timing[1])
+        elif engine.dialect.name == "sqlite":  # one machine, one file: the archive flock too
+            held = hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids)
+        else:  # a shared database: its site locks are what every machine sees
+            held = hold_crawl_locks(None, sessions, site_ids)
         with held as holder:
             with sessions.begin() as session:
                 close_interrupted_runs(session, site_ids)
