@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,7 @@ class WorkersMeasure:
     seconds: float
     db_bytes: int
     capture_bytes: int
+    cpu_seconds: float  # the workers and everything they started (not the database server)
 
     @property
     def pages_per_second(self) -> float:
@@ -125,6 +127,7 @@ def measure(backend: str, workers: int, origins: list[str], registry: Path, page
         env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
         env.update(BAOTINH_DB=url, BAOTINH_REGISTRY=str(registry), BAOTINH_CAPTURE_STORE=str(Path(tmp) / "store"))
         start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--until-idle", "--poll", "0.2",
                                    "--quiet"], env={**env, "BAOTINH_ARCHIVE": str(Path(tmp) / f"m{n}")},
                                   cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -132,11 +135,13 @@ def measure(backend: str, workers: int, origins: list[str], registry: Path, page
         for p in procs:
             p.wait()
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         with sessions() as s:
             articles = int(s.scalar(select(func.count()).select_from(Article)) or 0)
         engine.dispose()
         grown = _db_bytes(url) - empty
-        return WorkersMeasure(workers, articles, seconds, grown, _folder_bytes(Path(tmp) / "store"))
+        return WorkersMeasure(workers, articles, seconds, grown, _folder_bytes(Path(tmp) / "store"), cpu)
 
 
 def _pg_reachable() -> bool:
@@ -171,6 +176,9 @@ def run(articles: int = 300, pages: int = 150, runs: int = 1,
                              "values": [m.pages_per_second for m in ms],
                              "note": f"served by {served[0].kind}; start-up included"})
             ms = [m for group in by_n.values() for m in group if m.pages]
+            rows.append({"name": f"workers' CPU per page, {backend}", "unit": "ms/page",
+                         "values": [m.cpu_seconds * 1000 / m.pages for m in ms], "higher_is_better": False,
+                         "note": "crawler, extraction, writer, start-up; the database server's CPU aside"})
             rows.append({"name": f"database bytes per article, {backend}", "unit": "KB",
                          "values": [m.db_bytes / m.pages / 1024 for m in ms], "higher_is_better": False})
             rows.append({"name": f"capture bytes per article, {backend}", "unit": "KB",
