@@ -153,6 +153,8 @@ def test_the_frontier_is_streamed_in_due_order(engine: Engine) -> None:
     assert [lookup.get(k) is not None for k in ("/a-1.html", "/nope.html", "/a-2.html", "/a-1.html")] == \
         [True, False, True, True]
     assert len(lookup._cache) == 2
+    lookup.prime(["/a-4.html", "/a-5.html", "/gone.html"])  # one query for a sitemap's batch
+    assert lookup._cache == {"/a-5.html": lookup._cache["/a-5.html"], "/gone.html": None}
 
 
 # -- acceptance 3: three workers, four papers, one killed mid-site ------------------------------

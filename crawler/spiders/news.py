@@ -61,6 +61,8 @@ BUDGETS: dict[str, tuple[tuple[str, int, str], tuple[str, int, str]]] = {
                 ("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES, ledger.LISTING_PAGES)),
 }
 ARTICLE_PRIORITY = 10
+# Sitemap entries whose frontier rows are looked up in one query (the frontier is never loaded whole).
+PRIME_BATCH = 500
 FEED_PRIORITY = 20
 # What an errback hands back to Scrapy: pages settled, or more requests.
 ErrbackResult = list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None
@@ -236,7 +238,10 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = discover.parse_sitemap(response.body)
         depth = int(response.meta.get(SITEMAP_DEPTH_KEY, 0)) + 1
-        for loc, lastmod in sitemap.entries:
+        for n, (loc, lastmod) in enumerate(sitemap.entries):
+            if n % PRIME_BATCH == 0 and not sitemap.is_index and self.known is not None:  # one query a batch
+                self.known.prime(frontier.url_key(strip_session_ids(e.loc))
+                                 for e in sitemap.entries[n:n + PRIME_BATCH])
             if self.since and lastmod and lastmod < self.since:
                 if not sitemap.is_index:
                     self._before_since(loc, via="sitemap")

@@ -167,6 +167,23 @@ class FrontierLookup:
         self.cache_size = cache
         self._cache: dict[str, FrontierState | None] = {}
 
+    def prime(self, keys: Iterable[str]) -> None:
+        """Look up ``keys`` in one query (a sitemap's batch), so their ``get`` needs none."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if not wanted:
+            return
+        with self.sessions() as session:
+            rows = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
+                                                         FrontierEntry.url_key.in_(wanted))).all()
+        found = {r[0]: FrontierState(*r) for r in rows}
+        for key in wanted:
+            self._remember(key, found.get(key))
+
+    def _remember(self, key: str, state: FrontierState | None) -> None:
+        self._cache[key] = state
+        if len(self._cache) > self.cache_size:
+            del self._cache[next(iter(self._cache))]
+
     def get(self, key: str) -> FrontierState | None:
         if key in self._cache:
             return self._cache[key]
@@ -174,9 +191,7 @@ class FrontierLookup:
             row = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
                                                         FrontierEntry.url_key == key)).first()
         state = FrontierState(*row) if row is not None else None
-        self._cache[key] = state
-        if len(self._cache) > self.cache_size:
-            del self._cache[next(iter(self._cache))]
+        self._remember(key, state)
         return state
 
 
