@@ -149,7 +149,10 @@ def test_the_frontier_is_streamed_in_due_order(engine: Engine) -> None:
     assert due == [f"/a-{i}.html" for i in (6, 5, 4, 2, 1, 0)]
     everything = list(frontier.iter_due(sessions, "demo", now=t0, refresh=True, batch=4))
     assert len(everything) == 6 and not list(frontier.iter_due(sessions, "demo", now=t0))
-    lookup = frontier.FrontierLookup(sessions, "demo", cache=2)
+    small = frontier.FrontierLookup(sessions, "demo")  # 7 known URLs: read whole, misses need no query
+    assert small._complete and small.get("/a-1.html") is not None and small.get("/nope.html") is None
+    lookup = frontier.FrontierLookup(sessions, "demo", cache=2)  # a big site: looked up when asked
+    assert not lookup._complete
     assert [lookup.get(k) is not None for k in ("/a-1.html", "/nope.html", "/a-2.html", "/a-1.html")] == \
         [True, False, True, True]
     assert len(lookup._cache) == 2

@@ -158,7 +158,9 @@ class FrontierLookup:
     """What the archive knows of one URL of a site, looked up when asked (with a bounded cache).
 
     Replaces loading the site's whole frontier (~520 bytes a URL) into the spider: memory stays
-    flat however many URLs the site has. ``get`` mirrors ``dict.get`` on :func:`load_states`.
+    flat however many URLs the site has. A site with at most ``cache`` known URLs is read whole
+    at the start (one query; a miss then needs none); a bigger one is looked up per URL, or per
+    batch with :meth:`prime`. ``get`` mirrors ``dict.get`` on :func:`load_states`.
     """
 
     def __init__(self, sessions: sessionmaker[Session], site_id: str, *, cache: int = 20_000) -> None:
@@ -166,11 +168,18 @@ class FrontierLookup:
         self.site_id = site_id
         self.cache_size = cache
         self._cache: dict[str, FrontierState | None] = {}
+        self._complete = False  # the cache holds every known URL: a miss is an unknown URL
+        with sessions() as session:
+            rows = session.execute(select(*_STATE).where(FrontierEntry.site_id == site_id)
+                                   .limit(cache + 1)).all()
+        if len(rows) <= cache:
+            self._cache = {r[0]: FrontierState(*r) for r in rows}
+            self._complete = True
 
     def prime(self, keys: Iterable[str]) -> None:
         """Look up ``keys`` in one query (a sitemap's batch), so their ``get`` needs none."""
         wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
-        if not wanted:
+        if not wanted or self._complete:
             return
         with self.sessions() as session:
             rows = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
@@ -185,8 +194,8 @@ class FrontierLookup:
             del self._cache[next(iter(self._cache))]
 
     def get(self, key: str) -> FrontierState | None:
-        if key in self._cache:
-            return self._cache[key]
+        if key in self._cache or self._complete:
+            return self._cache.get(key)
         with self.sessions() as session:
             row = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
                                                         FrontierEntry.url_key == key)).first()

@@ -61,14 +61,18 @@ def find_capture(session: Session, record_id: str) -> CaptureRef | None:
     return ref_from_row(row) if row is not None else None
 
 
-def add_captures(session: Session, refs: Iterable[CaptureRef], *, run_id: int | None = None) -> None:
-    """Index written records (response and revisit) in the ``captures`` table (one executemany)."""
-    rows = [
+def _capture_rows(refs: Iterable[CaptureRef], run_id: int | None) -> list[dict[str, Any]]:
+    return [
         {"record_id": r.record_id, "uri": r.uri, "date": r.date, "warc": r.warc, "offset": r.offset,
          "length": r.length, "payload_digest": r.digest, "payload_sha256": r.sha256, "status": r.status,
          "rec_type": r.rec_type, "refers_to": r.refers_to, "crawl_run_id": run_id}
         for r in refs
     ]
+
+
+def add_captures(session: Session, refs: Iterable[CaptureRef], *, run_id: int | None = None) -> None:
+    """Index written records (response and revisit) in the ``captures`` table (one executemany)."""
+    rows = _capture_rows(refs, run_id)
     if rows:
         session.execute(insert(Capture), rows)
 
@@ -135,6 +139,11 @@ class CaptureArchiver:
         if not self.pending:
             return
         refs, self.pending = self.pending, []
+        bind = self.sessions.kw.get("bind")
+        if isinstance(bind, Engine):  # a transaction per record: a bare connection costs least
+            with bind.begin() as conn:
+                conn.execute(insert(Capture), _capture_rows(refs, self.run_id))
+            return
         with self.sessions.begin() as session:
             add_captures(session, refs, run_id=self.run_id)
 
