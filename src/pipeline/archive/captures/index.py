@@ -97,6 +97,7 @@ class CaptureArchiver:
         self.seen: dict[str, CaptureRef] = {}
         self.latest: dict[str, CaptureRef] = {}
         self._reader: Connection | None = None
+        self._writer_conn: Connection | None = None
         self.run_id: int | None = info.crawl_run if info else None
         self.written = 0
         self.revisits = 0
@@ -139,13 +140,32 @@ class CaptureArchiver:
         if not self.pending:
             return
         refs, self.pending = self.pending, []
-        bind = self.sessions.kw.get("bind")
-        if isinstance(bind, Engine):  # a transaction per record: a bare connection costs least
-            with bind.begin() as conn:
-                conn.execute(insert(Capture), _capture_rows(refs, self.run_id))
+        conn = self._index_connection()
+        if conn is None:
+            with self.sessions.begin() as session:
+                add_captures(session, refs, run_id=self.run_id)
             return
-        with self.sessions.begin() as session:
-            add_captures(session, refs, run_id=self.run_id)
+        try:
+            conn.execute(insert(Capture), _capture_rows(refs, self.run_id))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def _index_connection(self) -> Connection | None:
+        """The archiver's own connection for index rows (a transaction per record costs least
+        on a bare connection). On PostgreSQL its commits do not wait for the WAL flush: the row
+        is visible to every other writer at once, and a server crash can lose only the last
+        rows' index entries, never bytes an entry points at (the record is written first)."""
+        if self._writer_conn is None:
+            bind = self.sessions.kw.get("bind")
+            if not isinstance(bind, Engine):
+                return None
+            self._writer_conn = bind.connect()
+            if bind.dialect.name == "postgresql":
+                self._writer_conn.exec_driver_sql("SET synchronous_commit TO OFF")
+                self._writer_conn.commit()
+        return self._writer_conn
 
     def _lookup(self, find: Any, key: str) -> CaptureRef | None:
         """One index lookup on the archiver's own connection (a session per page costs more
@@ -164,9 +184,10 @@ class CaptureArchiver:
     def close(self) -> None:
         self.flush()
         self.writer.close()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for conn in (self._reader, self._writer_conn):
+            if conn is not None:
+                conn.close()
+        self._reader = self._writer_conn = None
 
 
 def _remember(memory: dict[str, CaptureRef], key: str, ref: CaptureRef, *, replace: bool) -> None:
