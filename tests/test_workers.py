@@ -25,13 +25,22 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
-from pipeline.archive.models import Article, ArticleVersion, Capture, CrawlJob, CrawlLease, FrontierEntry, RunLock
+from pipeline.archive.models import (
+    Article,
+    ArticleVersion,
+    Capture,
+    CrawlJob,
+    CrawlLease,
+    CrawlRun,
+    FrontierEntry,
+    RunLock,
+)
 from pipeline.crawling import queue
 from pipeline.crawling.protocol import CrawlRequest
 from pipeline.demo.misbehaviour import Misbehaviour
 from pipeline.demo.server import RunningServer, start_server
 from pipeline.demo.site import DemoSite
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, MigratedSqlite, ServedSite, run_cli
 
 PAPERS = ("w1", "w2", "w3", "w4")
 LEASE = 3.0
@@ -104,6 +113,35 @@ def test_crawl_enqueue_queues_instead_of_crawling(archive: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.json() == {"counts": {"queued": 1}, "leased": []}
     assert not list((archive / "logs").glob("crawl-*.log")) if (archive / "logs").exists() else True
+
+
+def test_a_stopped_worker_gives_its_site_back(demo_server: ServedSite, archive: Path,
+                                              migrated_sqlite: MigratedSqlite) -> None:
+    """SIGTERM mid-crawl: the crawl closes gracefully, the job is queued again, the worker exits 0."""
+    url = migrated_sqlite(archive / "baotinh.sqlite")
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    try:
+        with sessions.begin() as s:
+            queue.enqueue(s, CrawlRequest(sites=("demo",), origin=demo_server.base_url, workers=0, delay=0.25))
+        proc = _start_worker("m1", archive.parent / "machines", {"BAOTINH_DB": url})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with sessions() as s:  # the spider is open: its run exists
+                if s.scalar(select(CrawlRun.id).where(CrawlRun.site_id == "demo")):
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        with sessions() as s:
+            job = s.scalars(select(CrawlJob)).one()
+            assert (job.state, job.lease_owner, job.message) == ("queued", None, "the worker was stopped")
+            assert s.scalars(select(CrawlLease.outcome)).all() == ["released"]
+            assert s.scalar(select(RunLock.pid)) is None  # the crawl released its site lock
+            assert s.scalar(select(CrawlRun.status)) == "interrupted"  # closed by the crawl itself
+    finally:
+        engine.dispose()
 
 
 # -- captures every machine can read; the frontier streamed ------------------------------------

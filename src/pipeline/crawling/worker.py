@@ -177,9 +177,10 @@ def _crawl_job(settings: Settings, sessions: sessionmaker[Session], job: queue.J
 
     lease = _Lease(sessions, job, options.lease)
     env = {"BAOTINH_LEASE_SECONDS": str(options.lease.total_seconds())}
+    stopped = threading.Event()  # a stop signal reached the crawl (the lease's own, or the user's)
     try:
         with _renewing(lease):
-            result = run_crawl(settings, job.request, registry=registry, extra_env=env)
+            result = run_crawl(settings, job.request, registry=registry, extra_env=env, on_stop=stopped.set)
     except LockedError as exc:  # a crawl outside the queue holds the site: try again later
         with sessions.begin() as session:
             queue.release_job(session, job, retry_in=max(LOCKED_RETRY, options.lease), message=str(exc))
@@ -190,7 +191,7 @@ def _crawl_job(settings: Settings, sessions: sessionmaker[Session], job: queue.J
         return JobOutcome(job.id, job.site_id, "failed", int(exc.exit_code), job.taken_over)
     if lease.lost.is_set():
         return JobOutcome(job.id, job.site_id, "lost", result.exit_code, job.taken_over)
-    if any(s.status == "interrupted" for s in result.sites):
+    if stopped.is_set() or any(s.status == "interrupted" for s in result.sites):
         with sessions.begin() as session:
             ours = queue.release_job(session, job, message="the worker was stopped")
         return JobOutcome(job.id, job.site_id, "stopped" if ours else "lost", result.exit_code,
