@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db
@@ -145,8 +146,13 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
             while not stop.is_set():
                 if options.max_jobs is not None and len(report.jobs) >= options.max_jobs:
                     break
-                with sessions.begin() as session:
-                    job = queue.take_job(session, report.owner, lease=options.lease)
+                try:
+                    with sessions.begin() as session:
+                        job = queue.take_job(session, report.owner, lease=options.lease)
+                except DBAPIError as exc:  # the database is away: wait for it, hold nothing
+                    say(f"cannot take a job: {type(exc.orig).__name__}: {exc.orig}")
+                    stop.wait(options.poll)
+                    continue
                 if job is None:
                     if options.until_idle and not _open_jobs(sessions):
                         break  # nothing queued, nothing leased that could be taken over
