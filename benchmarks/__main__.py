@@ -1,7 +1,7 @@
 """``make bench`` / ``python -m benchmarks``: run the suite and rewrite ``benchmarks/RESULTS.md``.
 
     python -m benchmarks                 # the whole suite (≈ 10 min on 2 cores)
-    python -m benchmarks --only crawl    # one group: fetch, extract, store, crawl, captures, search, export
+    python -m benchmarks --only crawl    # one group: fetch, extract, store, crawl, captures, search, export, workers
     python -m benchmarks --large         # search/export on 1,000,000 generated articles
     python -m benchmarks --no-write      # print, leave RESULTS.md alone
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from .results import RESULTS_FILE, Report, Row, read_previous, render_table, rows_from_dicts
 
 WORK = Path(__file__).resolve().parent / ".work"
-GROUPS = ("fetch", "extract", "store", "crawl", "captures", "search", "export")
+GROUPS = ("fetch", "extract", "store", "crawl", "captures", "search", "export", "workers")
 
 
 def ensure_site(articles: int) -> Path:
@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_module(report, "search", "bench_search", articles=archive_rows)
     if "export" in groups:
         bench_module(report, "export", "bench_export", articles=archive_rows)
+    if "workers" in groups:
+        bench_module(report, "workers", "bench_workers")
     seconds = time.perf_counter() - started
     table = render_table(report.rows, previous, info=report.info, runs=args.runs, seconds=seconds,
                          notes=report.notes)

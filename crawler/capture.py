@@ -86,7 +86,7 @@ class CaptureMiddleware:
                             robots=self.robots, user_agent=self.user_agent)
             self.engine = db.make_engine(self.settings.database_url)
             db.upgrade(self.engine)
-            self.archiver = CaptureArchiver(self.settings.archive_dir, db.make_sessionmaker(self.engine),
+            self.archiver = CaptureArchiver(self.settings.capture_root, db.make_sessionmaker(self.engine),
                                             max_bytes=self.max_bytes, info=info, gzip_level=self.gzip_level)
         return self.archiver
 

@@ -61,6 +61,8 @@ BUDGETS: dict[str, tuple[tuple[str, int, str], tuple[str, int, str]]] = {
                 ("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES, ledger.LISTING_PAGES)),
 }
 ARTICLE_PRIORITY = 10
+# Sitemap entries whose frontier rows are looked up in one query (the frontier is never loaded whole).
+PRIME_BATCH = 500
 FEED_PRIORITY = 20
 # What an errback hands back to Scrapy: pages settled, or more requests.
 ErrbackResult = list[WithdrawnPage | frontier.FetchOutcome | scrapy.Request] | None
@@ -156,7 +158,7 @@ class NewsSpider(scrapy.Spider):
         # and the frontier row of each fetched page until its record is stored.
         self.refresh = str(kwargs.get("refresh", "")).lower() in ("1", "true", "yes")
         self.tally = ledger.Tally(self.site_id)
-        self.known: dict[str, frontier.FrontierState] = {}
+        self.known: frontier.FrontierLookup | None = None  # looked up per URL, never loaded whole
         self.fetch_notes: dict[str, frontier.FetchOutcome] = {}
         self.started_at = datetime.now(UTC)
 
@@ -193,10 +195,10 @@ class NewsSpider(scrapy.Spider):
         Old articles drop off listings and feeds; requesting them from the frontier is how their
         edits, and their withdrawal (404/410, redirect home), are still seen.
         """
-        for state in self.known.values():
-            if state.url is None or state.outcome in ("robots", "not_article", "not_html"):
-                continue
-            if frontier.decide_fetch(state, now=self.started_at, refresh=self.refresh).fetch:
+        assert self.known is not None
+        for state in frontier.iter_due(self.known.sessions, self.site_id, now=self.started_at,
+                                       refresh=self.refresh):  # streamed in due order
+            if state.url is not None:
                 yield from self._follow_article(state.url, via="frontier")
 
     def _sitemap_requests(self, url: str, *, depth: int, optional: bool = False) -> Iterator[scrapy.Request]:
@@ -236,7 +238,10 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = discover.parse_sitemap(response.body)
         depth = int(response.meta.get(SITEMAP_DEPTH_KEY, 0)) + 1
-        for loc, lastmod in sitemap.entries:
+        for n, (loc, lastmod) in enumerate(sitemap.entries):
+            if n % PRIME_BATCH == 0 and not sitemap.is_index and self.known is not None:  # one query a batch
+                self.known.prime(frontier.url_key(strip_session_ids(e.loc))
+                                 for e in sitemap.entries[n:n + PRIME_BATCH])
             if self.since and lastmod and lastmod < self.since:
                 if not sitemap.is_index:
                     self._before_since(loc, via="sitemap")
@@ -318,7 +323,8 @@ class NewsSpider(scrapy.Spider):
                 self.tally.add(ledger.COLLAPSED, ledger.SESSION_ID, url=url)
             return
         self.tally.add("discovered", via, url=url)
-        decision = frontier.decide_fetch(self.known.get(frontier.url_key(url)), now=self.started_at,
+        known = self.known.get(frontier.url_key(url)) if self.known is not None else None
+        decision = frontier.decide_fetch(known, now=self.started_at,
                                          refresh=self.refresh, changed_at=changed_at, lastmod=lastmod)
         if not decision.fetch:
             self.tally.add("skipped", decision.reason or "not_due", url=url)
@@ -338,13 +344,13 @@ class NewsSpider(scrapy.Spider):
 
     def _load_frontier(self) -> None:
         """Read what the archive already knows of this site (the spider only reads it)."""
-        engine = archive_db.make_engine(load_settings().database_url)
-        try:
-            archive_db.upgrade(engine)
-            with archive_db.make_sessionmaker(engine)() as session:
-                self.known = frontier.load_states(session, self.site_id)
-        finally:
-            engine.dispose()
+        self.frontier_engine = archive_db.make_engine(load_settings().database_url)
+        archive_db.upgrade(self.frontier_engine)
+        self.known = frontier.FrontierLookup(archive_db.make_sessionmaker(self.frontier_engine), self.site_id)
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "frontier_engine", None) is not None:
+            self.frontier_engine.dispose()
 
     def _outcome(self, request_url: str, response: Response | None, outcome: str, *,
                  robots: str = "allowed") -> frontier.FetchOutcome:

@@ -48,7 +48,8 @@ class PagesSpider(NewsSpider):
         if not self._first_time(url):
             return
         self.tally.add("discovered", URL_LIST, url=url)
-        decision = frontier.decide_fetch(self.known.get(frontier.url_key(url)), now=self.started_at, refresh=True)
+        known = self.known.get(frontier.url_key(url)) if self.known is not None else None
+        decision = frontier.decide_fetch(known, now=self.started_at, refresh=True)
         self.article_requests += 1
         meta: dict[str, Any] = {"baotinh_via": URL_LIST}
         validators = frontier.headers_for(decision)

@@ -33,6 +33,8 @@ class Settings:
     registry_paths: tuple[Path, ...] = ()
     user_agent: str = DEFAULT_USER_AGENT
     extra: Mapping[str, str] = field(default_factory=dict)
+    # where WARC captures live when every machine must read them (a shared path); default: the archive
+    capture_store: Path | None = None
 
     @property
     def database_url(self) -> str:
@@ -42,8 +44,13 @@ class Settings:
         return f"sqlite:///{self.archive_dir / DB_FILENAME}"
 
     @property
+    def capture_root(self) -> Path:
+        """The folder the captures index paths (``captures/…warc.gz``) are relative to."""
+        return self.capture_store or self.archive_dir
+
+    @property
     def captures_dir(self) -> Path:
-        return self.archive_dir / "captures"
+        return self.capture_root / "captures"
 
     @property
     def exports_dir(self) -> Path:
@@ -69,6 +76,8 @@ class Settings:
         env = {"BAOTINH_ARCHIVE": str(self.archive_dir), "BAOTINH_USER_AGENT": self.user_agent}
         if self.db_url:
             env["BAOTINH_DB"] = self.db_url
+        if self.capture_store:
+            env["BAOTINH_CAPTURE_STORE"] = str(self.capture_store)
         if self.registry_paths:
             env["BAOTINH_REGISTRY"] = os.pathsep.join(str(p) for p in self.registry_paths)
         return env
@@ -84,10 +93,12 @@ def load_settings(
     env = os.environ if environ is None else environ
     archive_dir = Path(archive or env.get("BAOTINH_ARCHIVE") or "archive")
     registry = tuple(Path(p) for p in env.get("BAOTINH_REGISTRY", "").split(os.pathsep) if p)
+    store = env.get("BAOTINH_CAPTURE_STORE")
     return Settings(
         archive_dir=archive_dir,
         db_url=db or env.get("BAOTINH_DB") or None,
         registry_paths=registry,
         user_agent=env.get("BAOTINH_USER_AGENT") or DEFAULT_USER_AGENT,
         extra={k: v for k, v in env.items() if k.startswith("BAOTINH_")},
+        capture_store=Path(store) if store else None,
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article, SimhashBand
@@ -49,6 +49,18 @@ class DedupStats:
     clusters: int
 
 
+# The advisory lock key of the near-copy linking pass (any constant: "baotinh dedup").
+LINKING_LOCK = 0x62746E_6464
+
+
+def _serialise_linking(session: Session) -> None:
+    """Hold the linking lock until the caller's transaction ends (PostgreSQL; SQLite writers
+    are serialised already). Two writers on two machines storing near-copies at once would
+    otherwise each look for the other's bands before they are committed, and link neither."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINKING_LOCK})
+
+
 def update_duplicates(session: Session, article_ids: Iterable[int], *,
                       known: Mapping[int, int | None] | None = None,
                       stored: Iterable[int] = ()) -> int:
@@ -63,6 +75,7 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         return 0
+    _serialise_linking(session)
     known = known or {}
     hashes = {aid: known[aid] for aid in ids if aid in known}
     todo = [aid for aid in ids if aid not in known]

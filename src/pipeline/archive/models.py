@@ -286,3 +286,39 @@ class SimhashBand(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_simhash_bands_band_key", "band", "key"),)
+
+
+class CrawlJob(Base):
+    """One site to crawl, queued for ``baotinh worker``; a lease while a worker crawls it."""
+
+    __tablename__ = "crawl_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    request: Mapped[str] = mapped_column(Text)  # the one-site CrawlRequest as JSON
+    state: Mapped[str] = mapped_column(String(16))  # queued, leased, done, failed
+    not_before: Mapped[datetime]
+    enqueued_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class CrawlLease(Base):
+    """The lease log: every lease a worker took on a job, and how it ended."""
+
+    __tablename__ = "crawl_leases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(255))
+    taken_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # done, failed, released, lost, expired
+

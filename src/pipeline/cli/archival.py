@@ -61,7 +61,7 @@ def reextract(ctx: click.Context, site_id: str | None, since: date | None, outda
         raise InputError(f"unknown site id {site_id!r}; `baotinh sites` lists the known ones")
     options = ReextractOptions(site=site_id, since=since, outdated=outdated)
     with archive_session(ctx, write=True) as session:
-        report = reextract_archive(session, settings.archive_dir, registry, options)
+        report = reextract_archive(session, settings.capture_root, registry, options)
     if as_json:
         click.echo(json.dumps(asdict(report), ensure_ascii=False))
     else:
@@ -89,7 +89,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     from pipeline.archive.fixity import verify_archive
 
     with archive_session(ctx, write=False, damaged_ok=True) as session:
-        report = verify_archive(session, settings_of(ctx).archive_dir)
+        report = verify_archive(session, settings_of(ctx).capture_root)
     if as_json:
         click.echo(json.dumps({"records": report.records, "files": report.files, "database": list(report.database),
                                "problems": [{**asdict(p), "articles": [{"id": i, "url": u} for i, u in p.articles]}

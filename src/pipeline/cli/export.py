@@ -118,7 +118,7 @@ def export(ctx: click.Context, fmt: str | None, output: Path | None, text: str, 
     progress = Progress() if not quiet and sys.stderr.isatty() else None
     try:
         with archive_session(ctx, write=False) as session:
-            result = export_articles(session, options, archive_dir=settings.archive_dir, progress=progress)
+            result = export_articles(session, options, archive_dir=settings.capture_root, progress=progress)
     finally:
         if progress:
             progress.close()

@@ -113,13 +113,16 @@ Examples:
               help="Least delay between two requests to one site (default 0.5; AutoThrottle may wait longer).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong.")
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr.")
+@click.option("--enqueue", is_flag=True,
+              help="Queue one job per site for `baotinh worker` instead of crawling here "
+                   "(the default when BAOTINH_QUEUE=db).")
 @click.pass_context
 def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str, ...], all_sites: bool,
           urls: tuple[str, ...], url_list: TextIO | None,
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
-          refresh: bool, delay: float | None, quiet: bool, verbose: bool) -> None:
+          refresh: bool, delay: float | None, quiet: bool, verbose: bool, enqueue: bool) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
-    from pipeline.crawling.launch import run_crawl
+    from pipeline.crawling.launch import run_crawl, validate_request
     from pipeline.crawling.protocol import CrawlRequest
 
     settings = settings_of(ctx)
@@ -131,6 +134,12 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
                            since=since, workers=workers, verbose=verbose, refresh=refresh,
                            delay=delay, pages=pages)
+    from pipeline.cli.workers import enqueue_request, queue_configured
+
+    if enqueue or (queue_configured(settings) and not urls and not pages):
+        validate_request(request, registry)
+        enqueue_request(ctx, request, quiet=quiet)
+        return
     # a refreshed status line on a terminal only: never in cron mail or a log file
     show = not quiet and not verbose and sys.stderr.isatty()
     result = run_crawl(settings, request, registry=registry, progress=_show_progress if show else None)
@@ -304,7 +313,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
 
 # Commands of other concerns live in their own modules, each exposing ``COMMANDS``.
-_COMMAND_MODULES = ("search", "web", "archival", "runs", "export", "quality", "importing", "backfill")
+_COMMAND_MODULES = ("search", "web", "archival", "runs", "export", "quality", "importing", "backfill", "workers")
 
 
 def _register_commands() -> None:

@@ -18,13 +18,13 @@ datetime.datetime(2025, 1, 2, 0, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive.models import FrontierEntry
 
@@ -32,8 +32,10 @@ __all__ = [
     "RECHECK_AFTER",
     "Decision",
     "FetchOutcome",
+    "FrontierLookup",
     "FrontierState",
     "decide_fetch",
+    "iter_due",
     "load_states",
     "mark_fetched",
     "next_due_at",
@@ -113,6 +115,93 @@ def decide_fetch(state: FrontierState | None, *, now: datetime, refresh: bool = 
     if state.next_due_at is not None and state.next_due_at <= now:
         return validators
     return Decision(False, "not_due")
+
+
+_STATE = (FrontierEntry.url_key, FrontierEntry.last_fetched_at, FrontierEntry.next_due_at,
+          FrontierEntry.etag, FrontierEntry.last_modified, FrontierEntry.outcome, FrontierEntry.url)
+# Outcomes that a due re-check never requests again (robots.txt is looked at by discovery).
+NOT_RECHECKED = ("robots", "not_article", "not_html")
+
+
+def iter_due(sessions: sessionmaker[Session], site_id: str, *, now: datetime, refresh: bool = False,
+             batch: int = 1000) -> Iterator[FrontierState]:
+    """The site's known URLs due for a re-check (every one with ``refresh``), in due order.
+
+    Streamed a page of ``batch`` rows at a time, each page in a short transaction of its own
+    (keyset pagination on ``(next_due_at, id)``): a crawl of millions of known URLs never holds
+    them all, nor a transaction open for the whole run.
+    """
+    due = FrontierEntry.next_due_at
+    last: tuple[datetime | None, int] | None = None
+    while True:
+        stmt = select(*_STATE, due, FrontierEntry.id).where(
+            FrontierEntry.site_id == site_id, FrontierEntry.url.is_not(None),
+            or_(FrontierEntry.outcome.is_(None), FrontierEntry.outcome.not_in(NOT_RECHECKED)))
+        if refresh:  # everything, in id order (next_due_at may be null)
+            stmt = stmt.order_by(FrontierEntry.id)
+            if last is not None:
+                stmt = stmt.where(FrontierEntry.id > last[1])
+        else:
+            stmt = stmt.where(due <= now).order_by(due, FrontierEntry.id)
+            if last is not None and last[0] is not None:
+                stmt = stmt.where(or_(due > last[0], and_(due == last[0], FrontierEntry.id > last[1])))
+        with sessions() as session:
+            rows = session.execute(stmt.limit(batch)).all()
+        for row in rows:
+            yield FrontierState(*row[:7])
+        if len(rows) < batch:
+            return
+        last = (rows[-1][7], rows[-1][8])
+
+
+class FrontierLookup:
+    """What the archive knows of one URL of a site, looked up when asked (with a bounded cache).
+
+    Replaces loading the site's whole frontier (~520 bytes a URL) into the spider: memory stays
+    flat however many URLs the site has. A site with at most ``cache`` known URLs is read whole
+    at the start (one query; a miss then needs none); a bigger one is looked up per URL, or per
+    batch with :meth:`prime`. ``get`` mirrors ``dict.get`` on :func:`load_states`.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], site_id: str, *, cache: int = 20_000) -> None:
+        self.sessions = sessions
+        self.site_id = site_id
+        self.cache_size = cache
+        self._cache: dict[str, FrontierState | None] = {}
+        self._complete = False  # the cache holds every known URL: a miss is an unknown URL
+        with sessions() as session:
+            rows = session.execute(select(*_STATE).where(FrontierEntry.site_id == site_id)
+                                   .limit(cache + 1)).all()
+        if len(rows) <= cache:
+            self._cache = {r[0]: FrontierState(*r) for r in rows}
+            self._complete = True
+
+    def prime(self, keys: Iterable[str]) -> None:
+        """Look up ``keys`` in one query (a sitemap's batch), so their ``get`` needs none."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if not wanted or self._complete:
+            return
+        with self.sessions() as session:
+            rows = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
+                                                         FrontierEntry.url_key.in_(wanted))).all()
+        found = {r[0]: FrontierState(*r) for r in rows}
+        for key in wanted:
+            self._remember(key, found.get(key))
+
+    def _remember(self, key: str, state: FrontierState | None) -> None:
+        self._cache[key] = state
+        if len(self._cache) > self.cache_size:
+            del self._cache[next(iter(self._cache))]
+
+    def get(self, key: str) -> FrontierState | None:
+        if key in self._cache or self._complete:
+            return self._cache.get(key)
+        with self.sessions() as session:
+            row = session.execute(select(*_STATE).where(FrontierEntry.site_id == self.site_id,
+                                                        FrontierEntry.url_key == key)).first()
+        state = FrontierState(*row) if row is not None else None
+        self._remember(key, state)
+        return state
 
 
 def load_states(session: Session, site_id: str) -> dict[str, FrontierState]:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,9 +105,13 @@ def crawler_command(log_file: Path, *, parent_pid: int | None = None) -> list[st
 
 
 def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry | None = None,
-              progress: Callable[[str], None] | None = None) -> CrawlResult:
+              progress: Callable[[str], None] | None = None,
+              extra_env: Mapping[str, str] | None = None,
+              on_stop: Callable[[], None] | None = None) -> CrawlResult:
     """Crawl the requested sites into the archive and return what happened.
 
+    ``extra_env`` goes to the child's environment (``baotinh worker`` passes its lease there);
+    ``on_stop`` is called when a stop signal is forwarded to the child.
     Raises :class:`ConfigError`/:class:`InputError` before anything starts when the request is
     invalid, and :class:`~pipeline.errors.ArchiveError` when the archive cannot be written.
     """
@@ -121,14 +125,14 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     log_file = settings.logs_dir / f"crawl-{stamp}-{os.getpid()}.log"
-    env = {**os.environ, **settings.as_env()}
+    env = {**os.environ, **settings.as_env(), **(extra_env or {})}
     started = datetime.now()
     # process_group=0: the child leads a group of its own (see the module's docstring)
     proc = subprocess.Popen(crawler_command(log_file, parent_pid=os.getpid()), env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=None if request.verbose else subprocess.DEVNULL, text=True,
                             process_group=0)
-    stopper = _ChildStopper(proc)
+    stopper = _ChildStopper(proc, on_stop=on_stop)
     try:
         with _forwarding_signals(stopper):
             _send_request(proc, request)
@@ -166,11 +170,14 @@ class _ChildStopper:
 
     proc: subprocess.Popen[str]
     asked_at: float | None = None  # time.monotonic() of the first forwarded signal
+    on_stop: Callable[[], None] | None = None
 
     def forward(self, signum: int, frame: object = None) -> None:
         """A signal handler: pass the stop on (Scrapy stops gracefully, then by force on a second)."""
         if self.asked_at is None:
             self.asked_at = time.monotonic()
+            if self.on_stop is not None:
+                self.on_stop()
         with suppress(ProcessLookupError):
             self.proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 

@@ -1,11 +1,13 @@
-"""One crawl at a time: a lock per archive (a file) and per site (a row in the database).
+"""One crawl at a time: a lock per archive (a file, SQLite only) and per site (a database row).
 
-The archive lock is ``fcntl.flock`` on ``<archive>/locks/archive.lock``; the kernel releases it
+On SQLite, the single-machine default, the archive lock is ``fcntl.flock`` on
+``<archive>/locks/archive.lock``; the kernel releases it
 when its process dies, so a SIGKILLed crawl never blocks the next one. The file holds the
 holder's pid, host and start time, for the message an overlapping run prints.
 
 The site locks live in the ``run_locks`` table, so that crawls on different hosts sharing one
-PostgreSQL archive (``--db``) exclude each other too. A holder refreshes its heartbeat; a row
+PostgreSQL archive (``--db``) exclude each other; on a shared database they are the only locks
+(a local file would exclude nothing on another machine). A holder refreshes its heartbeat; a row
 whose holder is dead (same host, pid gone) or silent for ``stale_after`` is taken over.
 
 >>> with hold_crawl_locks(settings, ["demo"]):      # doctest: +SKIP
@@ -205,23 +207,46 @@ def _heartbeat(sessions: sessionmaker[Session], names: Sequence[str], every: flo
 
 
 @contextmanager
-def hold_crawl_locks(locks_dir: Path, sessions: sessionmaker[Session], site_ids: Sequence[str], *,
-                     heartbeat_seconds: float = HEARTBEAT_SECONDS) -> Iterator[LockHolder]:
+def hold_crawl_locks(locks_dir: Path | None, sessions: sessionmaker[Session], site_ids: Sequence[str], *,
+                     heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                     stale_after: timedelta = STALE_AFTER) -> Iterator[LockHolder]:
     """Hold the archive lock and every site's database lock for the block.
 
-    Raises :class:`LockedError` (exit code 75) at once when any is held by a live run.
+    ``locks_dir`` None leaves the archive lock out (a worker of a shared database: the site
+    locks are all there is to hold). Raises :class:`LockedError` (exit code 75) at once when
+    any is held by a live run.
     """
     names = [site_lock_name(s) for s in dict.fromkeys(site_ids)]
-    with hold_archive_lock(locks_dir) as holder:
+    archive_lock = hold_archive_lock(locks_dir) if locks_dir is not None else _no_archive_lock()
+    with archive_lock as holder:
         with sessions.begin() as session:
             for name in names:
-                acquire_db_lock(session, name)
+                acquire_db_lock(session, name, stale_after=stale_after)
         try:
             with _heartbeat(sessions, names, heartbeat_seconds):
                 yield holder
         finally:
             with sessions.begin() as session:
                 release_db_lock(session, names)
+
+
+@contextmanager
+def _no_archive_lock() -> Iterator[LockHolder]:
+    yield _me()
+
+
+def lease_timing(settings: Settings) -> tuple[float, timedelta] | None:
+    """(heartbeat seconds, stale after) when this crawl runs under a worker's lease
+    (``BAOTINH_LEASE_SECONDS``, set by ``baotinh worker``), else None.
+
+    The site lock then goes stale as fast as the lease does, so the worker that takes an
+    expired lease over on another machine is not held off by the dead crawl's lock row.
+    """
+    value = settings.extra.get("BAOTINH_LEASE_SECONDS")
+    if not value:
+        return None
+    seconds = max(float(value), 1.0)
+    return seconds / 3, timedelta(seconds=seconds)
 
 
 def current_holders(session: Session) -> list[RunLock]:
@@ -247,7 +272,9 @@ def close_own_runs(session: Session, site_ids: Sequence[str], *, now: datetime |
 
 @contextmanager
 def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHolder]:
-    """Everything a crawl process holds while it runs: the archive and site locks.
+    """Everything a crawl process holds while it runs: the site locks in the database, and on
+    SQLite (one machine) the archive's ``flock`` as well; under a worker's lease the site locks
+    go stale as fast as the lease (see :func:`lease_timing`).
 
     Once the locks are held, runs of these sites still marked ``running`` belong to dead
     processes; they are closed as ``interrupted`` before the new run starts. When the block
@@ -258,7 +285,15 @@ def hold_crawl(settings: Settings, site_ids: Sequence[str]) -> Iterator[LockHold
     try:
         db.upgrade(engine)
         sessions = db.make_sessionmaker(engine)
-        with hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids) as holder:
+        timing = lease_timing(settings)
+        if timing is not None:  # a worker: the lease and the site locks exclude, a local flock would not
+            held = hold_crawl_locks(None, sessions, site_ids, heartbeat_seconds=timing[0],
+                                    stale_after=timing[1])
+        elif engine.dialect.name == "sqlite":  # one machine, one file: the archive flock too
+            held = hold_crawl_locks(settings.archive_dir / "locks", sessions, site_ids)
+        else:  # a shared database: its site locks are what every machine sees
+            held = hold_crawl_locks(None, sessions, site_ids)
+        with held as holder:
             with sessions.begin() as session:
                 close_interrupted_runs(session, site_ids)
             try:

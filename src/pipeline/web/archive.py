@@ -123,7 +123,7 @@ def open_archive(settings: Settings) -> ReadOnlyArchive:
         raise ArchiveError(f"cannot open the archive database {db.shown_url(engine.url)}: {exc}") from None
     return ReadOnlyArchive(
         engine=engine, sessions=db.make_sessionmaker(engine), features=features,
-        archive_dir=settings.archive_dir, captures_dir=settings.captures_dir,
+        archive_dir=settings.capture_root, captures_dir=settings.captures_dir,
     )
 
 
