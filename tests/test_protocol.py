@@ -167,7 +167,7 @@ def test_politeness_becomes_scrapy_settings_only_in_the_crawler() -> None:
 def test_scrapy_settings_layers_request_log_and_overrides(tmp_path: Path) -> None:
     request = CrawlRequest(sites=("demo",), workers=0, delay=0.3)
     settings = scrapy_settings(request, log_file=str(tmp_path / "c.log"), log_level="WARNING",
-                               overrides=["DOWNLOAD_DELAY=0.01", "BAOTINH_STORE_BATCH=2"])
+                               overrides=["DOWNLOAD_DELAY=0.05", "BAOTINH_STORE_BATCH=2"])
     assert settings.getfloat("DOWNLOAD_DELAY") == 0.05  # -s wins over the request
     assert settings.getfloat("AUTOTHROTTLE_START_DELAY") == 0.3
     assert settings.getint("BAOTINH_EXTRACT_WORKERS") == 0
