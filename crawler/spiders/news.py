@@ -523,6 +523,10 @@ UNREACHABLE: tuple[type[BaseException], ...] = tuple(
 UNREACHABLE_REASON = "unreachable"
 # The ledger reason of a page whose redirects went on past Scrapy's REDIRECT_MAX_TIMES (a loop).
 REDIRECT_LIMIT = "redirect_limit"
+# A page over DOWNLOAD_MAXSIZE (as announced, as received, or decompressed: a gzip bomb), and a
+# response shorter than its Content-Length (the connection closed early).
+TOO_LARGE = "too_large"
+TRUNCATED = "truncated"
 TIMEOUTS: tuple[type[BaseException], ...] = tuple(
     cls for cls in UNREACHABLE if "timeout" in cls.__name__.lower() or "timedout" in cls.__name__.lower()
 )
@@ -555,10 +559,14 @@ def failure_reason(failure: Failure, response: Response | None) -> str:
     """The ledger reason of a failed request: ``http_503``, ``timeout``, ``dns``, …"""
     if response is not None:
         return f"http_{response.status}"
-    if "max redirections" in (failure.getErrorMessage() or ""):
+    message = (failure.getErrorMessage() or "").lower()
+    if "max redirections" in message:
         return REDIRECT_LIMIT
+    if "max size" in message or "maxsize" in message:  # declared, received, or once gunzipped
+        return TOO_LARGE
     name = getattr(failure.type, "__name__", "error").lower()
-    for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused")):
+    for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused"),
+                         ("dataloss", TRUNCATED)):
         if word in name:
             return reason
     return name[:64]

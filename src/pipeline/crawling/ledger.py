@@ -8,7 +8,9 @@ Metrics and their reasons:
 - ``skipped`` with the reason: ``robots``, ``not_article``, ``too_short``, ``duplicate``,
   ``not_due``, ``unchanged`` (sitemap/feed date not newer), ``before_since``, ``max_pages``,
   ``offsite_redirect`` (the page redirected off the paper's hosts: never followed)
-- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, …, and
+- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, ``too_large``
+  (over the download size limit, announced, received or once decompressed), ``truncated`` (a
+  response shorter than its Content-Length), ``redirect_limit``, …, and
   ``robots_unreachable`` (robots.txt timed out or failed: the site is not crawled, RFC 9309)
 - ``collapsed`` by ``session_id``: links that differed from one already found only in session
   ids or cache-busters (``?sid=``, ``;jsessionid=``, ``_=``), so not discovered again

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from pipeline.demo.hostile import StreamedPage
 from pipeline.demo.misbehaviour import MisbehavingSite, Misbehaviour
 from pipeline.demo.site import DemoSite, Page
 
@@ -137,10 +138,28 @@ def make_handler(
             self.send_header("Content-Type", page.content_type)
             for name, value in page.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(page.body)))
+            streamed = page if isinstance(page, StreamedPage) else None
+            announced = streamed.announced if streamed is not None else None
+            self.send_header("Content-Length", str(len(page.body) if announced is None else announced))
             self.end_headers()
-            if send_body:
-                self.wfile.write(page.body)
+            try:
+                if send_body and streamed is not None:
+                    self.stream(streamed)
+                elif send_body:
+                    self.wfile.write(page.body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client hung up (a timeout, a size limit): fine
+
+        def stream(self, page: StreamedPage) -> None:
+            """Send ``page`` in pieces (a trickle), or shorter than announced (then hang up)."""
+            step = page.chunk or len(page.body)
+            for start in range(0, len(page.body), step):
+                self.wfile.write(page.body[start:start + step])
+                self.wfile.flush()
+                if page.pause:
+                    time.sleep(page.pause)
+            if page.announced is not None and page.announced != len(page.body):
+                self.close_connection = True
 
         def record(self, status: int, arrived: float) -> None:
             entry = AccessRecord(self.command, self.path, status, dict(self.headers.items()),
