@@ -78,6 +78,9 @@ ITEM_PIPELINES = {
 # flushes a waiting batch even when no further page arrives).
 BAOTINH_STORE_BATCH = 50
 BAOTINH_STORE_INTERVAL = 2.0
+# Bytes kept free in the archive's folder while crawling, given back when the disk fills so that
+# the run can still be closed with its counts (pipeline.crawling.diskspace).
+BAOTINH_DISK_RESERVE = 1024 * 1024
 # Extraction worker processes (None: one per core but one; 0: one thread in the crawler process).
 BAOTINH_EXTRACT_WORKERS: int | None = None
 # BAOTINH_RESOURCES (the process's shared pool and writers) is set by `python -m crawler`

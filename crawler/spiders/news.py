@@ -33,7 +33,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.middlewares import OffsiteRedirect, OffsiteRequest, SiteScope
+from crawler.middlewares import NotFetched, OffsiteRedirect, SiteScope
 from pipeline import discover
 from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
@@ -403,7 +403,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> ErrbackResult:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(OffsiteRequest):
+        if failure.check(NotFetched):  # out of scope, or the crawl is stopping (a full disk)
             return self._offsite(failure, request)
         if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
             # RobotsTxtMiddleware refused it: a decision to record, not a failure
