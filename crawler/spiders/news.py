@@ -34,6 +34,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.middlewares import NotFetched, OffsiteRedirect, SiteScope
+from crawler.robots import adopt_kept_robots
 from pipeline import discover
 from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
@@ -152,6 +153,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_requests = 0
         self.sitemap_requests = 0
         self.failures: list[tuple[str, str]] = []
+        self.notes: list[str] = []  # what the summary must say that is not a failure
         # Incremental crawling (issue 6): what the archive knows of the site, the run's ledger,
         # and the frontier row of each fetched page until its record is stored.
         self.refresh = str(kwargs.get("refresh", "")).lower() in ("1", "true", "yes")
@@ -228,8 +230,12 @@ class NewsSpider(scrapy.Spider):
 
     # -- discovery --------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._discovery_requests()
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        yield from self._after_robots(text)
+
+    def _after_robots(self, text: str) -> Iterator[scrapy.Request]:
+        """Discovery, once robots.txt (``text``: as fetched, or the last good copy) lets it go."""
+        yield from self._discovery_requests()
         for url in discover.parse_robots_sitemaps(text):
             yield from self._sitemap_requests(url, depth=0)
 
@@ -454,14 +460,19 @@ class NewsSpider(scrapy.Spider):
 
         RFC 9309 (2.3.1.3, 2.3.1.4): an unavailable robots.txt (404, 403 …) allows everything;
         an unreachable one (server errors, 429, a timeout) disallows everything, so the site is
-        not crawled, and the ledger and the summary say ``robots_unreachable``.
+        not crawled, and the ledger and the summary say ``robots_unreachable``; unless an earlier
+        run kept a good copy (crawler.robots): then the crawl obeys it and says so.
         """
         status = response.status if response is not None else None
         if status is not None and status < 500 and status != 429:
             self.logger.debug("no robots.txt at %s: %s", url, reason)
             return list(self._discovery_requests())
+        down = status is None and failure.check(*UNREACHABLE) and not failure.check(*TIMEOUTS)
+        kept = None if down else adopt_kept_robots(self, url, reason)
+        if kept is not None:
+            return list(self._after_robots(kept.body.decode("utf-8", "replace")))
         self.crawler.stats.inc_value("baotinh/failed")
-        if status is None and failure.check(*UNREACHABLE) and not failure.check(*TIMEOUTS):
+        if down:
             # The server cannot be reached at all (after the retries): one clear failure.
             self.failures.insert(0, (self.site.start_urls[0], reason))
             self.logger.error("cannot reach %s: %s", self.site.start_urls[0], reason)
