@@ -300,7 +300,6 @@ class StorePipeline:
         stats.set_value("baotinh/unchanged", self.counts.unchanged)
         self.engine.dispose()
 
-
     def _finish_run(self, status: str, counts: store.RunCounts, message: str | None) -> None:
         """Close the run with its counts; on a disk too full even for that, leave it to the next
         run (it closes a dead run as ``interrupted``)."""

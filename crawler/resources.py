@@ -19,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler.middlewares import NotFetched
-from pipeline.crawling.diskspace import DISK_FULL, DiskReserve
+from pipeline.crawling.diskspace import DISK_FULL, DiskReserve, describe
 from pipeline.crawling.workers import ExtractionPool
 from pipeline.crawling.writer import ArchiveWriter
 
@@ -64,7 +64,7 @@ class CrawlResources:
         """The disk is full (``what`` failed with ``exc``): free the reserve, stop every crawl."""
         if self.disk_full is not None:
             return
-        self.disk_full = f"{what}: {exc}"
+        self.disk_full = f"{what}: {describe(exc)}"
         if self.reserve is not None:
             self.reserve.release()
         log.error("the archive's disk is full (%s): stopping the crawl", self.disk_full)

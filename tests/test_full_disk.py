@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 
+from pipeline.crawling.diskspace import DiskReserve, describe, is_disk_full
 from pipeline.demo import DemoSite, Misbehaviour, serve_site
 from pipeline.demo.articles import default_articles_dir, load_demo_articles
 
 from .conftest import IN_CI, MigratedSqlite, run_cli
 from .test_damaged_archive import run_in_process
 from .test_hostile_scope import _wait_for
-
-pytestmark = pytest.mark.slow
 
 TMPFS_SIZE = "16m"
 
@@ -76,6 +76,26 @@ def _count(db: Path, sql: str) -> int:
         return 0
 
 
+def test_a_full_disk_is_told_apart_from_other_errors(tmp_path: Path) -> None:
+    wrapped = sqlalchemy.exc.OperationalError("INSERT INTO articles …", ("x" * 5000,),
+                                              sqlite3.OperationalError("database or disk is full"))
+    assert is_disk_full(wrapped) and describe(wrapped) == "database or disk is full"  # no statement
+    assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    try:
+        try:
+            raise OSError(errno.EDQUOT, "Disk quota exceeded")
+        except OSError as quota:
+            raise RuntimeError("cannot write the batch") from quota
+    except RuntimeError as chained:
+        assert is_disk_full(chained)
+    assert not is_disk_full(sqlite3.OperationalError("database is locked"))
+    assert not is_disk_full(OSError(errno.EACCES, "Permission denied"))
+    reserve = DiskReserve(tmp_path / "locks", 4096)
+    assert reserve.take() and reserve.path.stat().st_size == 4096
+    assert reserve.release() and not reserve.path.exists() and not reserve.release()
+
+
+@pytest.mark.slow
 def test_a_full_disk_stops_the_crawl_and_closes_its_run(small_disk: Path,
                                                          migrated_sqlite: MigratedSqlite) -> None:
     archive = small_disk / "archive"

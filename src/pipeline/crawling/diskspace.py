@@ -14,7 +14,7 @@ import errno
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_RESERVE_BYTES", "DISK_FULL", "RESERVE_NAME", "DiskReserve", "is_disk_full"]
+__all__ = ["DEFAULT_RESERVE_BYTES", "DISK_FULL", "RESERVE_NAME", "DiskReserve", "describe", "is_disk_full"]
 
 # Scrapy's finish reason of a crawl stopped by a full disk (the run is then ``interrupted``).
 DISK_FULL = "disk_full"
@@ -49,6 +49,19 @@ def is_disk_full(exc: BaseException | None) -> bool:
         wrapped = getattr(exc, "orig", None)  # SQLAlchemy's DBAPIError keeps the driver's error
         exc = wrapped if isinstance(wrapped, BaseException) else (exc.__cause__ or exc.__context__)
     return False
+
+
+def describe(exc: BaseException, limit: int = 200) -> str:
+    """``exc`` in one short line: the driver's own error rather than SQLAlchemy's wrapping (which
+    carries the statement and its parameters, an article's text included).
+
+    >>> describe(OSError(errno.ENOSPC, "No space left on device"))
+    '[Errno 28] No space left on device'
+    """
+    orig = getattr(exc, "orig", None)
+    text = str(orig if isinstance(orig, BaseException) else exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class DiskReserve:
