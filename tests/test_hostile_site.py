@@ -12,7 +12,7 @@ asserted. (A hanging robots.txt blocks a whole site, so it is a site of its own:
 tests/test_hostile_scope.py.)
 
 The crawler's limits are the real ones (16 MB download size, the sitemap and listing budgets
-cut lower); only its download timeout is lowered to 2 s, so that the trickle (5 s) tests it fast.
+cut lower); only its download timeout is lowered to 3 s, so that the trickle (8 s) tests it fast.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ TRAPS = {
 # The crawl's limits for this test: at most 3 min and 300 MB (acceptance 2).
 MAX_SECONDS = 180
 MAX_RSS_MB = 300
-SETTINGS = ("DOWNLOAD_TIMEOUT=2", "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "BAOTINH_RETRY_AFTER_MAX=0.5",
+SETTINGS = ("DOWNLOAD_TIMEOUT=3", "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "BAOTINH_RETRY_AFTER_MAX=0.5",
             "BAOTINH_MAX_LISTING_PAGES=30", "BAOTINH_SITEMAP_MAX_DEPTH=3", f"CLOSESPIDER_TIMEOUT={MAX_SECONDS}")
 
 
@@ -111,7 +111,7 @@ def _hostile(roles: dict[str, str], other_port: RunningServer, other_host: Runni
         session_ids=True, sitemap_loop=True, endless_pages="/bay",
         throttle_every=5, retry_after="99999", fail_every=7,
         traps=tuple((path, kind) for kind, path in TRAPS.items()),
-        elsewhere=other_host.base_url, trickle_seconds=5.0,
+        elsewhere=other_host.base_url, trickle_seconds=8.0,
     )
 
 

@@ -8,6 +8,7 @@ in the :class:`AccessLog` with its arrival and answer times (``time.monotonic()`
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -174,6 +175,18 @@ def make_handler(
     return DemoHandler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that does not print a traceback when a client hangs up (a crawl that
+    was killed, a download that timed out or grew too large): that is the client's business."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # reset, broken pipe, aborted
+            return
+        super().handle_error(request, client_address)
+
+
 def start_server(
     site: DemoSite,
     host: str = "127.0.0.1",
@@ -185,8 +198,7 @@ def start_server(
     """Start serving ``site`` (with ``misbehaviour``, if any) in a daemon thread; ``stop()`` it."""
     log = AccessLog()
     pages: PageSource = site if misbehaviour is None else MisbehavingSite(site, misbehaviour)
-    server = ThreadingHTTPServer((host, port), make_handler(pages, log, on_request))
-    server.daemon_threads = True
+    server = QuietServer((host, port), make_handler(pages, log, on_request))
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     address = server.server_address
