@@ -156,6 +156,7 @@ GOOD_ROLES = ("nested_jsonld", "charset_header", "charset_meta")  # traps a good
 
 
 def test_one_crawl_ends_in_bounded_time_and_memory(crawled: Crawled) -> None:
+    print(f"hostile crawl: {crawled.seconds:.1f} s, peak RSS {crawled.maxrss_mb:.0f} MB (pytest -s shows it)")
     assert crawled.seconds <= MAX_SECONDS and crawled.maxrss_mb <= MAX_RSS_MB, (crawled.seconds, crawled.maxrss_mb)
     assert crawled.summary["finish_reason"] == "finished"  # not the CLOSESPIDER_TIMEOUT
     # partial (exit 3): the pages that failed are named, the rest archived
