@@ -36,6 +36,7 @@ from crawler.spiders.pages import PagesSpider
 from crawler.summary import process_usage, site_result
 from pipeline.config import load_settings
 from pipeline.crawling import locks
+from pipeline.crawling.diskspace import DEFAULT_RESERVE_BYTES, DiskReserve
 from pipeline.crawling.protocol import REQUEST_FLAG, CrawlRequest, CrawlSummary
 from pipeline.crawling.status import crawl_exit_code
 from pipeline.errors import BaotinhError, ExitCode, InputError
@@ -156,20 +157,28 @@ def main(argv: list[str] | None = None) -> int:
     resources = CrawlResources()
     settings = scrapy_settings(request, log_file=args.log_file, log_level=args.log_level, overrides=args.set)
     resources.attach(settings)
+    reserve = settings.getint("BAOTINH_DISK_RESERVE", DEFAULT_RESERVE_BYTES)
+    resources.hold_reserve(DiskReserve(load_settings().archive_dir / "locks", reserve))
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for spider_args in arguments:
         crawler = process.create_crawler(PagesSpider if "pages" in spider_args else NewsSpider)
         crawlers.append(crawler)
+        resources.add_crawler(crawler)
         process.crawl(crawler, **spider_args)
     try:
         process.start()
     finally:
         resources.close()
         held.close()
-    summary = CrawlSummary(sites=tuple(site_result(c) for c in crawlers), usage=process_usage())
-    print_summary(summary)
-    return crawl_exit_code(s.status for s in summary.sites)
+    sites = tuple(site_result(c) for c in crawlers)
+    if resources.disk_full is not None:
+        # the runs are closed (interrupted) with what they wrote; the crawl is an I/O failure
+        error = f"the archive's disk is full ({resources.disk_full}); free some space and crawl again"
+        print_summary(CrawlSummary(sites=sites, usage=process_usage(), error=error, exit_code=ExitCode.IO))
+        return ExitCode.IO
+    print_summary(CrawlSummary(sites=sites, usage=process_usage()))
+    return crawl_exit_code(s.status for s in sites)
 
 
 if __name__ == "__main__":

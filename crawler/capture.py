@@ -22,9 +22,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.middlewares import NotFetched
+from crawler.resources import resources_of
 from pipeline.archive import db
 from pipeline.archive.captures import DEFAULT_GZIP_LEVEL, CaptureArchiver, Exchange, WarcInfo
 from pipeline.config import load_settings
+from pipeline.crawling.diskspace import is_disk_full
 from pipeline.record import CaptureRef
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,7 @@ class CaptureMiddleware:
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self.archiver: CaptureArchiver | None = None
         self.engine: Any = None
+        self.resources = resources_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
@@ -93,11 +97,20 @@ class CaptureMiddleware:
     def _capture(self, exchange: Exchange) -> CaptureRef:
         return self._open().capture(exchange)
 
+    def process_request(self, request: Request) -> None:
+        """Once the disk is full nothing more is fetched: it could not be kept."""
+        if self.resources.disk_full is not None:
+            raise NotFetched(f"not fetching {request.url}: the archive's disk is full")
+
     async def process_response(self, request: Request, response: Response) -> Response:
+        if self.resources.disk_full is not None:
+            return response  # the crawl is stopping: the reserve is for closing the run
         exchange = exchange_of(request, response)
         try:
             ref = await asyncio.wrap_future(self.thread.submit(self._capture, exchange))
-        except Exception as exc:  # a full disk must not go unnoticed, nor kill the crawl
+        except Exception as exc:  # never unnoticed; a full disk stops the crawl, other errors not
+            if is_disk_full(exc):
+                self.resources.disk_full_met("writing a WARC capture", exc)
             log.error("cannot write the capture of %s: %s", response.url, exc)
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("baotinh/capture_failed")

@@ -71,7 +71,11 @@ class SiteScope:
         return hp[1] in DEFAULT_PORTS and strip_host_prefix(hp[0]) in self.hosts
 
 
-class OffsiteRequest(IgnoreRequest):
+class NotFetched(IgnoreRequest):
+    """A request the crawl refused itself: not a failure of the site, not an outcome of a page."""
+
+
+class OffsiteRequest(NotFetched):
     """A request refused because its URL is out of the crawl's scope (never fetched)."""
 
 

@@ -4,7 +4,10 @@ Neither blocks the reactor: extraction runs in worker processes (:class:`Extract
 archive writes in one writer process (:class:`~pipeline.crawling.writer.ArchiveWriter`), a batch per
 transaction. A batch is written when it is full, and on a timer once it has waited
 ``BAOTINH_STORE_INTERVAL`` seconds, so fetched articles reach the archive even when no further
-page comes (a crawl stuck in a slow trap still archives what it has).
+page comes (a crawl stuck in a slow trap still archives what it has). A full disk stops the crawl
+(:meth:`~crawler.resources.CrawlResources.disk_full_met`): the batches that could not be written
+are not counted, their pages stay unsettled in the frontier (the next run fetches them), and the
+run is closed ``interrupted`` with what was written.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from crawler.skip import SkippedPage, skip_reason_of
 from pipeline.archive import db, store
 from pipeline.archive.versions import WithdrawnPage
 from pipeline.config import load_settings
+from pipeline.crawling.diskspace import is_disk_full
 from pipeline.crawling.frontier import FetchOutcome
 from pipeline.crawling.status import SkipReason, run_status
 from pipeline.crawling.workers import ExtractionPool, FetchedPage
@@ -168,7 +172,7 @@ class StorePipeline:
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, WithdrawnPage):
             assert self.writer is not None
-            await asyncio.wrap_future(self.writer.withdraw(item))
+            await self._unless_disk_full(self.writer.withdraw(item))
             return item
         if isinstance(item, FetchOutcome):
             self.batch.outcomes.append(item)
@@ -181,11 +185,23 @@ class StorePipeline:
         if note is not None:
             self.batch.outcomes.append(dataclasses.replace(
                 note, canonical_url=record.canonical_url, published_at=record.published_at))
-        if len(self.batch.items) >= self.batch_size or (
-            time.monotonic() - self.started >= self.interval
+        if self.resources.disk_full is None and (
+            len(self.batch.items) >= self.batch_size or time.monotonic() - self.started >= self.interval
         ):
-            self._account(await asyncio.wrap_future(self._submit()))
+            result = await self._unless_disk_full(self._submit())
+            if result is not None:
+                self._account(result)
         return item
+
+    async def _unless_disk_full(self, future: Future[Any]) -> Any:
+        """The writer's result; None when the disk is full (the crawl is stopped), else its error."""
+        try:
+            return await asyncio.wrap_future(future)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self.resources.disk_full_met("writing to the archive's database", exc)
+            return None
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
         """A fetched page without an article is done too: the frontier must not fetch it again."""
@@ -202,7 +218,7 @@ class StorePipeline:
     def _flush_due(self) -> None:
         """On the timer: write a batch (or ledger counts) that has waited ``interval`` seconds."""
         self._settle()
-        if time.monotonic() - self.started < self.interval:
+        if time.monotonic() - self.started < self.interval or self.resources.disk_full is not None:
             return
         tally = getattr(self.crawler.spider, "tally", None)
         if self.batch or (tally is not None and tally.counts):
@@ -217,8 +233,11 @@ class StorePipeline:
                 continue
             try:
                 self._account(future.result())
-            except Exception as exc:  # logged like a failed item; the crawl goes on
-                log.error("cannot write a batch to the archive: %s", exc)
+            except Exception as exc:  # logged like a failed item; the crawl goes on, unless the disk is full
+                if is_disk_full(exc):
+                    self.resources.disk_full_met("writing to the archive's database", exc)
+                else:
+                    log.error("cannot write a batch to the archive: %s", exc)
         self.pending = still
 
     def _submit(self) -> Future[WriteResult]:
@@ -245,7 +264,13 @@ class StorePipeline:
             return
         try:
             self._settle(wait=True)
-            self._account(self._submit().result())
+            if self.resources.disk_full is None:
+                try:
+                    self._account(self._submit().result())
+                except Exception as exc:
+                    if not is_disk_full(exc):
+                        raise
+                    self.resources.disk_full_met("writing to the archive's database", exc)
         finally:
             self.resources.release_writer(self.settings.database_url)
             self.writer = None
@@ -258,6 +283,8 @@ class StorePipeline:
         failed = int(stats.get_value("baotinh/failed", 0)) + int(stats.get_value("baotinh/extract_failed", 0))
         status = run_status(reason, fetched=fetched, failed=failed).value
         failures = getattr(spider, "failures", [])
+        if self.resources.disk_full is not None:
+            failures.insert(0, (str(self.settings.archive_dir), f"disk full ({self.resources.disk_full})"))
         message = "; ".join(f"{u}: {r}" for u, r in failures[:3]) or None
         counts = store.RunCounts(
             pages_fetched=fetched, articles_new=self.counts.new,
@@ -265,8 +292,7 @@ class StorePipeline:
             errors=failed,
         )
         if self.run_id is not None:
-            with self.sessions.begin() as session:
-                store.finish_run(session, self.run_id, status=status, counts=counts, message=message)
+            self._finish_run(status, counts, message)
         stats.set_value("baotinh/run_id", self.run_id)
         stats.set_value("baotinh/status", status)
         stats.set_value("baotinh/new", self.counts.new)
@@ -274,3 +300,14 @@ class StorePipeline:
         stats.set_value("baotinh/unchanged", self.counts.unchanged)
         self.engine.dispose()
 
+    def _finish_run(self, status: str, counts: store.RunCounts, message: str | None) -> None:
+        """Close the run with its counts; on a disk too full even for that, leave it to the next
+        run (it closes a dead run as ``interrupted``)."""
+        assert self.run_id is not None
+        try:
+            with self.sessions.begin() as session:
+                store.finish_run(session, self.run_id, status=status, counts=counts, message=message)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            log.error("cannot close run %d, the disk is full: the next run will close it", self.run_id)

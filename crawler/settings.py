@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scope (issue 14): every request and redirect hop stays on the paper's hosts (and port),
     # checked before Scrapy's robots.txt middleware (100) could fetch an off-site robots.txt.
     "crawler.middlewares.ScopeMiddleware": 50,
+    # robots.txt (issue 14): an unreachable one is the last good copy kept, else "disallow all".
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.KeptRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 545,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
     # Scrapy's meta refresh, checking the bytes before decoding the page (same place, 580).
@@ -62,6 +65,9 @@ BAOTINH_CAPTURES_MAX_BYTES = 1024 ** 3
 BAOTINH_BACKOFF_BASE = 1.0
 # A longer Retry-After is cut to BAOTINH_RETRY_AFTER_MAX, logged, and counted in the ledger.
 BAOTINH_RETRY_AFTER_MAX = 300.0
+# An unreachable robots.txt (timeout, 5xx, 429) is replaced by the last good copy an earlier run
+# kept, if it is at most this many days old; else the site is not crawled (RFC 9309).
+BAOTINH_ROBOTS_KEPT_DAYS = 30
 # Discovery budgets per run (issue 14), each hit a ledger row (metric "budget"): sitemaps read
 # and how deep sitemap indexes nest; listing pages read and how many links deep from a start URL.
 BAOTINH_MAX_SITEMAPS = 2000
@@ -78,6 +84,9 @@ ITEM_PIPELINES = {
 # flushes a waiting batch even when no further page arrives).
 BAOTINH_STORE_BATCH = 50
 BAOTINH_STORE_INTERVAL = 2.0
+# Bytes kept free in the archive's folder while crawling, given back when the disk fills so that
+# the run can still be closed with its counts (pipeline.crawling.diskspace).
+BAOTINH_DISK_RESERVE = 1024 * 1024
 # Extraction worker processes (None: one per core but one; 0: one thread in the crawler process).
 BAOTINH_EXTRACT_WORKERS: int | None = None
 # BAOTINH_RESOURCES (the process's shared pool and writers) is set by `python -m crawler`

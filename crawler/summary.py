@@ -21,6 +21,7 @@ def site_result(crawler: Crawler) -> SiteResult:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     failures = getattr(spider, "failures", [])[:FAILURES_REPORTED]
+    tally = getattr(spider, "tally", None)
     return SiteResult(
         site=str(getattr(spider, "site_id", None)),
         run_id=stats.get("baotinh/run_id"),
@@ -31,7 +32,9 @@ def site_result(crawler: Crawler) -> SiteResult:
         updated=int(stats.get("baotinh/updated", 0)),
         unchanged=int(stats.get("baotinh/unchanged", 0)),
         failed=int(stats.get("baotinh/failed", 0)) + int(stats.get("baotinh/extract_failed", 0)),
+        skipped=tally.total("skipped") if tally is not None else 0,
         failures=tuple((str(url), str(reason)) for url, reason in failures),
+        notes=tuple(str(n) for n in getattr(spider, "notes", ())),
         responses=int(stats.get("response_received_count", 0)),
         elapsed_seconds=stats.get("elapsed_time_seconds"),
         extract_cpu_ms=round(stats.get("baotinh/extract_cpu_us", 0) / 1000, 1),

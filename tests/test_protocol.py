@@ -36,7 +36,8 @@ FULL_REQUEST = CrawlRequest(
 
 SITE = SiteResult(
     site="demo", run_id=7, status=RunStatus.PARTIAL, finish_reason="finished", article_pages=12,
-    new=9, updated=1, unchanged=1, failed=1, failures=(("http://x/a.html", "http_503"),),
+    new=9, updated=1, unchanged=1, failed=1, skipped=2, failures=(("http://x/a.html", "http_503"),),
+    notes=("robots_stale_copy: robots.txt unreachable (HTTP 503)",),
     responses=20, elapsed_seconds=3.25, extract_cpu_ms=40.5, store_ms=12.0, store_cpu_ms=3.1,
 )
 SUMMARY = CrawlSummary(
@@ -70,8 +71,9 @@ def test_summary_json_keeps_the_fields_readers_use() -> None:
     assert set(data) == {"sites", "usage"}
     assert data["sites"][0] == {
         "site": "demo", "run_id": 7, "status": "partial", "finish_reason": "finished",
-        "article_pages": 12, "new": 9, "updated": 1, "unchanged": 1, "failed": 1,
-        "failures": [["http://x/a.html", "http_503"]], "responses": 20, "elapsed_seconds": 3.25,
+        "article_pages": 12, "new": 9, "updated": 1, "unchanged": 1, "failed": 1, "skipped": 2,
+        "failures": [["http://x/a.html", "http_503"]],
+        "notes": ["robots_stale_copy: robots.txt unreachable (HTTP 503)"], "responses": 20, "elapsed_seconds": 3.25,
         "extract_cpu_ms": 40.5, "store_ms": 12.0, "store_cpu_ms": 3.1,
     }
     assert json.loads(CrawlSummary(error="busy", exit_code=75).to_json()) == {

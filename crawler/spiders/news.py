@@ -33,7 +33,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.middlewares import OffsiteRedirect, OffsiteRequest, SiteScope
+from crawler.middlewares import NotFetched, OffsiteRedirect, SiteScope
+from crawler.robots import adopt_kept_robots
 from pipeline import discover
 from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
@@ -154,6 +155,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_requests = 0
         self.sitemap_requests = 0
         self.failures: list[tuple[str, str]] = []
+        self.notes: list[str] = []  # what the summary must say that is not a failure
         # Incremental crawling (issue 6): what the archive knows of the site, the run's ledger,
         # and the frontier row of each fetched page until its record is stored.
         self.refresh = str(kwargs.get("refresh", "")).lower() in ("1", "true", "yes")
@@ -230,8 +232,12 @@ class NewsSpider(scrapy.Spider):
 
     # -- discovery --------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._discovery_requests()
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        yield from self._after_robots(text)
+
+    def _after_robots(self, text: str) -> Iterator[scrapy.Request]:
+        """Discovery, once robots.txt (``text``: as fetched, or the last good copy) lets it go."""
+        yield from self._discovery_requests()
         for url in discover.parse_robots_sitemaps(text):
             yield from self._sitemap_requests(url, depth=0)
 
@@ -409,7 +415,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> ErrbackResult:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(OffsiteRequest):
+        if failure.check(NotFetched):  # out of scope, or the crawl is stopping (a full disk)
             return self._offsite(failure, request)
         if failure.check(IgnoreRequest) and "robots" in (failure.getErrorMessage() or "").lower():
             # RobotsTxtMiddleware refused it: a decision to record, not a failure
@@ -460,14 +466,19 @@ class NewsSpider(scrapy.Spider):
 
         RFC 9309 (2.3.1.3, 2.3.1.4): an unavailable robots.txt (404, 403 …) allows everything;
         an unreachable one (server errors, 429, a timeout) disallows everything, so the site is
-        not crawled, and the ledger and the summary say ``robots_unreachable``.
+        not crawled, and the ledger and the summary say ``robots_unreachable``; unless an earlier
+        run kept a good copy (crawler.robots): then the crawl obeys it and says so.
         """
         status = response.status if response is not None else None
         if status is not None and status < 500 and status != 429:
             self.logger.debug("no robots.txt at %s: %s", url, reason)
             return list(self._discovery_requests())
+        down = status is None and failure.check(*UNREACHABLE) and not failure.check(*TIMEOUTS)
+        kept = None if down else adopt_kept_robots(self, url, reason)
+        if kept is not None:
+            return list(self._after_robots(kept.body.decode("utf-8", "replace")))
         self.crawler.stats.inc_value("baotinh/failed")
-        if status is None and failure.check(*UNREACHABLE) and not failure.check(*TIMEOUTS):
+        if down:
             # The server cannot be reached at all (after the retries): one clear failure.
             self.failures.insert(0, (self.site.start_urls[0], reason))
             self.logger.error("cannot reach %s: %s", self.site.start_urls[0], reason)
@@ -529,6 +540,10 @@ UNREACHABLE: tuple[type[BaseException], ...] = tuple(
 UNREACHABLE_REASON = "unreachable"
 # The ledger reason of a page whose redirects went on past Scrapy's REDIRECT_MAX_TIMES (a loop).
 REDIRECT_LIMIT = "redirect_limit"
+# A page over DOWNLOAD_MAXSIZE (as announced, as received, or decompressed: a gzip bomb), and a
+# response shorter than its Content-Length (the connection closed early).
+TOO_LARGE = "too_large"
+TRUNCATED = "truncated"
 TIMEOUTS: tuple[type[BaseException], ...] = tuple(
     cls for cls in UNREACHABLE if "timeout" in cls.__name__.lower() or "timedout" in cls.__name__.lower()
 )
@@ -561,10 +576,14 @@ def failure_reason(failure: Failure, response: Response | None) -> str:
     """The ledger reason of a failed request: ``http_503``, ``timeout``, ``dns``, …"""
     if response is not None:
         return f"http_{response.status}"
-    if "max redirections" in (failure.getErrorMessage() or ""):
+    message = (failure.getErrorMessage() or "").lower()
+    if "max redirections" in message:
         return REDIRECT_LIMIT
+    if "max size" in message or "maxsize" in message:  # declared, received, or once gunzipped
+        return TOO_LARGE
     name = getattr(failure.type, "__name__", "error").lower()
-    for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused")):
+    for word, reason in (("timeout", "timeout"), ("dns", "dns"), ("refused", "refused"),
+                         ("dataloss", TRUNCATED)):
         if word in name:
             return reason
     return name[:64]

@@ -148,7 +148,10 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
     if not quiet or result.exit_code:
         for s in result.sites:
             click.echo(f"{s.site}: {s.status}, {s.article_pages} article pages, {s.new} new, "
-                       f"{s.updated} updated, {s.unchanged} unchanged, {s.failed} failed (run {s.run_id})")
+                       f"{s.updated} updated, {s.unchanged} unchanged, {s.skipped} skipped, {s.failed} failed "
+                       f"(run {s.run_id})")
+            for note in s.notes:
+                click.echo(f"{s.site}: {note}")
     for line in result.error_lines():  # one per failing site: cron mail shows each
         click.echo(f"error: {line}", err=True)
     ctx.exit(result.exit_code)

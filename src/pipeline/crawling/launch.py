@@ -40,6 +40,7 @@ class CrawlResult:
     exit_code: int
     log_file: Path
     seconds: float
+    error: str | None = None  # what stopped the whole crawl (a full disk), from the child's summary
 
     @property
     def new(self) -> int:
@@ -56,6 +57,8 @@ class CrawlResult:
         Cron mail of ``crawl --all --quiet`` shows every failing paper, not only the first.
         """
         bad = [s for s in self.sites if s.status != "ok"]
+        if self.error is not None:  # one cause for every site: one line
+            return [f"{self.error}; log: {self.log_file}"]
         if not bad and self.exit_code == 0:
             return []
         if not self.sites:
@@ -148,7 +151,8 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
         error = summary.error if summary is not None else None
         raise LockedError(error or "another crawl holds the archive lock; try again later")
     code = proc.returncode if sites else ExitCode.FAILED
-    return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds)
+    error = summary.error if summary is not None and sites else None
+    return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds, error=error)
 
 
 def _send_request(proc: subprocess.Popen[str], request: CrawlRequest) -> None:

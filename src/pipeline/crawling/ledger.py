@@ -8,7 +8,9 @@ Metrics and their reasons:
 - ``skipped`` with the reason: ``robots``, ``not_article``, ``too_short``, ``duplicate``,
   ``not_due``, ``unchanged`` (sitemap/feed date not newer), ``before_since``, ``max_pages``,
   ``offsite_redirect`` (the page redirected off the paper's hosts: never followed)
-- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, …, and
+- ``failed`` with the status or error: ``http_404``, ``http_503``, ``timeout``, ``too_large``
+  (over the download size limit, announced, received or once decompressed), ``truncated`` (a
+  response shorter than its Content-Length), ``redirect_limit``, …, and
   ``robots_unreachable`` (robots.txt timed out or failed: the site is not crawled, RFC 9309)
 - ``collapsed`` by ``session_id``: links that differed from one already found only in session
   ids or cache-busters (``?sid=``, ``;jsessionid=``, ``_=``), so not discovered again
@@ -16,6 +18,8 @@ Metrics and their reasons:
   ``listing_pages`` (URLs not followed), ``retry_after_capped`` (a ``Retry-After`` cut short)
 - ``withdrawn`` with ``http_404``/``http_410``/``home_redirect``: an article gone
 - ``not_followed`` with the status or error: a sitemap, feed or listing page refused or failed
+- ``robots`` with ``stale_copy``: robots.txt was unreachable and the run obeyed the last good copy
+  an earlier run kept (at most ``BAOTINH_ROBOTS_KEPT_DAYS``, 30, days old; RFC 9309 allows it)
 
 Every discovered article URL ends in exactly one of ``new``, ``updated``, ``unchanged``,
 ``skipped``, ``withdrawn``, ``failed`` (:func:`unaccounted`, :func:`check_run_accounts`).
@@ -48,7 +52,10 @@ __all__ = [
     "LISTING_PAGES",
     "OFFSITE_REDIRECT",
     "RETRY_AFTER_CAPPED",
+    "ROBOTS",
+    "ROBOTS_STALE_COPY",
     "ROBOTS_UNREACHABLE",
+    "STALE_COPY",
     "SESSION_ID",
     "SITEMAPS",
     "SITEMAP_DEPTH",
@@ -83,6 +90,11 @@ SITEMAPS = "sitemaps"
 LISTING_DEPTH = "listing_depth"
 LISTING_PAGES = "listing_pages"
 RETRY_AFTER_CAPPED = "retry_after_capped"
+# robots.txt unreachable, its last good copy obeyed instead: ledger ``robots``/``stale_copy``,
+# and a note in the summary starting ``robots_stale_copy:``.
+ROBOTS = "robots"
+STALE_COPY = "stale_copy"
+ROBOTS_STALE_COPY = "robots_stale_copy"
 # An archived article gone (404/410, or a redirect to the home page): marked withdrawn.
 WITHDRAWN = "withdrawn"
 # A sitemap, feed or listing page refused or failed: not a discovered article, so not one of

@@ -190,7 +190,9 @@ class SiteResult:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    skipped: int = 0  # discovered article URLs skipped, whatever the reason (robots, --since, …)
     failures: tuple[tuple[str, str], ...] = ()  # (url, reason), the first few
+    notes: tuple[str, ...] = ()  # what the run must say that is not a failure (a stale robots.txt)
     responses: int = 0  # every response received (robots, feeds, listings, articles)
     elapsed_seconds: float | None = None
     extract_cpu_ms: float = 0.0
@@ -202,7 +204,8 @@ class SiteResult:
             "site": self.site, "run_id": self.run_id, "status": self.status.value,
             "finish_reason": self.finish_reason, "article_pages": self.article_pages,
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-            "failed": self.failed, "failures": [list(f) for f in self.failures],
+            "failed": self.failed, "skipped": self.skipped, "failures": [list(f) for f in self.failures],
+            "notes": list(self.notes),
             "responses": self.responses, "elapsed_seconds": self.elapsed_seconds,
             "extract_cpu_ms": self.extract_cpu_ms, "store_ms": self.store_ms,
             "store_cpu_ms": self.store_cpu_ms,
@@ -225,7 +228,8 @@ class SiteResult:
             site=_opt_str(data, "site") or "", run_id=_opt_int(data, "run_id"), status=run_status,
             finish_reason=_opt_str(data, "finish_reason"), article_pages=_int(data, "article_pages"),
             new=_int(data, "new"), updated=_int(data, "updated"), unchanged=_int(data, "unchanged"),
-            failed=_int(data, "failed"), failures=tuple((u, r) for u, r in failures),
+            failed=_int(data, "failed"), skipped=_int(data, "skipped"),
+            failures=tuple((u, r) for u, r in failures), notes=_strs(data, "notes"),
             responses=_int(data, "responses"), elapsed_seconds=_opt_float(data, "elapsed_seconds"),
             extract_cpu_ms=_float(data, "extract_cpu_ms"), store_ms=_float(data, "store_ms"),
             store_cpu_ms=_float(data, "store_cpu_ms"),

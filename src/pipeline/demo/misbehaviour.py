@@ -15,7 +15,13 @@ serves it like any other site. On request it can:
 - serve an endless pagination trap linked from the home page (``endless_pages``, each page
   ``trap_delay`` seconds slow).
 - give some articles a JSON-LD script nested 1,000 levels deep (``nested_jsonld``);
-- put one NUL byte in the head of some articles (``nul_byte``), as a broken CMS template does.
+- put one NUL byte in the head of some articles (``nul_byte``), as a broken CMS template does;
+- serve some articles under a wrong charset declaration (``wrong_charset``: the HTTP header says
+  ISO-8859-1, or, without one, a ``<meta>`` says windows-1252, of a UTF-8 page);
+- serve the hostile pages of :mod:`pipeline.demo.hostile` (``traps``: a slow trickle, 50 MB, a
+  gzip bomb, PDF/JPEG as HTML, a truncated response, 100,000 nested divs, a permanent 500, an
+  XXE feed, a malformed sitemap), article traps linked from the home page, sitemap traps named
+  in robots.txt.
 
 Each 429/503 is given at most once per path, so a polite crawler always completes; the traps
 never end by themselves: only the crawler's budgets end them.
@@ -30,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from pipeline.demo.hostile import ARTICLE_KINDS, SITEMAP_KINDS, hostile_page
 from pipeline.demo.site import DemoSite, Page, make_page
 
 __all__ = ["ARTICLE_SUFFIX", "MisbehavingSite", "Misbehaviour", "is_article_path"]
@@ -64,6 +71,10 @@ class Misbehaviour:
     trap_delay: float = 0.0  # seconds before each endless page answers
     nested_jsonld: tuple[str, ...] = ()  # article paths whose page carries a JSON-LD bomb
     nul_byte: tuple[str, ...] = ()  # article paths whose page has a NUL byte in its first 2 KB
+    wrong_charset: tuple[str, ...] = ()  # article paths served with a wrong charset declaration
+    traps: tuple[tuple[str, str], ...] = ()  # (path, kind of pipeline.demo.hostile.TRAP_KINDS)
+    elsewhere: str = ""  # an origin the XXE feed's external entity points at (never to be asked)
+    trickle_seconds: float = 5.0  # how long the trickle trap takes to send its page
 
 
 @dataclass(slots=True)
@@ -108,11 +119,15 @@ class MisbehavingSite:
         """The page for ``target``, or the error or stricter robots.txt the misbehaviour asks for."""
         m = self.misbehaviour
         path = urlsplit(target).path
-        if path == "/robots.txt" and (m.disallow or m.robots_delay or m.robots_status):
+        if path == "/robots.txt" and (m.disallow or m.robots_delay or m.robots_status or m.traps):
             return self._robots(host)
         moved = dict(m.redirects).get(target)
         if moved is not None:
             return Page(302, TEXT_TYPE, b"moved\n", (("Location", moved),))
+        trap = dict(m.traps).get(path)
+        if trap is not None:
+            return hostile_page(trap, base=f"http://{host or 'demo.baotinh.test'}", elsewhere=m.elsewhere,
+                                trickle_seconds=m.trickle_seconds)
         if m.endless_pages and path == m.endless_pages:
             return self._endless_page(target)
         if m.sitemap_loop and path == "/sitemap.xml":
@@ -125,12 +140,18 @@ class MisbehavingSite:
         page = self.site.render(target, host=host, request_headers=request_headers)
         if path == "/" and m.endless_pages and page.status == 200:
             page = _with_link(page, f"{m.endless_pages}?page=1")
+        if path == "/" and page.status == 200:
+            for trap_path, kind in m.traps:
+                if kind in ARTICLE_KINDS:
+                    page = _with_link(page, trap_path)
         if m.session_ids and page.content_type.startswith("text/html"):
             page = Page(page.status, page.content_type, self._with_session_ids(page.body), page.headers)
         if target in m.nested_jsonld:
             return _with_nested_jsonld(page)
         if target in m.nul_byte:
             return _with_nul_byte(page)
+        if target in m.wrong_charset:
+            return _with_wrong_charset(page, m.wrong_charset.index(target))
         return page
 
     def _robots(self, host: str | None) -> Page:
@@ -142,6 +163,8 @@ class MisbehavingSite:
         base = self.site.render("/robots.txt", host=host)
         extra = "".join(f"Disallow: {p}\n" for p in self.misbehaviour.disallow)
         text = base.body.decode("utf-8").replace("User-agent: *\n", "User-agent: *\n" + extra, 1)
+        origin = f"http://{host or 'demo.baotinh.test'}"
+        text += "".join(f"Sitemap: {origin}{p}\n" for p, kind in m.traps if kind in SITEMAP_KINDS)
         return make_page(text, base.content_type)
 
     def _error_for(self, path: str) -> Page | None:
@@ -206,3 +229,12 @@ def _with_link(page: Page, href: str) -> Page:
     """``page`` with one more link, at the end of its body."""
     body = page.body.replace(b"</body>", f'<a href="{href}">Xem them</a></body>'.encode(), 1)
     return Page(page.status, page.content_type, body, page.headers)
+
+
+def _with_wrong_charset(page: Page, n: int) -> Page:
+    """``page`` (UTF-8) declared as ISO-8859-1 by its HTTP header (``n`` even), or as windows-1252
+    by a ``<meta>`` with no charset in the header (``n`` odd): declarations its bytes contradict."""
+    if n % 2 == 0:
+        return Page(page.status, "text/html; charset=iso-8859-1", page.body, page.headers)
+    body = page.body.replace(b'<meta charset="utf-8">', b'<meta charset="windows-1252">', 1)
+    return Page(page.status, "text/html", body, page.headers)

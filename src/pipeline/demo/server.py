@@ -8,6 +8,7 @@ in the :class:`AccessLog` with its arrival and answer times (``time.monotonic()`
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from pipeline.demo.hostile import StreamedPage
 from pipeline.demo.misbehaviour import MisbehavingSite, Misbehaviour
 from pipeline.demo.site import DemoSite, Page
 
@@ -137,10 +139,28 @@ def make_handler(
             self.send_header("Content-Type", page.content_type)
             for name, value in page.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(page.body)))
+            streamed = page if isinstance(page, StreamedPage) else None
+            announced = streamed.announced if streamed is not None else None
+            self.send_header("Content-Length", str(len(page.body) if announced is None else announced))
             self.end_headers()
-            if send_body:
-                self.wfile.write(page.body)
+            try:
+                if send_body and streamed is not None:
+                    self.stream(streamed)
+                elif send_body:
+                    self.wfile.write(page.body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client hung up (a timeout, a size limit): fine
+
+        def stream(self, page: StreamedPage) -> None:
+            """Send ``page`` in pieces (a trickle), or shorter than announced (then hang up)."""
+            step = page.chunk or len(page.body)
+            for start in range(0, len(page.body), step):
+                self.wfile.write(page.body[start:start + step])
+                self.wfile.flush()
+                if page.pause:
+                    time.sleep(page.pause)
+            if page.announced is not None and page.announced != len(page.body):
+                self.close_connection = True
 
         def record(self, status: int, arrived: float) -> None:
             entry = AccessRecord(self.command, self.path, status, dict(self.headers.items()),
@@ -155,6 +175,18 @@ def make_handler(
     return DemoHandler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that does not print a traceback when a client hangs up (a crawl that
+    was killed, a download that timed out or grew too large): that is the client's business."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # reset, broken pipe, aborted
+            return
+        super().handle_error(request, client_address)
+
+
 def start_server(
     site: DemoSite,
     host: str = "127.0.0.1",
@@ -166,8 +198,7 @@ def start_server(
     """Start serving ``site`` (with ``misbehaviour``, if any) in a daemon thread; ``stop()`` it."""
     log = AccessLog()
     pages: PageSource = site if misbehaviour is None else MisbehavingSite(site, misbehaviour)
-    server = ThreadingHTTPServer((host, port), make_handler(pages, log, on_request))
-    server.daemon_threads = True
+    server = QuietServer((host, port), make_handler(pages, log, on_request))
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
     address = server.server_address

@@ -217,6 +217,10 @@ def read_manifest(folder_or_file: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if folder_or_file.is_dir() and any(folder_or_file.iterdir()):
+            # files but no manifest: an export killed while it published them (the manifest comes last)
+            raise InputError(f"no export manifest at {path}: the export into {path.parent} was interrupted "
+                             "before it finished; run it again (with --overwrite)") from None
         raise InputError(f"no export manifest at {path}") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the export manifest {path}: {exc}") from None
@@ -255,7 +259,8 @@ def verify_export(folder: Path) -> VerifyReport:
         problems.extend(_check_file(folder, entry))
     for path in sorted(folder.iterdir()):
         if path.name not in listed and path.name != MANIFEST_NAME:
-            what = "an unfinished file" if path.name.endswith(PARTIAL_SUFFIX) else "not in the manifest"
+            what = ("an unfinished file of a later export that was interrupted (running the export again "
+                    "removes it)" if path.name.endswith(PARTIAL_SUFFIX) else "not in the manifest")
             problems.append(f"{path.name}: {what}")
     return VerifyReport(folder, len(listed), tuple(problems))
 
