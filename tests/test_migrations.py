@@ -43,7 +43,7 @@ def imported_modules(path: Path) -> Iterator[str]:
 
 
 def test_the_revisions_are_found() -> None:
-    assert [p.name[:4] for p in REVISIONS] == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert [p.name[:4] for p in REVISIONS] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 @pytest.mark.parametrize("path", REVISIONS, ids=[p.name for p in REVISIONS])

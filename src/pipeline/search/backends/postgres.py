@@ -1,4 +1,4 @@
-"""PostgreSQL search: the generated ``articles.search_vector`` (tsvector, GIN) and ``ts_rank_cd``."""
+"""PostgreSQL search: ``articles.search_vector`` (tsvector, GIN; written by the store) and ``ts_rank_cd``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
+from pipeline.archive.search_index import rebuild_vectors
 from pipeline.search.backends.base import Relevance, TextMatch, meta_columns, plain_match_rows
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
@@ -52,5 +53,5 @@ class PostgresBackend:
         return TextMatch(parsed)
 
     def rebuild_index(self, session: Session) -> None:
-        # The tsvector is a generated column: rewriting a source column recomputes it.
-        session.execute(text("UPDATE articles SET title = title"))
+        # Folded in Python, written a batch of rows a statement (see search_index).
+        rebuild_vectors(session)

@@ -1,0 +1,89 @@
+"""PostgreSQL's ``tsvector`` of folded article fields, built in Python.
+
+Revision 0004 indexed ``setweight(to_tsvector('simple', baotinh_words(field)), W)`` for the
+title (A), description (B), text (C) and author (D), concatenated with ``||``. Tokenising a
+4 KB article on the server costs about 1 ms (``regexp_replace`` and the text-search parser);
+the store already holds the folded text, so it builds the same vector here and sends it as a
+``tsvector`` literal, which the server only parses. The result is byte-identical to the SQL
+(``tests/test_pg_writes.py`` compares the two):
+
+* ``baotinh_words`` leaves runs of letters and digits separated by single spaces; the default
+  parser makes each run one token, and the ``simple`` dictionary keeps every token as it is
+  (already lower case) at the next position, starting at 1;
+* a token longer than 2,047 bytes is skipped (and takes no position); positions stop at 16,383;
+  a lexeme keeps at most 255 positions, and a repeat of the position 16,383 is dropped;
+* ``a || b`` shifts the positions of ``b`` by the highest position of ``a``, within the same
+  limits; lexemes are ordered by their UTF-8 bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["field_positions", "tsvector_literal"]
+
+MAX_TOKEN_BYTES = 2047
+MAX_POS = 16383
+MAX_POSITIONS = 256  # PostgreSQL's MAXNUMPOS: a lexeme keeps MAX_POSITIONS - 1 of them
+WEIGHTS = ("A", "B", "C", "D")
+
+# Non-ASCII characters whose class (letter, or not a word character at all) Python and the
+# server's C.UTF-8 locale agree on; any other (digits beyond 0-9, ½, marks, symbols) sends the
+# article to the server's own parser.
+SAFE_CATEGORIES = frozenset({"Ll", "Lu", "Lt", "Lo", "Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
+# Runs of letters and digits, ``[[:alnum:]]+`` (``\\w`` is ``str.isalnum`` plus ``_``).
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
+def _agreed(folded: str | None) -> bool:
+    """True when every character of ``folded`` is read alike by ``[^\\W_]`` and ``[[:alnum:]]``."""
+    if not folded or folded.isascii():
+        return True
+    return all(unicodedata.category(c) in SAFE_CATEGORIES for c in set(folded) if not c.isascii())
+
+
+def field_positions(folded: str | None) -> tuple[dict[str, list[int]], int]:
+    """``to_tsvector('simple', baotinh_words(f))`` of a folded field: lexeme → positions, and
+    the highest position (positions within the limits; see :func:`tsvector_literal`)."""
+    tokens = _ALNUM_RUN.findall(folded) if folded else []
+    if tokens and max(map(len, tokens)) * 4 > MAX_TOKEN_BYTES:
+        tokens = [t for t in tokens if len(t.encode("utf-8")) <= MAX_TOKEN_BYTES]
+    lexemes: dict[str, list[int]] = {}
+    for pos, token in enumerate(tokens, 1):
+        kept = lexemes.get(token)
+        if kept is None:
+            lexemes[token] = [pos]
+        else:
+            kept.append(pos)
+    return lexemes, len(tokens)
+
+
+def tsvector_literal(fields: tuple[str | None, ...]) -> str | None:
+    """The text form of the weighted, concatenated vector of the folded ``fields`` (title first).
+
+    ``None`` when the vector reaches PostgreSQL's limits (a lexeme with 255 positions or more,
+    a position of 16,383: the text form cannot say what ``||`` made of them) or a field holds a
+    character whose class the server's locale may see otherwise: such a rare article is left to
+    the server (the table's trigger folds it in SQL). Lexemes are sorted by
+    code point, which is their UTF-8 byte order.
+    """
+    if not all(_agreed(f) for f in fields):
+        return None
+    merged: dict[str, list[str]] = {}
+    shift = 0
+    for folded, weight in zip(fields, WEIGHTS, strict=False):
+        lexemes, highest = field_positions(folded)
+        mark = "" if weight == "D" else weight
+        for word, positions in lexemes.items():
+            entry = [f"{p + shift}{mark}" for p in positions]
+            kept = merged.get(word)
+            if kept is None:
+                merged[word] = entry
+            else:
+                kept.extend(entry)
+        shift += highest
+    if shift >= MAX_POS or any(len(v) >= MAX_POSITIONS - 1 for v in merged.values()):
+        return None
+    # Letters and digits only: no quote or backslash to escape.
+    return " ".join(f"'{word}':{','.join(merged[word])}" for word in sorted(merged))
