@@ -114,7 +114,8 @@ def test_0007_keeps_existing_vectors(pg_url: str) -> None:
     try:
         db.upgrade(engine, "0006")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources(id, name, domain, created_at, updated_at) VALUES ('demo', 'Demo', 'demo.vn', now(), now())"))
+            conn.execute(text("INSERT INTO sources(id, name, domain, created_at, updated_at) "
+                              "VALUES ('demo', 'Demo', 'demo.vn', now(), now())"))
             conn.execute(INSERT_RAW, [{"url": f"u{i}", "title": t[0], "text": t[2]} for i, t in enumerate(TEXTS)])
         with engine.connect() as conn:
             before = conn.execute(text("SELECT id, search_vector::text FROM articles ORDER BY id")).all()
