@@ -63,6 +63,12 @@ def _item_fields(item: StoreItem) -> FoldedFields:
     return folded_fields(r.title, r.description, r.text, r.author, folded_text=item.folded_text)
 
 
+def _row_fields(row: dict[str, Any], item: StoreItem | None) -> FoldedFields:
+    if item is not None:
+        return _item_fields(item)
+    return folded_fields(row.get("title"), row.get("description"), row.get("text"), row.get("author"))
+
+
 def search_row(article_id: int, item: StoreItem) -> dict[str, Any]:
     """The FTS5 row of one article: its folded fields (NULL stays NULL), the worker's text fold."""
     title, description, folded_text, author = _item_fields(item)
@@ -90,11 +96,12 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
     """Insert article ``rows`` (PostgreSQL) with their vectors; a URL already there is left alone.
 
     ``items`` gives each row's item by canonical URL: its fields are folded here unless the
-    extraction worker folded the text already.
+    extraction worker folded the text already (a row without an item is folded from its values).
     """
     stmt = (pg_insert(_pg_articles()).values(search_vector=cast(bindparam("vector_text", type_=Text), TSVECTOR))
             .on_conflict_do_nothing(index_elements=["canonical_url"]))
-    params = [{**row, "vector_text": tsvector_literal(_item_fields(items[row["canonical_url"]]))} for row in rows]
+    params = [{**row, "vector_text": tsvector_literal(_row_fields(row, items.get(row["canonical_url"])))}
+              for row in rows]
     session.execute(stmt, params)
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -164,10 +165,8 @@ def upsert_articles(session: Session, items: Sequence[ArticleRecord | StoreItem]
         latest[item.record.canonical_url] = item
     counts = UpsertCounts()
     chunks = list(latest.values())
-    # Changed texts get their vectors from the items' folds (PostgreSQL), not the SQL fold.
-    with vectors_written(session):
-        for start in range(0, len(chunks), _UPSERT_CHUNK):
-            counts += _upsert_chunk(session, chunks[start:start + _UPSERT_CHUNK], run_id, now)
+    for start in range(0, len(chunks), _UPSERT_CHUNK):
+        counts += _upsert_chunk(session, chunks[start:start + _UPSERT_CHUNK], run_id, now)
     return counts
 
 
@@ -178,6 +177,13 @@ def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
         a.canonical_url: a
         for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
     }
+    # Changed texts get their vectors from the items' folds (PostgreSQL), not the SQL fold.
+    with vectors_written(session) if existing else nullcontext():
+        return _write_chunk(session, items, existing, run_id, now)
+
+
+def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], run_id: int | None,
+                 now: datetime) -> UpsertCounts:
     new_rows: list[dict[str, Any]] = []
     unchanged = 0
     fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
@@ -265,7 +271,7 @@ def _item_fields(item: StoreItem) -> tuple[str | None, str | None, str | None, s
 
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
-                               items: dict[str, StoreItem]) -> dict[str, int]:
+                               items: dict[str, StoreItem] | None = None) -> dict[str, int]:
     """Insert rows; a row another writer inserted meanwhile is left to that writer.
 
     On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
@@ -279,7 +285,7 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
         # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
         return {url: article_id for url, article_id in returned}  # noqa: C416
     if dialect == "postgresql":
-        insert_articles_pg(session, rows, items)
+        insert_articles_pg(session, rows, items or {})
         return {}
     session.execute(insert(Article), rows)
     return {}
