@@ -54,14 +54,14 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     of a common word.
     """
     id_col = backend.id_column(parsed)
-    newest = backend.match_rows(session, parsed, query, with_meta=False).order_by(id_col.desc())
     # One pass yields both the count and the floor (plain ints: no Row objects to build).
-    ids = session.scalars(newest.limit(CANDIDATE_CAP + 1)).all()
+    ids, bound = backend.newest_ids(session, parsed, query, CANDIDATE_CAP + 1)
+    window = () if bound is None else (id_col > bound,)
     n = len(ids)
     capped = n > CANDIDATE_CAP
     floor = ids[CANDIDATE_CAP - 1] if capped else None
     meta: FacetRows = ()
     if with_meta:
-        rows = backend.match_rows(session, parsed, query, with_meta=True).order_by(id_col.desc())
+        rows = backend.match_rows(session, parsed, query, with_meta=True).where(*window).order_by(id_col.desc())
         meta = facet_groups(session, rows.limit(CANDIDATE_CAP))
     return Candidates(min(n, CANDIDATE_CAP), capped, None if floor is None else int(floor), meta)
