@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
-__all__ = ["field_positions", "tsvector_literal"]
+__all__ = ["field_tokens", "tsvector_literal"]
 
 MAX_TOKEN_BYTES = 2047
 MAX_POS = 16383
@@ -36,8 +37,6 @@ SAFE_CATEGORIES = frozenset({"Ll", "Lu", "Lt", "Lo", "Zs", "Pc", "Pd", "Ps", "Pe
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 # ASCII: every byte that is not a letter or digit made a space.
 _ASCII_SPACES = bytes(c if chr(c).isalnum() else 32 for c in range(256))
-# Positions as text, made once (a vector's positions are below MAX_POS).
-_POSITION_TEXT = tuple(str(i) for i in range(MAX_POS + 1))
 
 
 def _agreed(folded: str | None) -> bool:
@@ -47,55 +46,53 @@ def _agreed(folded: str | None) -> bool:
     return all(unicodedata.category(c) in SAFE_CATEGORIES for c in set(folded) if not c.isascii())
 
 
-def field_positions(folded: str | None) -> tuple[dict[str, list[int]], int]:
-    """``to_tsvector('simple', baotinh_words(f))`` of a folded field: lexeme → positions, and
-    the highest position (positions within the limits; see :func:`tsvector_literal`)."""
+def field_tokens(folded: str | None) -> list[str]:
+    """The tokens of ``to_tsvector('simple', baotinh_words(f))`` for a folded field, in order
+    (a token over 2,047 bytes is skipped and takes no position)."""
     if not folded:
-        tokens: list[str] = []
-    elif folded.isascii():  # the common case: bytes.translate and split, several times faster
+        return []
+    if folded.isascii():  # the common case: bytes.translate and split, several times faster
         tokens = folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
     else:
         tokens = _ALNUM_RUN.findall(folded)
     if tokens and max(map(len, tokens)) * 4 > MAX_TOKEN_BYTES:
         tokens = [t for t in tokens if len(t.encode("utf-8")) <= MAX_TOKEN_BYTES]
-    lexemes: dict[str, list[int]] = {}
-    for pos, token in enumerate(tokens, 1):
-        kept = lexemes.get(token)
-        if kept is None:
-            lexemes[token] = [pos]
-        else:
-            kept.append(pos)
-    return lexemes, len(tokens)
+    return tokens
+
+
+@cache
+def _position_texts(mark: str) -> tuple[str, ...]:
+    """"1A", "2A" … for one weight's mark, made once."""
+    return tuple(f"{i}{mark}" for i in range(MAX_POS + 1))
 
 
 def tsvector_literal(fields: tuple[str | None, ...]) -> str | None:
     """The text form of the weighted, concatenated vector of the folded ``fields`` (title first).
 
-    ``None`` when the vector reaches PostgreSQL's limits (a lexeme with 255 positions or more,
-    a position of 16,383: the text form cannot say what ``||`` made of them) or a field holds a
-    character whose class the server's locale may see otherwise: such a rare article is left to
-    the server (the table's trigger folds it in SQL). Lexemes are sorted by
-    code point, which is their UTF-8 byte order.
+    ``||`` shifts a field's positions by the last position of the fields before it, so one
+    count runs through the fields. ``None`` when the vector reaches PostgreSQL's limits (a
+    lexeme with 255 positions or more, a position of 16,383: the text form cannot say what
+    ``||`` made of them) or a field holds a character whose class the server's locale may see
+    otherwise: such a rare article is left to the server (the table's trigger folds it in
+    SQL). Lexemes are sorted by code point, which is their UTF-8 byte order.
     """
     if not all(_agreed(f) for f in fields):
         return None
-    merged: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    shift = 0
+    merged: dict[str, list[str]] = {}
+    pos = 0
     for folded, weight in zip(fields, WEIGHTS, strict=False):
-        lexemes, highest = field_positions(folded)
-        mark = "" if weight == "D" else weight
-        joiner = mark + ","
-        for word, positions in lexemes.items():
-            shifted = [p + shift for p in positions] if shift else positions
-            if shifted[-1] >= MAX_POS:
-                return None
-            entry = joiner.join(map(_POSITION_TEXT.__getitem__, shifted)) + mark
-            kept = merged.get(word)
-            merged[word] = entry if kept is None else f"{kept},{entry}"
-            counts[word] = counts.get(word, 0) + len(positions)
-        shift += highest
-    if shift >= MAX_POS or (counts and max(counts.values()) >= MAX_POSITIONS - 1):
+        tokens = field_tokens(folded)
+        if pos + len(tokens) >= MAX_POS:
+            return None
+        texts = _position_texts("" if weight == "D" else weight)
+        for token in tokens:
+            pos += 1
+            kept = merged.get(token)
+            if kept is None:
+                merged[token] = [texts[pos]]
+            else:
+                kept.append(texts[pos])
+    if merged and max(map(len, merged.values())) >= MAX_POSITIONS - 1:
         return None
     # Letters and digits only: no quote or backslash to escape.
-    return " ".join(f"'{word}':{merged[word]}" for word in sorted(merged))
+    return " ".join([f"'{word}':{','.join(merged[word])}" for word in sorted(merged)])
