@@ -15,11 +15,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .results import RESULTS_FILE, Report, Row, read_previous, render_table, rows_from_dicts
 
 WORK = Path(__file__).resolve().parent / ".work"
-GROUPS = ("fetch", "extract", "store", "crawl", "captures", "search", "export", "workers")
+GROUPS = ("fetch", "extract", "store", "crawl", "captures", "search", "export", "workers", "copy", "search-pg")
 
 
 def ensure_site(articles: int) -> Path:
@@ -123,9 +124,33 @@ def bench_crawl(report: Report, origin: str, registry: Path, runs: int, site_art
         ratio = tuple(m.cpu_ms_per_page / extract_cpu_ms for m in ms)
         report.add(Row("crawl", "end-to-end CPU ÷ trafilatura-alone CPU", "ratio", ratio, "≤ 1.5",
                        higher_is_better=False))
+    bench_crawl_pg(report, origin, registry, runs, site_articles, ms)
     small = run_crawl(origin, registry, max_pages=500)
     report.add(Row("crawl", "peak RSS, 500 pages (vs full site above)", "MB", (small.peak_rss_mb,),
                    "flat", "one run", higher_is_better=False))
+
+
+def bench_crawl_pg(report: Report, origin: str, registry: Path, runs: int, site_articles: int,
+                   sqlite_runs: list[Any]) -> None:
+    """The same crawl into PostgreSQL (a new database each run), beside SQLite's."""
+    from .bench_crawl import run_crawl
+    from .bench_store import throwaway_postgres
+
+    pg_url = os.environ.get("BAOTINH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    ms = []
+    for _ in range(runs):
+        with throwaway_postgres(pg_url) as url:
+            if url is None:
+                report.notes.append("PostgreSQL not reachable: the crawl on PostgreSQL not measured")
+                return
+            ms.append(run_crawl(origin, registry, db_url=url))
+    report.add(Row("crawl", f"end to end, {site_articles} pages, PostgreSQL", "pages/s",
+                   tuple(m.pages_per_second for m in ms), "≥ 0.8 × SQLite", "spider's elapsed time"))
+    report.add(Row("crawl", "PostgreSQL ÷ SQLite pages/s (runs paired)", "ratio",
+                   tuple(p.pages_per_second / s.pages_per_second for p, s in zip(ms, sqlite_runs, strict=False)),
+                   "≥ 0.8"))
+    report.add(Row("crawl", "end to end CPU, PostgreSQL (crawler + workers + writer)", "ms/page",
+                   tuple(m.cpu_ms_per_page for m in ms), higher_is_better=False))
 
 
 def bench_module(report: Report, group: str, module: str, **kwargs: object) -> None:
@@ -180,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         bench_module(report, "export", "bench_export", articles=archive_rows)
     if "workers" in groups:
         bench_module(report, "workers", "bench_workers")
+    if "copy" in groups:
+        bench_module(report, "copy", "bench_copy")
+    if "search-pg" in groups:
+        bench_module(report, "search-pg", "bench_search_pg", articles=archive_rows)
     seconds = time.perf_counter() - started
     table = render_table(report.rows, previous, info=report.info, runs=args.runs, seconds=seconds,
                          notes=report.notes)

@@ -68,10 +68,13 @@ def _tree_rss(pid: int) -> float:
 
 
 def run_crawl(origin: str, registry: Path, *, fetch_only: bool = False, max_pages: int | None = None,
-              workers: int | None = None, extra: dict[str, str] | None = None) -> CrawlMeasure:
-    """One crawl of the bench site into a new archive."""
+              workers: int | None = None, extra: dict[str, str] | None = None,
+              db_url: str | None = None) -> CrawlMeasure:
+    """One crawl of the bench site into a new archive (its database at ``db_url`` when given)."""
     with tempfile.TemporaryDirectory(prefix="baotinh-bench-") as tmp:
         env = {**os.environ, "BAOTINH_ARCHIVE": tmp, "BAOTINH_REGISTRY": str(registry)}
+        if db_url:
+            env["BAOTINH_DB"] = db_url
         env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent / "src"),
                                              str(Path(__file__).resolve().parent.parent),
                                              env.get("PYTHONPATH", "")])

@@ -9,7 +9,8 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,3 +90,25 @@ def postgres_rate(records: Sequence[ArticleRecord | StoreItem], admin_url: str) 
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
+
+
+@contextmanager
+def throwaway_postgres(admin_url: str) -> Iterator[str | None]:
+    """A new, empty database on the server of ``admin_url`` (dropped afterwards); None when absent."""
+    from sqlalchemy import create_engine, text
+
+    name = f"baotinh_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -23,11 +23,15 @@ from sqlalchemy.orm import Session
 from pipeline.archive import dedup, versions
 from pipeline.archive.captures import read_capture
 from pipeline.archive.models import Article, Source
+from pipeline.archive.search_index import FoldedFields, folded_fields, vectors_written, write_vectors
 from pipeline.archive.store import record_columns
 from pipeline.errors import ArchiveError, BaotinhError
 from pipeline.record import CaptureRef
 from pipeline.registry.load import Registry, Site, host_of
 from pipeline.text.dates import VN_TZ
+
+# The fields the search index holds, in its order.
+INDEXED_COLUMNS = ("title", "description", "text", "author")
 
 __all__ = ["ReextractOptions", "ReextractReport", "outdated_condition", "reextract_archive"]
 
@@ -123,37 +127,60 @@ def reextract_archive(session: Session, archive_dir: Path, registry: Registry,
     Never touches the network. A capture that cannot be read or extracted is counted as failed
     (``baotinh verify`` says why) and its record is left as it was.
     """
-    from pipeline.extract import EXTRACTOR_VERSION, extract_article
+    from pipeline.extract import EXTRACTOR_VERSION
 
     now = now or datetime.now(UTC)
     fingerprints = {s.id: s.registry_sha256 for s in session.scalars(select(Source))}
-    checked = changed = unchanged = 0
+    unchanged = 0
     failures: list[tuple[int, str]] = []
     changed_ids: list[int] = []
-    for chunk in _iter_articles(session, _selection(options, EXTRACTOR_VERSION), options.batch):
-        for article in chunk:
-            checked += 1
-            site = site_for(registry, article)
-            try:
-                captured = read_capture(archive_dir, _capture_of(article), session)
-                record = extract_article(captured.body, article.url, site=site, fetched_at=captured.date,
-                                         http_charset=_charset(captured.headers))
-            except (ArchiveError, BaotinhError) as exc:
-                failures.append((article.id, str(exc)))
-                continue
-            values = record_columns(record)
-            values["registry_sha256"] = fingerprints.get(article.site or "")
-            old = {c: getattr(article, c) for c in versions.CONTENT_COLUMNS}
-            fields = versions.changed_fields(old, values)
-            if fields:
-                versions.archive_version(session, article, fields, now=now)
-                changed_ids.append(article.id)
-                changed += 1
-            else:
-                unchanged += 1
-            for key, value in values.items():
-                setattr(article, key, value)
-        session.flush()
+    with vectors_written(session):
+        for chunk in _iter_articles(session, _selection(options, EXTRACTOR_VERSION), options.batch):
+            ids, same = _reextract_chunk(session, chunk, archive_dir, registry, fingerprints, failures, now)
+            changed_ids.extend(ids)
+            unchanged += same
     dedup.update_duplicates(session, changed_ids)
+    changed = len(changed_ids)
+    checked = changed + unchanged + len(failures)
     return ReextractReport(checked=checked, changed=changed, unchanged=unchanged, failed=len(failures),
                            failures=tuple(failures[:20]), extractor_version=EXTRACTOR_VERSION)
+
+
+def _reextract_chunk(session: Session, chunk: list[Article], archive_dir: Path, registry: Registry,
+                     fingerprints: dict[str, str | None], failures: list[tuple[int, str]],
+                     now: datetime) -> tuple[list[int], int]:
+    """Re-extract one batch of articles; returns the ids that changed and how many did not.
+
+    The search vectors of the changed texts are written here, a batch a statement (PostgreSQL;
+    the caller holds :func:`vectors_written`).
+    """
+    from pipeline.extract import extract_article
+
+    changed_ids: list[int] = []
+    unchanged = 0
+    vectors: list[tuple[int, FoldedFields]] = []
+    for article in chunk:
+        site = site_for(registry, article)
+        try:
+            captured = read_capture(archive_dir, _capture_of(article), session)
+            record = extract_article(captured.body, article.url, site=site, fetched_at=captured.date,
+                                     http_charset=_charset(captured.headers))
+        except (ArchiveError, BaotinhError) as exc:
+            failures.append((article.id, str(exc)))
+            continue
+        values = record_columns(record)
+        values["registry_sha256"] = fingerprints.get(article.site or "")
+        old = {c: getattr(article, c) for c in versions.CONTENT_COLUMNS}
+        fields = versions.changed_fields(old, values)
+        if fields:
+            versions.archive_version(session, article, fields, now=now)
+            changed_ids.append(article.id)
+        else:
+            unchanged += 1
+        if any(getattr(article, c) != values[c] for c in INDEXED_COLUMNS):
+            vectors.append((article.id, folded_fields(*(values[c] for c in INDEXED_COLUMNS))))
+        for key, value in values.items():
+            setattr(article, key, value)
+    session.flush()
+    write_vectors(session, vectors)
+    return changed_ids, unchanged

@@ -11,12 +11,12 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,13 @@ from pipeline import __version__
 from pipeline.archive import dedup, versions
 from pipeline.archive.keys import KEY_LENGTH, article_key, assign_keys, is_article_key
 from pipeline.archive.models import Article, CrawlRun, Source
-from pipeline.archive.search_index import index_new_articles
+from pipeline.archive.search_index import (
+    folded_fields,
+    index_new_articles,
+    insert_articles_pg,
+    vectors_written,
+    write_vectors,
+)
 from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import Site
 from pipeline.text.simhash import to_signed
@@ -172,6 +178,13 @@ def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
         a.canonical_url: a
         for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
     }
+    # Changed texts get their vectors from the items' folds (PostgreSQL), not the SQL fold.
+    with vectors_written(session) if existing else nullcontext():
+        return _write_chunk(session, items, existing, run_id, now)
+
+
+def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], run_id: int | None,
+                 now: datetime) -> UpsertCounts:
     new_rows: list[dict[str, Any]] = []
     unchanged = 0
     fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
@@ -190,12 +203,13 @@ def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
             changed_urls[record.canonical_url] = current.id
         else:
             unchanged += 1
+    by_url = {i.record.canonical_url: i for i in items}
     if new_rows:
         _set_keys(session, new_rows)
-        inserted = _insert_ignoring_conflicts(session, new_rows)
-        by_url = {i.record.canonical_url: i for i in items}
+        inserted = _insert_ignoring_conflicts(session, new_rows, by_url)
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
+    write_vectors(session, [(article_id, _item_fields(by_url[url])) for url, article_id in changed_urls.items()])
     if new_rows or changed_urls:
         _update_duplicates(session, items, new_rows, changed_urls)
     return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
@@ -268,11 +282,18 @@ def _archival_row(item: StoreItem, registry_sha256: str | None) -> dict[str, Any
     return row
 
 
-def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+def _item_fields(item: StoreItem) -> tuple[str | None, str | None, str | None, str | None]:
+    r = item.record
+    return folded_fields(r.title, r.description, r.text, r.author, folded_text=item.folded_text)
+
+
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
+                               items: dict[str, StoreItem] | None = None) -> dict[str, int]:
     """Insert rows; a row another writer inserted meanwhile is left to that writer.
 
     On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
-    rows are the store's to write); elsewhere nothing needs them and it returns ``{}``.
+    rows are the store's to write); PostgreSQL inserts each row with its search vector, made
+    from the items' folds; elsewhere nothing needs them and it returns ``{}``.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -280,10 +301,10 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> 
         returned = session.execute(ignoring.returning(Article.canonical_url, Article.id), rows)
         # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
         return {url: article_id for url, article_id in returned}  # noqa: C416
-    stmt: Any = insert(Article)
     if dialect == "postgresql":
-        stmt = pg_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
-    session.execute(stmt, rows)
+        insert_articles_pg(session, rows, items or {})
+        return {}
+    session.execute(insert(Article), rows)
     return {}
 
 

@@ -90,9 +90,9 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     of a common word.
     """
     id_col = backend.id_column(parsed)
-    newest = backend.match_rows(session, parsed, query, with_meta=False).order_by(id_col.desc())
     # One pass yields both the count and the floor (plain ints: no Row objects to build).
-    ids = session.scalars(newest.limit(CANDIDATE_CAP + 1)).all()
+    ids, bound = backend.newest_ids(session, parsed, query, CANDIDATE_CAP + 1)
+    window = () if bound is None else (id_col > bound,)
     capped = len(ids) > CANDIDATE_CAP
     checked = not parsed.is_empty and len(ids) <= CHECK_CAP
     rejected = reject_apart(session, parsed, ids) if checked else ()
@@ -105,6 +105,6 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
                          rejected=rejected, checked=checked)
     meta: FacetRows = ()
     if with_meta:
-        rows = backend.match_rows(session, parsed, query, with_meta=True).order_by(id_col.desc())
+        rows = backend.match_rows(session, parsed, query, with_meta=True).where(*window).order_by(id_col.desc())
         meta = facet_groups(session, without_rejected(rows, id_col, partial).limit(CANDIDATE_CAP))
     return Candidates(partial.total, capped, partial.floor, meta, rejected, checked)

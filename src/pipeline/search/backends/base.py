@@ -11,6 +11,7 @@ how it compiles.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery, QueryError
 
-__all__ = ["Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "plain_match_rows"]
+__all__ = ["Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "newest_rows", "plain_match_rows"]
 
 UNSUPPORTED = "full-text search needs SQLite (FTS5) or PostgreSQL"
 
@@ -68,6 +69,15 @@ class SearchBackend(Protocol):
         """Re-fold every article into the index."""
         ...
 
+    def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
+                   n: int) -> tuple[Sequence[int], int | None]:
+        """The ids of the newest ``n`` matches, newest first, and an id bound they lie above.
+
+        The bound (``None``: none) is exact, not a heuristic: statements over the newest
+        matches may add ``id > bound`` without changing what they return.
+        """
+        ...
+
 
 class TextMatch(ColumnElement[bool]):
     """``articles.id`` matches a parsed query; compiled per dialect (see the backend modules)."""
@@ -88,6 +98,16 @@ def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, .
     """``articles.id`` (plus ``meta`` columns) filtered, and matched when there are words."""
     stmt = select(Article.id.label("id"), *meta).where(*filter_conditions(query))
     return stmt.where(TextMatch(parsed)) if not parsed.is_empty else stmt
+
+
+def newest_rows(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery, n: int,
+                bound: int | None = None) -> Sequence[int]:
+    """The newest ``n`` match ids (above ``bound`` when given), in one statement."""
+    id_col = backend.id_column(parsed)
+    rows = backend.match_rows(session, parsed, query, with_meta=False)
+    if bound is not None:
+        rows = rows.where(id_col > bound)
+    return session.scalars(rows.order_by(id_col.desc()).limit(n)).all()
 
 
 def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ and matches are read in rowid order without a sort (FTS5 walks its doclists back
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
-from pipeline.search.backends.base import Relevance, TextMatch, meta_columns, plain_match_rows
+from pipeline.search.backends.base import Relevance, TextMatch, meta_columns, newest_rows, plain_match_rows
 from pipeline.search.filters import article_conditions, site_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
@@ -98,6 +99,11 @@ class SqliteBackend:
         inner: Select[Any] = (select(literal_column("1")).select_from(FTS)
                               .where(fts_match(parsed), FTS.c.rowid == Article.id))
         return inner.exists()
+
+    def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
+                   n: int) -> tuple[Sequence[int], int | None]:
+        # FTS5 walks its doclists backwards in rowid order: one statement reads n matches.
+        return newest_rows(session, self, parsed, query, n), None
 
     def rebuild_index(self, session: Session) -> None:
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))

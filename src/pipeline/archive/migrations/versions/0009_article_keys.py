@@ -1,7 +1,7 @@
 """stable article keys: ``articles.key``, a digest of the canonical URL
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 
 An article's id is local to one database; its key is not, so citations (``/a/<key>``,
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

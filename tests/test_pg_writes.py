@@ -1,0 +1,134 @@
+"""PostgreSQL writes the search vector from the Python fold (issue 15, item 1).
+
+The vector the store writes must be byte-identical to revision 0004's generated column (the SQL
+fold); edits by others are re-folded by the trigger; revision 0007 keeps existing rows' vectors.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from pipeline.archive import db, store
+from pipeline.archive.search_index import folded_fields
+from pipeline.archive.tsvector import tsvector_literal
+from pipeline.record import ArticleRecord
+from pipeline.registry.load import load_registry
+from pipeline.search import rebuild_index
+
+# Revision 0004's vector: what the generated column computed from the raw fields.
+SQL_VECTOR = ("setweight(to_tsvector('simple', baotinh_words(title)), 'A') || "
+              "setweight(to_tsvector('simple', baotinh_words(description)), 'B') || "
+              "setweight(to_tsvector('simple', baotinh_words(text)), 'C') || "
+              "setweight(to_tsvector('simple', baotinh_words(author)), 'D')")
+INSERT_RAW = text(
+    "INSERT INTO articles(canonical_url, url, site, title, text, tags, captions, images, flags, word_count, "
+    "content_sha256, first_seen_at, last_seen_at, version) VALUES (:url, :url, 'demo', :title, :text, '[]', "
+    "'[]', '[]', '[]', 1, '', now(), now(), 1)")
+MISMATCHES = f"SELECT id FROM articles WHERE search_vector IS DISTINCT FROM ({SQL_VECTOR}) ORDER BY id"
+
+TEXTS = (
+    ("Huyện ủy Kim Thành tổng kết năm 2019", "Sáng 6/8, Đảng bộ huyện Kim Thành…",
+     "ĐẠI HỘI Đảng bộ tỉnh Hải Dương lần thứ XVII (nhiệm kỳ 2020-2025) diễn ra tại TP. Hải Dương.\n"
+     "Vải thiều Thanh Hà: 1.500 tấn, giá 25.000đ/kg; e-mail: toa.soan@baohaiduong.vn", "Nguyễn Văn Ân"),
+    ("Thanh Hoá, Thanh Hóa và Hoà Bình", None, "Chữ\u00a0cách\u2009lạ, zero\u200bwidth, joiner\u200d "
+     "ﬁ ligature, ½ và ² số, İstanbul, ÆØÅ, straße, ΑΒΓ, Кириллица, 中文 字, 1e10 abc123 a_b", None),
+    ("Thanh Hoá", None, "Chữ\u00a0cách\u2009lạ, zero\u200bwidth, joiner\u200d “ngoặc” – ‘đơn’ … İstanbul, ÆØÅ, "
+     "straße, ΑΒΓ, Кириллица, 中文 字, 1e10 abc123 a_b", "Ông Ǆ"),
+    ("", "", "và " * 300 + "kết thúc", "PV"),  # a lexeme past 255 positions: the server folds it
+    ("Từ dài", None, "đầu " + "x" * 2100 + " cuối", None),  # a token over 2,047 bytes is skipped
+    ("Đồng Nai", "dong nai", "Đồng Nai — ĐỒNG NAI; đồng nai… (Đồng-Nai)", "Theo TTXVN"),
+)
+
+
+def record(i: int, title: str | None, description: str | None, body: str, author: str | None) -> ArticleRecord:
+    url = f"http://demo.baotinh.test/bai-{i}.html"
+    return ArticleRecord(url=url, canonical_url=url, site="demo", title=title, description=description,
+                         author=author, text=body, word_count=len(body.split()), content_sha256=f"{i:064d}",
+                         fetched_at=datetime(2026, 11, 1, tzinfo=UTC), language="vi")
+
+
+def store_texts(engine: Engine, texts: tuple[tuple[str | None, str | None, str, str | None], ...]) -> None:
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        store.upsert_articles(s, [record(i, *t) for i, t in enumerate(texts)])
+
+
+@pytest.fixture
+def pg_engine(pg_migrated_url: str) -> Engine:
+    engine = db.make_engine(pg_migrated_url)
+    yield engine  # type: ignore[misc]
+    engine.dispose()
+
+
+def test_literal_equals_sql_vector(pg_engine: Engine) -> None:
+    """The Python vector, parsed by the server, equals the SQL fold's, byte for byte."""
+    with pg_engine.connect() as conn:
+        for title, description, body, author in TEXTS:
+            literal = tsvector_literal(folded_fields(title, description, body, author))
+            expected = conn.execute(text(f"SELECT {SQL_VECTOR} FROM (SELECT :title AS title, :description AS "
+                                         "description, :text AS text, :author AS author) AS a"),
+                                    {"title": title, "description": description, "text": body,
+                                     "author": author}).scalar_one()
+            if literal is None:  # past the limits of the text form, or odd characters: the server folds
+                assert body.count("và") >= 255 or "½" in body
+                continue
+            got = conn.execute(text("SELECT CAST(:v AS tsvector)::text"), {"v": literal}).scalar_one()
+            assert got == expected
+
+
+def test_store_insert_update_and_trigger(pg_engine: Engine) -> None:
+    store_texts(pg_engine, TEXTS)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM articles WHERE search_vector IS NULL")).scalar() == 0
+        assert conn.execute(text(MISMATCHES)).all() == []
+    # A changed text through the store: the vector follows.
+    store_texts(pg_engine, (("Tiêu đề mới", "Sapo mới", "Nội dung đã sửa: Côn Sơn – Kiếp Bạc", "BTV"),))
+    # An edit by another program: the trigger folds it in SQL.
+    with pg_engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET text = 'Sửa tay: Chí Linh' WHERE id = (SELECT max(id) FROM articles)"))
+        conn.execute(INSERT_RAW, {"url": "u", "title": "Bài chèn tay", "text": "Văn bản Kinh Môn"})
+    with pg_engine.connect() as conn:
+        assert conn.execute(text(MISMATCHES)).all() == []
+        hits = conn.execute(text("SELECT count(*) FROM articles WHERE search_vector @@ to_tsquery('simple', "
+                                 "'con & son & kiep & bac')")).scalar()
+        assert hits == 1
+
+
+def test_rebuild_index_rewrites_every_vector(pg_engine: Engine) -> None:
+    store_texts(pg_engine, TEXTS)
+    with pg_engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET search_vector = NULL"))
+    with db.make_sessionmaker(pg_engine).begin() as s:
+        rebuild_index(s)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text(MISMATCHES)).all() == []
+
+
+def test_0007_keeps_existing_vectors(pg_url: str) -> None:
+    """Rows written under the generated column keep their vectors; the downgrade restores it."""
+    engine = db.make_engine(pg_url)
+    try:
+        db.upgrade(engine, "0006")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO sources(id, name, domain, created_at, updated_at) "
+                              "VALUES ('demo', 'Demo', 'demo.vn', now(), now())"))
+            conn.execute(INSERT_RAW, [{"url": f"u{i}", "title": t[0], "text": t[2]} for i, t in enumerate(TEXTS)])
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT id, search_vector::text FROM articles ORDER BY id")).all()
+        db.upgrade(engine, "0007")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, search_vector::text FROM articles ORDER BY id")).all() == before
+            generated = conn.execute(text("SELECT is_generated FROM information_schema.columns WHERE "
+                                          "table_name = 'articles' AND column_name = 'search_vector'")).scalar()
+            assert generated == "NEVER"
+        from alembic import command
+
+        command.downgrade(db._alembic_config(engine), "0006")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, search_vector::text FROM articles ORDER BY id")).all() == before
+    finally:
+        engine.dispose()
