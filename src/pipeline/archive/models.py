@@ -322,3 +322,30 @@ class CrawlLease(Base):
     ended_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))  # done, failed, released, lost, expired
 
+
+# The origin of each imported capture (revision 0011): written by ``baotinh import warc`` and the
+# web-archive backfill (pipeline.backfill.provenance), copied by ``db copy`` like every table here.
+class ImportProvenance(Base):
+    """One imported capture and its origin."""
+
+    __tablename__ = "import_provenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_key: Mapped[str] = mapped_column(String(2048), unique=True)
+    source: Mapped[str] = mapped_column(String(2048))
+    source_record_id: Mapped[str | None] = mapped_column(String(128))
+    source_offset: Mapped[int | None] = mapped_column(BigInteger)
+    source_digest: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str] = mapped_column(String(2048))
+    captured_at: Mapped[datetime | None]
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
+    capture_record_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    crawl_run_id: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_import_provenance_canonical_url", "canonical_url"),
+        Index("ix_import_provenance_capture_record_id", "capture_record_id"),
+    )

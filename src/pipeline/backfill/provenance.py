@@ -12,38 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
-from pipeline.archive.models import Base
+from pipeline.archive.models import ImportProvenance
 
 __all__ = ["ImportProvenance", "ProvenanceView", "add_provenance", "known_keys", "provenance_of"]
-
-
-class ImportProvenance(Base):
-    """One imported capture and its origin."""
-
-    __tablename__ = "import_provenance"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source_key: Mapped[str] = mapped_column(String(2048), unique=True)
-    source: Mapped[str] = mapped_column(String(2048))
-    source_record_id: Mapped[str | None] = mapped_column(String(128))
-    source_offset: Mapped[int | None] = mapped_column(BigInteger)
-    source_digest: Mapped[str | None] = mapped_column(String(80))
-    note: Mapped[str | None] = mapped_column(Text)
-    uri: Mapped[str] = mapped_column(String(2048))
-    captured_at: Mapped[datetime | None]
-    canonical_url: Mapped[str | None] = mapped_column(String(2048))
-    capture_record_id: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(32))
-    crawl_run_id: Mapped[int | None] = mapped_column(Integer)
-    imported_at: Mapped[datetime]
-
-    __table_args__ = (
-        Index("ix_import_provenance_canonical_url", "canonical_url"),
-        Index("ix_import_provenance_capture_record_id", "capture_record_id"),
-    )
 
 
 @dataclass(frozen=True, slots=True)
