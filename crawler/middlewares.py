@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -31,6 +29,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import call_later
 
 from pipeline.crawling import ledger
+from pipeline.crawling.retry_after import parse_retry_after
 from pipeline.text.urls import encode_host, host_port, strip_host_prefix
 
 log = logging.getLogger(__name__)
@@ -116,28 +115,6 @@ class ScopeMiddleware:
         raise OffsiteRequest(f"out of scope: {request.url}")
 
 BACKOFF_CODES = frozenset({429, 503})
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
-
-    >>> parse_retry_after("2")
-    2.0
-    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=datetime(2015, 10, 21, 7, 27, 50, tzinfo=timezone.utc))
-    10.0
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware:

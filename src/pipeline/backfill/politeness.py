@@ -15,11 +15,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from pipeline.config import DEFAULT_USER_AGENT
+from pipeline.crawling.retry_after import parse_retry_after
 from pipeline.errors import BaotinhError
 
 __all__ = ["FetchError", "PoliteClient", "Politeness", "Response", "parse_retry_after"]
@@ -67,28 +66,6 @@ class Response:
     status: int
     headers: Mapping[str, str]  # names lower-cased
     body: bytes
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date), or None.
-
-    >>> parse_retry_after("3")
-    3.0
-    >>> parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now=datetime(1994, 11, 6, 8, 49, 30, tzinfo=UTC))
-    10.0
-    """
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

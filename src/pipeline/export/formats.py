@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pyarrow is imported where Parquet is written: the CLI start
     import pyarrow as pa
 
 __all__ = [
+    "csv_value",
     "DEFAULT_FIELDS",
     "EXTRA_FIELDS",
     "FORMATS",
@@ -309,7 +310,8 @@ class JsonlShard:
         self._out.close()
 
 
-def _csv_value(value: Any) -> Any:
+def csv_value(value: Any) -> Any:
+    """A value as a CSV cell: "" for None, ISO 8601 for times, JSON for lists and mappings."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -332,7 +334,7 @@ class CsvShard:
         self._writer.writerow(fields)
 
     def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        self._writer.writerows([_csv_value(v) for v in row] for row in rows)
+        self._writer.writerows([csv_value(v) for v in row] for row in rows)
 
     def close(self) -> None:
         self._text.flush()

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article, Source
+from pipeline.export.formats import csv_value
 from pipeline.search import SearchQuery, SearchResult, filtered_articles
 from pipeline.search.date_sort import date_order
 from pipeline.search.province import province_expr, province_now_expr
@@ -40,23 +41,13 @@ EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "province", "province_now
 _BATCH = 500
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
 def csv_text(fields: Sequence[str], rows: Sequence[Sequence[Any]], *, header: bool = True) -> str:
     """Rows as RFC 4180 CSV text (CRLF line ends), with a header row."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     if header:
         writer.writerow(fields)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([csv_value(v) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -103,6 +94,6 @@ def export_chunks(open_session: Callable[[], Session], query: SearchQuery, cap: 
             if fmt == "csv":
                 yield csv_text(EXPORT_FIELDS, batch, header=False).encode("utf-8")
             else:
-                yield "".join(json.dumps({f: _cell(v) if isinstance(v, datetime) else v
+                yield "".join(json.dumps({f: csv_value(v) if isinstance(v, datetime) else v
                                           for f, v in zip(EXPORT_FIELDS, row, strict=True)},
                                          ensure_ascii=False) + "\n" for row in batch).encode("utf-8")
