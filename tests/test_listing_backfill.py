@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from crawler.listing_cursor import ListingCursors
 from pipeline.archive import db as archive_db
@@ -108,6 +109,7 @@ def listing_pages_read(server: RunningServer) -> list[int]:
     return pages
 
 
+@pytest.mark.slow
 def test_three_backfill_runs_reach_the_end_and_a_fourth_skips_the_listing(
         paper: tuple[RunningServer, PagedPaper], tmp_path: Path) -> None:
     server, site = paper
@@ -160,9 +162,7 @@ def test_a_normal_run_starts_every_listing_at_page_one() -> None:
     assert backfilling.resume("http://y:81/xa-hoi?page=10") == ["http://y:81/xa-hoi?page=10"]
 
 
-def test_cursor_rows_are_never_due_and_round_trip(tmp_path: Path) -> None:
-    engine = archive_db.make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
-    archive_db.upgrade(engine)
+def test_cursor_rows_are_never_due_and_round_trip(engine: Engine) -> None:
     sessions = archive_db.make_sessionmaker(engine)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with sessions() as session, session.begin():
@@ -174,7 +174,25 @@ def test_cursor_rows_are_never_due_and_round_trip(tmp_path: Path) -> None:
         assert load_cursors(session, "other") == {}
     assert list(frontier.iter_due(sessions, "demo", now=now, refresh=True)) == []
     assert list(frontier.iter_due(sessions, "demo", now=now)) == []
-    engine.dispose()
+
+
+def test_an_interrupted_run_leaves_the_cursors_where_they_were(sqlite_engine: Engine) -> None:
+    """Articles found on the pages it walked may not be archived yet: its next run walks them again."""
+    sessions = archive_db.make_sessionmaker(sqlite_engine)
+    site = load_registry().get("demo")
+    before = Cursor(SECTION, "http://x/xa-hoi?page=5", 5)
+    with sessions() as session, session.begin():
+        save_cursors(session, "demo", [before], run_id=None, now=datetime.now(UTC))
+    for reason, saved in (("shutdown", before), ("finished", Cursor(SECTION, "http://x/xa-hoi?page=6", 6))):
+        run = ListingCursors(site, enabled=True, tally=ledger.Tally(site.id))
+        run.load(sessions)
+        assert run.resume("http://x/xa-hoi") == ["http://x/xa-hoi?page=5"]
+        run.walked("http://x/xa-hoi?page=5", ["http://x/xa-hoi", "http://x/xa-hoi?page=6"], 3)
+        run.walked("http://x/xa-hoi?page=6", ["http://x/xa-hoi?page=7"], 3)
+        notes = run.finish(sessions, reason=reason, run_id=None)
+        assert f"backfill {SECTION}: stopped at page 6" in notes
+        with sessions() as session:
+            assert load_cursors(session, "demo") == {SECTION: saved}
 
 
 def test_the_request_carries_backfill() -> None:
