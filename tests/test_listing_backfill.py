@@ -21,8 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy.engine import Engine
 
+from crawler.launch import spider_arguments
 from crawler.listing_cursor import ListingCursors
 from pipeline.archive import db as archive_db
+from pipeline.cli.main import crawl
 from pipeline.crawling import frontier, ledger
 from pipeline.crawling.listing import Cursor, listing_page, load_cursors, save_cursors
 from pipeline.crawling.protocol import CrawlRequest
@@ -31,7 +33,7 @@ from pipeline.demo.server import RunningServer, start_server
 from pipeline.demo.site import Page, make_page
 from pipeline.registry.load import load_registry
 
-from .conftest import ROOT
+from .conftest import ROOT, MigratedSqlite
 
 PER_PAGE = 3
 BUDGET = 4
@@ -111,10 +113,10 @@ def listing_pages_read(server: RunningServer) -> list[int]:
 
 @pytest.mark.slow
 def test_three_backfill_runs_reach_the_end_and_a_fourth_skips_the_listing(
-        paper: tuple[RunningServer, PagedPaper], tmp_path: Path) -> None:
+        paper: tuple[RunningServer, PagedPaper], migrated_sqlite: MigratedSqlite, tmp_path: Path) -> None:
     server, site = paper
     archive = tmp_path / "archive"
-    archive.mkdir()
+    migrated_sqlite(archive / "baotinh.sqlite")  # a migrated copy: the first run does not migrate
     assert len(site.pages) == 12
     # (pages read, archived so far, cursor page, complete) after each run
     expected = [([1, 2, 3, 4, 5], 5, False), ([5, 6, 7, 8, 9], 9, False), ([9, 10, 11, 12], 12, True)]
@@ -196,6 +198,11 @@ def test_an_interrupted_run_leaves_the_cursors_where_they_were(sqlite_engine: En
 
 
 def test_the_request_carries_backfill() -> None:
+    """From ``baotinh crawl --backfill`` through the request (and a queued job's JSON) to the spider."""
+    assert "backfill" in {p.name for p in crawl.params}
     request = CrawlRequest(sites=("demo",), backfill=True)
     assert CrawlRequest.from_json(request.to_json()).backfill
-    assert not CrawlRequest.from_json(CrawlRequest(sites=("demo",)).to_json()).backfill
+    assert spider_arguments(request)[0]["backfill"] == "1"
+    normal = CrawlRequest(sites=("demo",))
+    assert not CrawlRequest.from_json(normal.to_json()).backfill
+    assert "backfill" not in spider_arguments(normal)[0]
