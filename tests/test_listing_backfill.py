@@ -129,6 +129,7 @@ def test_three_backfill_runs_reach_the_end_and_a_fourth_skips_the_listing(
         assert query(archive, "select url_key, fetch_count, outcome from frontier where url_key like 'listing:%'") == [
             (f"listing:{SECTION}", cursor_page, "listing_complete" if complete else "listing_cursor")]
         run_id = query(archive, "select max(id) from crawl_runs")[0][0]
+        assert '"backfill": true' in str(query(archive, f"select args from crawl_runs where id = {run_id}")[0][0])
         walked = query(archive, f"select sum(count) from crawl_ledger where run_id = {run_id}"
                        " and metric = 'backfill' and reason = 'listing_pages'")
         assert walked[0][0] == len(pages) + 4, f"run {run}"  # and the home page, 3 empty sections
