@@ -26,11 +26,13 @@ from crawler.listing_cursor import ListingCursors
 from pipeline.archive import db as archive_db
 from pipeline.cli.main import crawl
 from pipeline.crawling import frontier, ledger
+from pipeline.crawling.launch import validate_request
 from pipeline.crawling.listing import Cursor, listing_page, load_cursors, save_cursors
 from pipeline.crawling.protocol import CrawlRequest
 from pipeline.demo import DemoSite
 from pipeline.demo.server import RunningServer, start_server
 from pipeline.demo.site import Page, make_page
+from pipeline.errors import InputError
 from pipeline.registry.load import load_registry
 
 from .conftest import ROOT, MigratedSqlite
@@ -207,3 +209,9 @@ def test_the_request_carries_backfill() -> None:
     normal = CrawlRequest(sites=("demo",))
     assert not CrawlRequest.from_json(normal.to_json()).backfill
     assert "backfill" not in spider_arguments(normal)[0]
+
+
+def test_backfill_does_not_go_with_a_list_of_pages() -> None:
+    request = CrawlRequest(pages=("http://demo.baotinh.test/xa-hoi/a-1234.html",), backfill=True)
+    with pytest.raises(InputError, match="--backfill"):
+        validate_request(request, load_registry())
