@@ -42,7 +42,7 @@ from pipeline.crawling.status import crawl_exit_code
 from pipeline.errors import BaotinhError, ExitCode, InputError
 
 # The flags that make a request by hand; --request-json excludes them.
-_REQUEST_FLAGS = ("site", "url", "origin", "max_pages", "since", "refresh", "workers")
+_REQUEST_FLAGS = ("site", "url", "origin", "max_pages", "since", "refresh", "workers", "backfill")
 # Seconds between two looks at the parent, and the grace a crawl gets to close its run.
 PARENT_POLL_SECONDS = 0.5
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", action="store_true",
                    help="fetch known articles again even when not due (conditional GET)")
     p.add_argument("--workers", type=int, help="extraction processes (0: a thread)")
+    p.add_argument("--backfill", action="store_true",
+                   help="each paginated listing from where the last backfill run stopped")
     p.add_argument("--log-file", help="write Scrapy's log here instead of stderr")
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--parent-pid", type=int, metavar="PID",
@@ -86,7 +88,7 @@ def request_from_args(args: argparse.Namespace) -> CrawlRequest:
         return CrawlRequest.from_json(text)
     return CrawlRequest(sites=tuple(args.site), urls=tuple(args.url), origin=args.origin,
                         max_pages=args.max_pages, since=args.since, workers=args.workers,
-                        refresh=args.refresh)
+                        refresh=args.refresh, backfill=args.backfill)
 
 
 def request_problem(request: CrawlRequest) -> str | None:

@@ -67,6 +67,8 @@ def spider_arguments(request: CrawlRequest, registry: Registry | None = None) ->
         "since": request.since.isoformat() if request.since is not None else None,
         "refresh": "1" if request.refresh else "",
     }
+    if request.backfill:
+        common["backfill"] = "1"
     if request.pages:
         if registry is None:
             from pipeline.config import load_settings

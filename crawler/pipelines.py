@@ -159,6 +159,7 @@ class StorePipeline:
             "max_pages": getattr(spider, "max_pages", None),
             "since": since.date().isoformat() if since else None,
             "generic": getattr(spider, "generic", False),
+            "backfill": True if getattr(getattr(spider, "listings", None), "enabled", False) else None,
         }.items() if v is not None}
         with self.sessions.begin() as session:
             store.sync_source(session, site)

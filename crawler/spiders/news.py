@@ -33,6 +33,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.headers import header_value
+from crawler.listing_cursor import ListingCursors
 from crawler.middlewares import NotFetched, OffsiteRedirect, SiteScope
 from crawler.robots import adopt_kept_robots
 from pipeline import discover
@@ -163,6 +165,7 @@ class NewsSpider(scrapy.Spider):
         self.known: frontier.FrontierLookup | None = None  # looked up per URL, never loaded whole
         self.fetch_notes: dict[str, frontier.FetchOutcome] = {}
         self.started_at = datetime.now(UTC)
+        self.listings = ListingCursors(self.site, enabled=str(kwargs.get("backfill", "")) == "1", tally=self.tally)
 
     # -- start ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -185,10 +188,11 @@ class NewsSpider(scrapy.Spider):
         for url in self.site.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
                                  priority=FEED_PRIORITY, meta={"optional": self.generic})
-        for url in self.site.start_urls:
-            self.seen.add(self._key(url))
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                                 dont_filter=True, meta={LISTING_DEPTH_KEY: 0})
+        for start in self.site.start_urls:
+            for url in self.listings.resume(start):  # --backfill: from the listing's cursor on
+                self.seen.add(self._key(url))
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                                     dont_filter=True, meta={LISTING_DEPTH_KEY: 0})
         yield from self._due_requests()
 
     def _due_requests(self) -> Iterator[scrapy.Request]:
@@ -283,7 +287,7 @@ class NewsSpider(scrapy.Spider):
                 if self._allowed(feed) and self._first_time(feed):
                     yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error,
                                          priority=FEED_PRIORITY, meta={"optional": True})
-        depth = int(response.meta.get(LISTING_DEPTH_KEY, 0)) + 1
+        depth, listings, articles = int(response.meta.get(LISTING_DEPTH_KEY, 0)) + 1, [], 0
         for href in response.xpath("//a/@href").getall():
             url = self._absolute(response.url, href)
             if url is None or not self._allowed(url):
@@ -291,9 +295,13 @@ class NewsSpider(scrapy.Spider):
             url = self._route(url)
             kind = self._classify(strip_session_ids(url))
             if kind == "article":
+                articles += 1
                 yield from self._follow_article(url)
             elif kind == "listing":
-                yield from self._listing_requests(strip_session_ids(url), depth=depth)
+                listings.append(strip_session_ids(url))
+                for link in self.listings.resume(listings[-1]):
+                    yield from self._listing_requests(link, depth=depth)
+        self.listings.walked(response.url, listings, articles)
 
     def _listing_requests(self, url: str, *, depth: int) -> Iterator[scrapy.Request]:
         """The request of a listing page not read yet, within the run's listing budgets."""
@@ -353,8 +361,11 @@ class NewsSpider(scrapy.Spider):
         self.frontier_engine = archive_db.make_engine(load_settings().database_url)
         archive_db.upgrade(self.frontier_engine)
         self.known = frontier.FrontierLookup(archive_db.make_sessionmaker(self.frontier_engine), self.site_id)
+        self.listings.load(self.known.sessions)
 
     def closed(self, reason: str) -> None:
+        sessions = self.known.sessions if self.known is not None else None
+        self.notes += self.listings.finish(sessions, reason=reason, run_id=getattr(self, "run_id", None))
         if getattr(self, "frontier_engine", None) is not None:
             self.frontier_engine.dispose()
 
@@ -587,11 +598,3 @@ def failure_reason(failure: Failure, response: Response | None) -> str:
         if word in name:
             return reason
     return name[:64]
-
-
-def header_value(response: Response | None, name: bytes) -> str | None:
-    """A response header as text, or None."""
-    if response is None:
-        return None
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -116,11 +116,14 @@ Examples:
 @click.option("--enqueue", is_flag=True,
               help="Queue one job per site for `baotinh worker` instead of crawling here "
                    "(the default when BAOTINH_QUEUE=db).")
+@click.option("--backfill", is_flag=True,
+              help="Walk each paginated listing on from where the last backfill run stopped, to its end.")
 @click.pass_context
 def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str, ...], all_sites: bool,
           urls: tuple[str, ...], url_list: TextIO | None,
           max_pages: int | None, since: date | None, origin: str | None, workers: int | None,
-          refresh: bool, delay: float | None, quiet: bool, verbose: bool, enqueue: bool) -> None:
+          refresh: bool, delay: float | None, quiet: bool, verbose: bool, enqueue: bool,
+          backfill: bool = False) -> None:
     """Crawl registered sites (SITE_ID...), every site (--all) or any news site (--url)."""
     from pipeline.crawling.launch import run_crawl, validate_request
     from pipeline.crawling.protocol import CrawlRequest
@@ -133,7 +136,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
     pages = _read_url_list(url_list) if url_list is not None else ()
     request = CrawlRequest(sites=sites, urls=urls, origin=origin, max_pages=max_pages,
                            since=since, workers=workers, verbose=verbose, refresh=refresh,
-                           delay=delay, pages=pages)
+                           delay=delay, pages=pages, backfill=backfill)
     from pipeline.cli.workers import enqueue_request, queue_configured
 
     if enqueue or (queue_configured(settings) and not urls and not pages):

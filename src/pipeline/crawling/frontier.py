@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.archive.models import FrontierEntry
 
 __all__ = [
+    "LISTING_COMPLETE",
+    "LISTING_OPEN",
     "RECHECK_AFTER",
     "Decision",
     "FetchOutcome",
@@ -120,7 +122,9 @@ def decide_fetch(state: FrontierState | None, *, now: datetime, refresh: bool = 
 _STATE = (FrontierEntry.url_key, FrontierEntry.last_fetched_at, FrontierEntry.next_due_at,
           FrontierEntry.etag, FrontierEntry.last_modified, FrontierEntry.outcome, FrontierEntry.url)
 # Outcomes that a due re-check never requests again (robots.txt is looked at by discovery).
-NOT_RECHECKED = ("robots", "not_article", "not_html")
+# Backfill cursors (pipeline.crawling.listing) are frontier rows of these outcomes: never due.
+LISTING_OPEN, LISTING_COMPLETE = "listing_cursor", "listing_complete"
+NOT_RECHECKED = ("robots", "not_article", "not_html", LISTING_OPEN, LISTING_COMPLETE)
 
 
 def iter_due(sessions: sessionmaker[Session], site_id: str, *, now: datetime, refresh: bool = False,

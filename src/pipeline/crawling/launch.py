@@ -88,6 +88,9 @@ def validate_request(request: CrawlRequest, registry: Registry) -> None:
     if request.pages and (request.urls or (request.sites and not request.origin)):
         raise InputError("--urls crawls the pages listed, each with the site owning its host: "
                          "give no SITE_ID or --url with it (one SITE_ID with --origin for a mirror)")
+    if request.backfill and request.pages:
+        raise InputError("--backfill walks the sites' listings; --urls fetches exactly the pages listed: "
+                         "give one or the other")
     for sid in request.sites:
         if registry.find(sid) is None:
             raise ConfigError(f"unknown site id {sid!r}; `baotinh sites` lists the known ones")

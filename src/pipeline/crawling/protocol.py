@@ -134,6 +134,8 @@ class CrawlRequest:
     # site owning its host (legacy domains included), or to a generic site of its host; ``sites``
     # are then not crawled, except that with ``origin`` the origin's pages are that one site's.
     pages: tuple[str, ...] = ()
+    # Each paginated listing from where the previous backfill run stopped, to its end across runs.
+    backfill: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -143,7 +145,7 @@ class CrawlRequest:
             "workers": self.workers, "refresh": self.refresh, "verbose": self.verbose,
             "delay": self.delay, "local_server": self.local_server,
             "per_domain_concurrency": self.per_domain_concurrency, "autothrottle": self.autothrottle,
-            "pages": list(self.pages),
+            "pages": list(self.pages), "backfill": self.backfill,
         }
 
     @classmethod
@@ -162,6 +164,7 @@ class CrawlRequest:
             delay=_opt_float(data, "delay"), local_server=_bool(data, "local_server", False),
             per_domain_concurrency=_opt_int(data, "per_domain_concurrency"),
             autothrottle=_bool(data, "autothrottle", True), pages=_strs(data, "pages"),
+            backfill=_bool(data, "backfill", False),
         )
 
     def to_json(self) -> str:
