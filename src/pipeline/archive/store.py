@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -198,8 +198,6 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
         current = existing.get(record.canonical_url)
         if current is None:
             row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
-            item = by_url[record.canonical_url] = _hashed(item)
-            row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
             new_rows.append(row)
         elif _refresh(session, current, row, run_id, now):
             changed_urls[record.canonical_url] = current.id
@@ -207,13 +205,20 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
             unchanged += 1
     if new_rows:
         _set_keys(session, new_rows)
-        inserted = _insert_ignoring_conflicts(session, new_rows, by_url)
+        inserted = _insert_ignoring_conflicts(session, new_rows, by_url, lambda part: _hash_rows(part, by_url))
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
     write_vectors(session, [(article_id, _item_fields(by_url[url])) for url, article_id in changed_urls.items()])
     if new_rows or changed_urls:
         _update_duplicates(session, list(by_url.values()), new_rows, changed_urls)
     return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
+
+
+def _hash_rows(rows: list[dict[str, Any]], by_url: dict[str, StoreItem]) -> None:
+    """Give new ``rows`` their SimHash (and their items the text fold): see :func:`_hashed`."""
+    for row in rows:
+        item = by_url[row["canonical_url"]] = _hashed(by_url[row["canonical_url"]])
+        row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
 
 
 def _hashed(item: StoreItem) -> StoreItem:
@@ -300,22 +305,28 @@ def _item_fields(item: StoreItem) -> tuple[str | None, str | None, str | None, s
 
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
-                               items: dict[str, StoreItem] | None = None) -> dict[str, int]:
+                               items: dict[str, StoreItem] | None = None,
+                               prepare: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, int]:
     """Insert rows; a row another writer inserted meanwhile is left to that writer.
+
+    ``prepare`` completes a list of rows (and their items) before they are sent: on PostgreSQL
+    part by part, so that the server inserts one part while the next is prepared.
 
     On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
     rows are the store's to write); PostgreSQL inserts each row with its search vector, made
     from the items' folds; elsewhere nothing needs them and it returns ``{}``.
     """
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert_articles_pg(session, rows, items or {}, prepare)
+        return {}
+    if prepare is not None:
+        prepare(rows)
     if dialect == "sqlite":
         ignoring = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
         returned = session.execute(ignoring.returning(Article.canonical_url, Article.id), rows)
         # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
         return {url: article_id for url, article_id in returned}  # noqa: C416
-    if dialect == "postgresql":
-        insert_articles_pg(session, rows, items or {})
-        return {}
     session.execute(insert(Article), rows)
     return {}
 
