@@ -15,7 +15,7 @@ of the text is re-folded by the table's trigger.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import Any
 
@@ -108,15 +108,23 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
     """
     stmt = (pg_insert(_pg_articles()).values(search_vector=cast(bindparam("vector_text", type_=Text), TSVECTOR))
             .on_conflict_do_nothing(index_elements=["canonical_url"]))
-    raw = session.connection().connection.driver_connection
-    pipeline = getattr(raw, "pipeline", None)
-    with pipeline() if pipeline is not None else nullcontext():
+    with _pipeline(session.connection().connection.driver_connection):
         for start in range(0, len(rows), PIPELINE_PART):
             part = rows[start:start + PIPELINE_PART]
             if prepare is not None:
                 prepare(part)
             session.execute(stmt, [{**row, "vector_text": tsvector_literal(
                 _row_fields(row, items.get(row["canonical_url"])))} for row in part])
+
+
+def _pipeline(raw: Any) -> AbstractContextManager[Any]:
+    """psycopg's pipeline mode on ``raw`` when its libpq has it (14+); else nothing."""
+    try:
+        from psycopg import Pipeline
+    except ImportError:
+        return nullcontext()
+    pipeline = getattr(raw, "pipeline", None)
+    return pipeline() if pipeline is not None and Pipeline.is_supported() else nullcontext()
 
 
 @contextmanager
