@@ -132,3 +132,29 @@ def test_0007_keeps_existing_vectors(pg_url: str) -> None:
             assert conn.execute(text("SELECT id, search_vector::text FROM articles ORDER BY id")).all() == before
     finally:
         engine.dispose()
+
+
+def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) -> None:
+    """A batch larger than one pipeline part (10 rows): each new row carries its vector, its
+    SimHash computed from the store's fold (bare records) and its bands; a URL already archived
+    in the middle of the batch is left to its row, as before."""
+    from benchmarks.bench_store import make_records
+    from pipeline.archive.search_index import PIPELINE_PART
+    from pipeline.text.simhash import simhash_text, to_signed
+
+    records = make_records(2 * PIPELINE_PART + 5)
+    sessions = db.make_sessionmaker(pg_engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+        store.upsert_articles(s, records[12:13])
+    with sessions.begin() as s:
+        counts = store.upsert_articles(s, records)
+    assert (counts.new, counts.unchanged) == (len(records) - 1, 1)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text(MISMATCHES)).all() == []
+        stored = dict(conn.execute(text("SELECT canonical_url, simhash FROM articles")).all())
+        bands = conn.execute(text("SELECT count(DISTINCT article_id), count(*) FROM simhash_bands")).one()
+    expected = {r.canonical_url: simhash_text(r.text) for r in records}
+    assert stored == {url: None if v is None else to_signed(v) for url, v in expected.items()}
+    hashed = sum(v is not None for v in expected.values())
+    assert tuple(bands) == (hashed, 6 * hashed)

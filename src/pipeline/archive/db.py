@@ -80,6 +80,17 @@ def _on_sqlite_read_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> Non
     cur.close()
 
 
+# Writers compress new long values (texts, vectors) with LZ4 when the server has it: pglz cost
+# about 0.1 ms an article of the store's INSERT (a fifth of it). Reading mixes both alike.
+_PG_LZ4 = ("SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings "
+           "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+
+
+def _on_pg_write_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute(_PG_LZ4)
+    dbapi_conn.commit()  # a session setting made in a rolled-back transaction would not last
+
+
 def _is_readonly_uri(parsed: URL) -> bool:
     return parsed.query.get("mode") == "ro" or parsed.query.get("immutable") == "1"
 
@@ -204,6 +215,8 @@ def make_engine(url: str, *, check_writable: bool = True, read_only: bool = Fals
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={"prepare_threshold": None})
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
+            if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+                event.listen(engine, "connect", _on_pg_write_connect)
     except NoSuchModuleError:
         raise ConfigError(f"no database driver for {parsed.drivername!r}") from None
     except ModuleNotFoundError as exc:

@@ -14,8 +14,8 @@ of the text is re-folded by the table's trigger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import Any
 
@@ -45,6 +45,8 @@ _VECTOR_UPDATE = text(
     "FROM unnest(:ids, :vecs) AS v(id, vec) WHERE a.id = v.id"
 ).bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("vecs", type_=ARRAY(Text)))
 REBUILD_BATCH = 2000
+# Rows an INSERT of the store's pipeline (see insert_articles_pg).
+PIPELINE_PART = 10
 
 
 def _fold(value: str | None) -> str | None:
@@ -89,20 +91,40 @@ def index_new_articles(session: Session, articles: Iterable[tuple[int, StoreItem
 def _pg_articles() -> Table:
     """``articles`` with its PostgreSQL-only ``search_vector`` column (not in the ORM model)."""
     columns = [c._copy() for c in Article.__table__.columns]
-    return Table("articles", MetaData(), *columns, Column("search_vector", TSVECTOR))
+    # No implicit RETURNING of the id of a one-row INSERT: in a pipeline its result comes later.
+    return Table("articles", MetaData(), *columns, Column("search_vector", TSVECTOR), implicit_returning=False)
 
 
-def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict[str, StoreItem]) -> None:
+def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict[str, StoreItem],
+                       prepare: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
     """Insert article ``rows`` (PostgreSQL) with their vectors; a URL already there is left alone.
 
     ``items`` gives each row's item by canonical URL: its fields are folded here unless the
     extraction worker folded the text already (a row without an item is folded from its values).
+    The rows go :data:`PIPELINE_PART` at a time through psycopg's pipeline mode, without
+    waiting for the server: it inserts one part (vectors parsed, GIN and TOAST written) while
+    this process prepares the next (``prepare``, then the vectors); the results are read once,
+    at the end. Elsewhere than on psycopg the parts are sent one after the other.
     """
     stmt = (pg_insert(_pg_articles()).values(search_vector=cast(bindparam("vector_text", type_=Text), TSVECTOR))
             .on_conflict_do_nothing(index_elements=["canonical_url"]))
-    params = [{**row, "vector_text": tsvector_literal(_row_fields(row, items.get(row["canonical_url"])))}
-              for row in rows]
-    session.execute(stmt, params)
+    with _pipeline(session.connection().connection.driver_connection):
+        for start in range(0, len(rows), PIPELINE_PART):
+            part = rows[start:start + PIPELINE_PART]
+            if prepare is not None:
+                prepare(part)
+            session.execute(stmt, [{**row, "vector_text": tsvector_literal(
+                _row_fields(row, items.get(row["canonical_url"])))} for row in part])
+
+
+def _pipeline(raw: Any) -> AbstractContextManager[Any]:
+    """psycopg's pipeline mode on ``raw`` when its libpq has it (14+); else nothing."""
+    try:
+        from psycopg import Pipeline
+    except ImportError:
+        return nullcontext()
+    pipeline = getattr(raw, "pipeline", None)
+    return pipeline() if pipeline is not None and Pipeline.is_supported() else nullcontext()
 
 
 @contextmanager

@@ -10,9 +10,9 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,8 @@ from pipeline.archive.search_index import (
 )
 from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import Site
-from pipeline.text.simhash import to_signed
+from pipeline.text.fold import fold
+from pipeline.text.simhash import simhash_text, to_signed
 
 __all__ = [
     "RunCounts",
@@ -189,6 +190,7 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
     unchanged = 0
     fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
     changed_urls: dict[str, int] = {}
+    by_url = {i.record.canonical_url: i for i in items}
     for item in items:
         record = item.record
         row = _record_row(record)
@@ -196,23 +198,38 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
         current = existing.get(record.canonical_url)
         if current is None:
             row.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id, version=1, version_since=now)
-            if item.simhash_known:  # computed by the extraction worker
-                row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
             new_rows.append(row)
         elif _refresh(session, current, row, run_id, now):
             changed_urls[record.canonical_url] = current.id
         else:
             unchanged += 1
-    by_url = {i.record.canonical_url: i for i in items}
     if new_rows:
         _set_keys(session, new_rows)
-        inserted = _insert_ignoring_conflicts(session, new_rows, by_url)
+        inserted = _insert_ignoring_conflicts(session, new_rows, by_url, lambda part: _hash_rows(part, by_url))
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
     write_vectors(session, [(article_id, _item_fields(by_url[url])) for url, article_id in changed_urls.items()])
     if new_rows or changed_urls:
-        _update_duplicates(session, items, new_rows, changed_urls)
+        _update_duplicates(session, list(by_url.values()), new_rows, changed_urls)
     return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
+
+
+def _hash_rows(rows: list[dict[str, Any]], by_url: dict[str, StoreItem]) -> None:
+    """Give new ``rows`` their SimHash (and their items the text fold): see :func:`_hashed`."""
+    for row in rows:
+        item = by_url[row["canonical_url"]] = _hashed(by_url[row["canonical_url"]])
+        row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
+
+
+def _hashed(item: StoreItem) -> StoreItem:
+    """A new article's item with its text fold and SimHash, computed here when the extraction
+    worker did not (a bare record): one fold serves the search index and the hash, and the hash
+    is written with the row instead of by a second statement."""
+    if item.simhash_known and item.folded_text is not None:
+        return item
+    folded = item.folded_text if item.folded_text is not None else fold(item.record.text)
+    simhash = item.simhash if item.simhash_known else simhash_text(item.record.text, folded=folded)
+    return replace(item, simhash=simhash, simhash_known=True, folded_text=folded)
 
 
 def _set_keys(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -288,22 +305,28 @@ def _item_fields(item: StoreItem) -> tuple[str | None, str | None, str | None, s
 
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
-                               items: dict[str, StoreItem] | None = None) -> dict[str, int]:
+                               items: dict[str, StoreItem] | None = None,
+                               prepare: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, int]:
     """Insert rows; a row another writer inserted meanwhile is left to that writer.
+
+    ``prepare`` completes a list of rows (and their items) before they are sent: on PostgreSQL
+    part by part, so that the server inserts one part while the next is prepared.
 
     On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
     rows are the store's to write); PostgreSQL inserts each row with its search vector, made
     from the items' folds; elsewhere nothing needs them and it returns ``{}``.
     """
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert_articles_pg(session, rows, items or {}, prepare)
+        return {}
+    if prepare is not None:
+        prepare(rows)
     if dialect == "sqlite":
         ignoring = sqlite_insert(Article).on_conflict_do_nothing(index_elements=["canonical_url"])
         returned = session.execute(ignoring.returning(Article.canonical_url, Article.id), rows)
         # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
         return {url: article_id for url, article_id in returned}  # noqa: C416
-    if dialect == "postgresql":
-        insert_articles_pg(session, rows, items or {})
-        return {}
     session.execute(insert(Article), rows)
     return {}
 
