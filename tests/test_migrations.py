@@ -155,3 +155,44 @@ def test_0004_pg_fold_function_equals_the_current_fold(pg_url: str) -> None:
         folded = [conn.scalar(text("SELECT baotinh_fold(:t)"), {"t": s}) for s in samples]
     engine.dispose()
     assert folded == [fold(s) for s in samples]
+
+
+KILL_IN_A_TABLE_REBUILD = """
+import os, sys
+sys.path[:0] = ['src', '.']
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from pipeline.archive import db
+
+def on_connect(dbapi_conn, record):
+    def trace(sql):
+        if '_alembic_tmp_articles' in sql:
+            os._exit(137)  # as if killed (-9) in the middle of a table rebuild
+    dbapi_conn.set_trace_callback(trace)
+
+event.listen(Engine, 'connect', on_connect)
+db.upgrade(db.make_engine(sys.argv[1]))
+"""
+
+
+def test_a_migration_killed_half_way_leaves_the_archive_as_it_was(tmp_path: Path) -> None:
+    """SQLite runs the chain in one transaction: a kill never leaves a half-migrated archive
+    (it once left revision 0001 and ``_alembic_tmp_articles``, and every later run exited 74)."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import inspect
+
+    from .conftest import ROOT
+
+    url = f"sqlite:///{tmp_path / 'baotinh.sqlite'}"
+    killed = subprocess.run([sys.executable, "-c", KILL_IN_A_TABLE_REBUILD, url], cwd=ROOT, check=False)
+    assert killed.returncode == 137
+    engine = db.make_engine(url)
+    try:
+        assert db.current_revision(engine) is None
+        assert "_alembic_tmp_articles" not in inspect(engine).get_table_names()
+        db.upgrade(engine)  # the next run migrates as if nothing had happened
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()

@@ -297,12 +297,50 @@ def check_schema(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (no-op when it is already there)."""
+    """Bring the schema to ``revision`` (no-op when it is already there).
+
+    On SQLite the whole chain runs in one transaction (see :func:`_migration_engine`): a process
+    killed half way leaves the archive as it was, never half migrated.
+    """
     try:
         if revision == "head" and current_revision(engine) == head_revision():
             return
         from alembic import command
 
-        command.upgrade(_alembic_config(engine), revision)
+        migrating = _migration_engine(engine)
+        try:
+            command.upgrade(_alembic_config(migrating), revision)
+        finally:
+            if migrating is not engine:
+                migrating.dispose()
     except OperationalError as exc:
         raise ArchiveError(f"cannot open the archive database: {exc.orig}") from None
+
+
+def _migration_engine(engine: Engine) -> Engine:
+    """The engine the migrations run on: ``engine`` itself, or for SQLite one whose transactions
+    are SQLite's own.
+
+    Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so every CREATE,
+    ALTER or DROP of a migration commits at once: a kill between two of them left an archive at
+    revision 0001 with Alembic's ``_alembic_tmp_articles`` behind, which no later run could
+    upgrade. Here the driver never begins on its own and each SQLAlchemy transaction is an
+    explicit ``BEGIN``, so the chain commits once, at its end (SQLite's DDL is transactional).
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    from sqlalchemy.pool import NullPool
+
+    from pipeline.archive.sqlite import install_sqlite_functions
+
+    migrating = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    def on_connect(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+        _on_sqlite_connect(dbapi_conn, record)
+        dbapi_conn.isolation_level = None  # the driver begins nothing; "begin" below does
+
+    event.listen(migrating, "connect", on_connect)
+    event.listen(migrating, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    install_sqlite_functions(migrating)
+    _install_error_translation(migrating)
+    return migrating

@@ -16,10 +16,15 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///archive/baotinh.sqlite")
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
+            # SQLite's DDL is transactional, though Alembic assumes it is not: the chain commits
+            # once, at its end, on the explicit-BEGIN connection db.upgrade gives (a kill half
+            # way leaves the archive as it was)
+            transactional_ddl=True if sqlite else None,
         )
         with context.begin_transaction():
             context.run_migrations()
