@@ -10,8 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	# --no-compile: Python compiles what it imports on first use, not every file of every package (33 s → 20 s here)
-	$(BIN)/python -m pip install -qq --no-compile -e '.[dev,readers]'
+	$(BIN)/python -m pip install -qq -e '.[dev,readers]'
 	touch $(STAMP)
 
 venv: $(STAMP)
