@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
-import sqlite3
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from pipeline.crawling import ledger
 from pipeline.demo.site import DemoSite
 from pipeline.errors import InputError
 from tests.conftest import IN_CI, CliResult, MigratedSqlite, ServedSite, run_cli, start_demo_server
+from tests.test_hostile_scope import query
 
 DEMO_ARTICLES = 34
 LEGACY_HOST = "demo-cu.baotinh.test"  # the demo paper's former domain (demo/registry.toml)
@@ -81,14 +81,6 @@ def imported(served: ServedSite, wget_warc: Path,
                     archive=archive)
     second = import_files(Settings(archive_dir=archive), [wget_warc], sites=["demo"], origin=served.base_url)
     return archive, first, second
-
-
-def query(archive: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(archive / "baotinh.sqlite")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def article_records(warc: Path) -> dict[str, tuple[str, str, int]]:

@@ -10,7 +10,6 @@ listing. Each run is ``python -m crawler`` in a subprocess, the archive read bac
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -34,6 +33,7 @@ from pipeline.demo.server import RunningServer, start_server
 from pipeline.demo.site import Page, make_page
 from pipeline.errors import InputError
 from pipeline.registry.load import load_registry
+from tests.test_hostile_scope import query
 
 from .conftest import ROOT, MigratedSqlite
 
@@ -95,14 +95,6 @@ def backfill(archive: Path, origin: str) -> subprocess.CompletedProcess[str]:
                "-s", "CLOSESPIDER_TIMEOUT=40", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", f"BAOTINH_MAX_LISTING_PAGES={BUDGET}"]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False)
-
-
-def query(archive: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(archive / "baotinh.sqlite")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def listing_pages_read(server: RunningServer) -> list[int]:
