@@ -37,6 +37,7 @@ from crawler.headers import header_value
 from crawler.listing_cursor import ListingCursors
 from crawler.middlewares import NotFetched, OffsiteRedirect, SiteScope
 from crawler.robots import adopt_kept_robots
+from crawler.spiders.article import article_request
 from pipeline import discover
 from pipeline.archive import db as archive_db
 from pipeline.archive.versions import WithdrawnPage, is_home_redirect
@@ -63,7 +64,6 @@ BUDGETS: dict[str, tuple[tuple[str, int, str], tuple[str, int, str]]] = {
     "listing": (("BAOTINH_LISTING_MAX_DEPTH", LISTING_MAX_DEPTH, ledger.LISTING_DEPTH),
                 ("BAOTINH_MAX_LISTING_PAGES", MAX_LISTING_PAGES, ledger.LISTING_PAGES)),
 }
-ARTICLE_PRIORITY = 10
 # Sitemap entries whose frontier rows are looked up in one query (the frontier is never loaded whole).
 PRIME_BATCH = 500
 FEED_PRIORITY = 20
@@ -347,14 +347,7 @@ class NewsSpider(scrapy.Spider):
             self.tally.add("skipped", "max_pages", url=url)
             return
         self.article_requests += 1
-        meta: dict[str, Any] = {"baotinh_via": via}
-        validators = frontier.headers_for(decision)
-        if validators:
-            meta["baotinh_validators"] = dict(validators)
-        # The spider de-duplicates articles itself (above); Scrapy's filter would also drop a
-        # redirect hop back to a URL already requested (a loop), without an errback: unaccounted.
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             priority=ARTICLE_PRIORITY, meta=meta, dont_filter=True)
+        yield article_request(url, via, decision, callback=self.parse_article, errback=self.on_error)
 
     def _load_frontier(self) -> None:
         """Read what the archive already knows of this site (the spider only reads it)."""

@@ -17,7 +17,8 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from crawler.spiders.news import ARTICLE_PRIORITY, NewsSpider
+from crawler.spiders.article import article_request
+from crawler.spiders.news import NewsSpider
 from pipeline.crawling import frontier
 
 __all__ = ["URL_LIST", "PagesSpider"]
@@ -51,12 +52,7 @@ class PagesSpider(NewsSpider):
         known = self.known.get(frontier.url_key(url)) if self.known is not None else None
         decision = frontier.decide_fetch(known, now=self.started_at, refresh=True)
         self.article_requests += 1
-        meta: dict[str, Any] = {"baotinh_via": URL_LIST}
-        validators = frontier.headers_for(decision)
-        if validators:
-            meta["baotinh_validators"] = dict(validators)
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             priority=ARTICLE_PRIORITY, meta=meta, dont_filter=True)
+        yield article_request(url, URL_LIST, decision, callback=self.parse_article, errback=self.on_error)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         redirected = response.request.meta.get("redirect_urls") if response.request else None
