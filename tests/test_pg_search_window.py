@@ -1,4 +1,5 @@
-"""PostgreSQL reads the newest matches from windows of recent ids: the same ids as a full read (issue 15)."""
+"""PostgreSQL search paths that differ from SQLite's give the same results (issue 15): windows of recent ids,
+scores read by key, vectors kept in the row."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from sqlalchemy.orm import Session
 
 from pipeline.search import SearchQuery, parse_query
 from pipeline.search.backends.base import newest_rows
+from pipeline.search.backends import postgres
 from pipeline.search.backends.postgres import PostgresBackend
+from pipeline.search.candidates import find_candidates
+from pipeline.search.ranking import rank_candidates
 from tests.conftest import PgCopy
 from tests.test_search import fill_corpus, open_corpus
 
@@ -21,8 +25,11 @@ def pg_session(pg_copy: PgCopy) -> Session:
     session.get_bind().dispose()  # type: ignore[union-attr]
 
 
-def test_windows_give_the_newest_matches(pg_session: Session) -> None:
+def test_windows_give_the_newest_matches(pg_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = PostgresBackend()
+    # The small corpus's matches are all "few": read every time unless windows are forced.
+    assert backend.newest_ids(pg_session, parse_query("huyen"), SearchQuery(text="huyen"), 3)[1] is None
+    monkeypatch.setattr(postgres, "FEW_MATCHES", 0)
     pg_session.execute(text("ANALYZE articles"))  # the planner's estimates choose the path
     bounds = []
     for words in ("kim thanh", "huyen", "thanh", "hai duong", "và", "dong nai OR binh duong", "nông thôn -mới"):
@@ -34,3 +41,35 @@ def test_windows_give_the_newest_matches(pg_session: Session) -> None:
             assert bound is None or all(i > bound for i in ids)
             bounds.append(bound)
     assert any(b is not None for b in bounds) and None in bounds  # both paths were taken
+
+
+def test_scores_read_by_key_rank_as_the_sql_did(pg_session: Session) -> None:
+    """The candidates' scores read in one statement order every window as the ranking statement
+    over the matches did: as typed and as phrases, with offsets and left-out ids."""
+    backend = PostgresBackend()
+    for words in ("kim thanh", "thanh", "hai duong", "dong nai OR binh duong", "nông thôn -mới", "huyện kim"):
+        parsed = parse_query(words)
+        query = SearchQuery(text=words)
+        candidates = find_candidates(pg_session, backend, parsed, query, with_meta=False)
+        scores = backend.score_candidates(pg_session, parsed, candidates.ids)
+        assert scores is not None and set(scores.plain) == set(candidates.ids), words
+        assert set(scores.phrases) <= set(scores.plain)
+        for window, exclude in (((0, 50), ()), ((2, 5), ()), ((0, 7), candidates.ids[:3])):
+            for phrases in (False, True) if parsed.has_runs else (False,):
+                sql = rank_candidates(pg_session, backend, parsed, query, candidates, window, exclude,
+                                      phrases=phrases)
+                known = rank_candidates(pg_session, backend, parsed, query, candidates, window, exclude,
+                                        scores=scores, phrases=phrases)
+                assert known.ids == sql.ids and known.scores == pytest.approx(sql.scores), (words, window)
+        assert candidates.total == 0 or scores.plain
+
+
+def test_vectors_are_kept_in_the_row(pg_session: Session) -> None:
+    """Revision 0015: ``search_vector`` stored MAIN (in the row), lz4 where the server has it."""
+    storage, compression = pg_session.execute(text(
+        "SELECT attstorage, attcompression FROM pg_attribute "
+        "WHERE attrelid = 'articles'::regclass AND attname = 'search_vector'")).one()
+    has_lz4 = pg_session.scalar(text(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"))
+    assert storage == "m"
+    assert compression == ("l" if has_lz4 else "")

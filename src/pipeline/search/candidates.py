@@ -44,8 +44,9 @@ class Candidates:
     """The newest (by id) matches passing the filters, at most ``CANDIDATE_CAP`` of them.
 
     ``total`` is exact when ``is_estimate`` is False; ``floor`` is the lowest candidate id when
-    the cap was hit. ``facet_rows`` holds (site, year, count) of the candidates when facets were
+    the cap was hit. ``facet_rows`` holds the facet groups of the candidates when facets were
     asked. ``rejected``: index matches whose phrases do not stand side by side in the text.
+    ``ids``: the candidates themselves, newest first.
     """
 
     total: int
@@ -55,6 +56,7 @@ class Candidates:
     rejected: tuple[int, ...] = ()
     # True when every candidate's phrases were checked (at most ``CHECK_CAP`` candidates).
     checked: bool = False
+    ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +91,14 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     Every statement reads at most ``CANDIDATE_CAP + 1`` matches in id order, never every match
     of a common word.
     """
-    id_col = backend.id_column(parsed)
     # One pass yields both the count and the floor (plain ints: no Row objects to build).
-    ids, bound = backend.newest_ids(session, parsed, query, CANDIDATE_CAP + 1)
-    window = () if bound is None else (id_col > bound,)
-    capped = len(ids) > CANDIDATE_CAP
-    checked = not parsed.is_empty and len(ids) <= CHECK_CAP
-    rejected = reject_apart(session, parsed, ids) if checked else ()
-    if rejected:
-        gone = set(rejected)
-        ids = [i for i in ids if i not in gone]
-    n = len(ids)
-    floor = ids[min(n, CANDIDATE_CAP) - 1] if capped and n else None
-    partial = Candidates(min(n, CANDIDATE_CAP), capped, None if floor is None else int(floor),
-                         rejected=rejected, checked=checked)
-    meta: FacetRows = ()
-    if with_meta:
-        rows = backend.match_rows(session, parsed, query, with_meta=True).where(*window).order_by(id_col.desc())
-        meta = facet_groups(session, without_rejected(rows, id_col, partial).limit(CANDIDATE_CAP))
-    return Candidates(partial.total, capped, partial.floor, meta, rejected, checked)
+    found, _ = backend.newest_ids(session, parsed, query, CANDIDATE_CAP + 1)
+    capped = len(found) > CANDIDATE_CAP
+    checked = not parsed.is_empty and len(found) <= CHECK_CAP
+    rejected = reject_apart(session, parsed, found) if checked else ()
+    gone = set(rejected)
+    ids = tuple(int(i) for i in found if i not in gone)[:CANDIDATE_CAP]
+    floor = ids[-1] if capped and ids else None
+    # The facets group the candidates themselves: a read by key, the text match not run again.
+    meta = facet_groups(session, backend.ids_condition(ids)) if with_meta and ids else ()
+    return Candidates(len(ids), capped, floor, meta, rejected, checked, ids)

@@ -1,8 +1,9 @@
 """The date sorts (newest, oldest): undated articles last, then date, then id.
 
-Few matches (all among the candidates) are sorted. Many, on a backend that can walk the
-``published_at`` index with a per-article match check (SQLite), are paged from that index, so
-the first page costs a few index steps however common the words.
+Few matches (all among the candidates) are sorted. Many are paged from the ``published_at``
+index with a per-article match check, so the first page costs a few index steps however common
+the words (on PostgreSQL the check reads the vector kept in the row since revision 0015: ~1 µs
+an article, where sorting every match of a common word took 45 ms at 1 M articles).
 """
 
 from __future__ import annotations
@@ -34,17 +35,14 @@ def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
                  query: SearchQuery, candidates: Candidates) -> tuple[int, ...]:
     """A page in date order read from the ``published_at`` index, each article checked.
 
-    SQLite sorts NULL lowest, so "newest" (DESC) already puts undated articles last and the
-    index serves it; "oldest" reads the dated articles first, then the undated ones.
+    The dated articles are read first (the index walked in the sort's direction, whatever
+    either database's place for NULL in it), then the undated ones by id.
     """
     base = select(Article.id).where(*filter_conditions(query))
     if not parsed.is_empty:
         base = base.where(backend.article_match(parsed))
     if candidates.rejected:
         base = base.where(Article.id.not_in(candidates.rejected))
-    if query.sort != "oldest":
-        stmt = base.order_by(Article.published_at.desc(), Article.id.desc())
-        return tuple(session.scalars(stmt.limit(query.limit).offset(query.offset)))
     dated = base.where(Article.published_at.is_not(None))
     ids = tuple(session.scalars(dated.order_by(*date_order(query, dated_only=True))
                                 .limit(query.limit).offset(query.offset)))
@@ -52,7 +50,8 @@ def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
         return ids
     n_dated = query.offset + len(ids) if ids else int(
         session.scalar(select(func.count()).select_from(dated.subquery())) or 0)
-    undated = base.where(Article.published_at.is_(None)).order_by(Article.id)
+    by_id = Article.id if query.sort == "oldest" else Article.id.desc()
+    undated = base.where(Article.published_at.is_(None)).order_by(by_id)
     rest = session.scalars(undated.limit(query.limit - len(ids)).offset(max(0, query.offset - n_dated)))
     return ids + tuple(rest)
 
@@ -60,9 +59,9 @@ def walk_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery,
 def sort_by_date(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
                  candidates: Candidates) -> Page:
     """Matches ordered by publication date (undated last), then id; exact totals up to the cap."""
-    if backend.walks_date_index and (candidates.is_estimate or parsed.is_empty):
+    if candidates.is_estimate or parsed.is_empty:
         return Page(walk_by_date(session, backend, parsed, query, candidates), {}, candidates)
-    rows = backend.match_rows(session, parsed, query, with_meta=False)
+    rows = backend.match_rows(session, parsed, query)
     matches = without_rejected(rows, backend.id_column(parsed), candidates).subquery()
     stmt = (select(Article.id).join(matches, matches.c.id == Article.id)
             .order_by(*date_order(query, dated_only=False)).limit(query.limit).offset(query.offset))

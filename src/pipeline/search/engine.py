@@ -2,19 +2,21 @@
 
 Both engines index a folded copy of title, description, text and author (``pipeline.text.fold``:
 lower case, no tone marks, đ→d), so "kim thanh", "KIM THÀNH" and "Kim Thành" meet. The folded
-text lives only in the index (a contentless FTS5 table; a generated ``tsvector`` on
-PostgreSQL), both maintained by the database itself (triggers, generated column).
+text lives only in the index (a contentless FTS5 table kept by triggers; a ``tsvector`` column
+on PostgreSQL written by the store, a trigger filling it for any other writer).
 
 A search, every statement bounded by ``CANDIDATE_CAP`` candidates (the newest matches by id):
 
 - candidates (:mod:`.candidates`): one read of at most ``CANDIDATE_CAP + 1`` matches in id
   order; the total is exact up to the cap, reported as an estimate beyond it;
-- relevance (:mod:`.ranking`): the backend's score over the candidates only, then a
+- relevance (:mod:`.ranking`): the backend's score over the candidates only (on PostgreSQL
+  every candidate's scores read by key in one statement, ranked in Python), then a
   Vietnamese-aware re-ranking of the top ``RERANK_WINDOW`` (words side by side, diacritics as
   typed: :mod:`.matching`) when the query has several words or diacritics;
 - newest/oldest (:mod:`.date_sort`): few matches are sorted; many are found by walking the
   ``published_at`` index with a per-article check, so the first page costs a few index steps;
-- facets (:mod:`.facets`): one GROUP BY over the candidates (estimates when the total is);
+- facets (:mod:`.facets`): one GROUP BY over the candidates, read by key (estimates when the
+  total is);
 - snippets (:mod:`.snippets`): for the page's hits only, over a window around the first match.
 
 What differs between the databases is in :mod:`.backends`, chosen once from the session's engine.

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,7 +23,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from pipeline.archive.models import Article, Source
 from pipeline.registry.provinces import MERGER_AT, province_changed, province_now
 
-__all__ = ["FACET_NAMES", "FacetRows", "LocalMonth", "count_facets", "facet_columns", "facet_groups"]
+__all__ = ["FACET_NAMES", "FacetRows", "LocalMonth", "count_facets", "facet_groups"]
 
 # The facets in the order the UI shows them.
 FACET_NAMES = ("site", "province", "province_now", "year", "month", "section", "author", "tag")
@@ -60,18 +60,11 @@ def era_expr() -> ColumnElement[Any]:
                 (Article.first_seen_at < MERGER_AT, _BEFORE), else_=None)
 
 
-def facet_columns(year: ColumnElement[Any]) -> tuple[Any, ...]:
-    """The facet columns of a match row (the backends' ``meta_columns``); ``year`` is kept for callers."""
-    return (Article.site.label("site"), year.label("year"), LocalMonth(Article.published_at).label("month"),
-            era_expr().label("era"), Article.section.label("section"), Article.author.label("author"),
-            cast(Article.tags, String).label("tags"))
-
-
-def facet_groups(session: Session, rows: Select[Any]) -> FacetRows:
-    """(site, month, era, section, author, tags JSON, count) groups of ``rows``."""
-    sub = rows.subquery()
-    keys = (sub.c.site, sub.c.month, sub.c.era, sub.c.section, sub.c.author, sub.c.tags)
-    grouped = select(*keys, func.count()).group_by(*keys)
+def facet_groups(session: Session, candidates: ColumnElement[bool]) -> FacetRows:
+    """(site, month, era, section, author, tags JSON, count) groups of the articles ``candidates`` selects."""
+    keys = (Article.site, LocalMonth(Article.published_at), era_expr(), Article.section, Article.author,
+            cast(Article.tags, String))
+    grouped = select(*keys, func.count()).where(candidates).group_by(*keys)
     return tuple((site, month, era, section, author, tags, int(n))
                  for site, month, era, section, author, tags, n in session.execute(grouped))
 

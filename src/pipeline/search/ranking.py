@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
-from pipeline.search.backends import SearchBackend
+from pipeline.search.backends import CandidateScores, SearchBackend
 from pipeline.search.candidates import Candidates, Page, without_rejected
 from pipeline.search.matching import join_fields, matchers_of, phrase_checks, phrases_hold, prepare, score_article
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
 
-__all__ = ["RERANK_CHARS", "RERANK_WINDOW", "needs_rerank", "rank_candidates", "rank_page", "rerank"]
+__all__ = ["RERANK_CHARS", "RERANK_WINDOW", "needs_rerank", "rank_candidates", "rank_known", "rank_page", "rerank"]
 
 # This many top candidates are re-ranked (when the query calls for it): the first pages. 50
 # keeps a search within the cost it had before the re-ranking read words side by side (issue
@@ -34,14 +34,30 @@ RERANK_WINDOW = 50
 RERANK_CHARS = 4000
 
 
+def rank_known(candidates: Candidates, known: dict[int, float], window: tuple[int, int],
+               exclude: tuple[int, ...] = ()) -> Page:
+    """The candidates scored in ``known`` (but ``exclude``) by score, ties by id: as the SQL ranks."""
+    skip = set(exclude)
+    ordered = sorted((i for i in candidates.ids if i in known and i not in skip), key=lambda i: (-known[i], i))
+    ids = tuple(ordered[window[0]:window[0] + window[1]])
+    return Page(ids, {i: known[i] for i in ids}, candidates)
+
+
 def rank_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
-                    candidates: Candidates, window: tuple[int, int], exclude: tuple[int, ...] = ()) -> Page:
+                    candidates: Candidates, window: tuple[int, int], exclude: tuple[int, ...] = (), *,
+                    scores: CandidateScores | None = None, phrases: bool = False) -> Page:
     """The candidates (but ``exclude``) ordered by score (ties by id), ``window`` = (offset, limit).
 
-    Scores are reported higher-is-better whatever the backend's own sense.
+    With ``phrases``, only the candidates whose runs stand side by side, by that query's score.
+    Scores are reported higher-is-better whatever the backend's own sense; with ``scores`` read
+    already (:meth:`SearchBackend.score_candidates`) no statement is run.
     """
+    if scores is not None:
+        return rank_known(candidates, scores.phrases if phrases else scores.plain, window, exclude)
+    if phrases:
+        parsed = parsed.as_phrases()
     id_col = backend.id_column(parsed)
-    matches = backend.match_rows(session, parsed, query, with_meta=False)
+    matches = backend.match_rows(session, parsed, query)
     if candidates.floor is not None:
         matches = matches.where(id_col >= candidates.floor)
     matches = without_rejected(matches, id_col, candidates)
@@ -84,7 +100,7 @@ def rerank(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]
 
 
 def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
-              candidates: Candidates) -> Page:
+              candidates: Candidates, scores: CandidateScores | None) -> Page:
     """The top ``RERANK_WINDOW`` candidates: side-by-side matches first, then the backend's order.
 
     A side-by-side match always outranks the same words apart (:mod:`.matching`), so when the
@@ -92,11 +108,11 @@ def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     """
     window = (0, RERANK_WINDOW)
     if not parsed.has_runs or candidates.total <= RERANK_WINDOW:
-        return rank_candidates(session, backend, parsed, query, candidates, window)
-    adjacent = rank_candidates(session, backend, parsed.as_phrases(), query, candidates, window)
+        return rank_candidates(session, backend, parsed, query, candidates, window, scores=scores)
+    adjacent = rank_candidates(session, backend, parsed, query, candidates, window, scores=scores, phrases=True)
     if len(adjacent.ids) == RERANK_WINDOW:
         return adjacent
-    page = rank_candidates(session, backend, parsed, query, candidates, window)
+    page = rank_candidates(session, backend, parsed, query, candidates, window, scores=scores)
     ids = tuple(dict.fromkeys(adjacent.ids + page.ids))[:RERANK_WINDOW]
     return Page(ids, {**adjacent.scores, **page.scores}, candidates)
 
@@ -106,9 +122,10 @@ def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     """The page of ``query`` by relevance: the re-ranked window first, then the backend's order
     of the other candidates, so that paging past the window neither repeats nor skips a hit."""
     start, end = query.offset, query.offset + query.limit
+    scores = backend.score_candidates(session, parsed, candidates.ids)
     if not needs_rerank(parsed):
-        return rank_candidates(session, backend, parsed, query, candidates, (start, query.limit))
-    page = window_of(session, backend, parsed, query, candidates)
+        return rank_candidates(session, backend, parsed, query, candidates, (start, query.limit), scores=scores)
+    page = window_of(session, backend, parsed, query, candidates, scores)
     # Past the window the order needs no re-ranking, but the count of what it left out does.
     may_drop = not candidates.checked and phrase_checks(parsed) is not None
     ordered = rerank(session, parsed, page) if start < len(page.ids) or may_drop else page.ids
@@ -116,5 +133,5 @@ def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     if len(head) == query.limit or len(page.ids) < RERANK_WINDOW:
         return Page(head, page.scores, candidates)
     rest = rank_candidates(session, backend, parsed, query, candidates,
-                           (max(0, start - len(ordered)), query.limit - len(head)), exclude=page.ids)
+                           (max(0, start - len(ordered)), query.limit - len(head)), exclude=page.ids, scores=scores)
     return Page(head + rest.ids, {**page.scores, **rest.scores}, candidates)

@@ -22,12 +22,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from pipeline.archive.models import Article
-from pipeline.search.facets import facet_columns
 from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery, QueryError
 
-__all__ = ["Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "newest_rows", "plain_match_rows"]
+__all__ = ["CandidateScores", "Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "newest_rows",
+           "plain_match_rows"]
 
 UNSUPPORTED = "full-text search needs SQLite (FTS5) or PostgreSQL"
 
@@ -40,17 +40,24 @@ class Relevance:
     higher_is_better: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CandidateScores:
+    """The backend's relevance of every candidate, read in one statement.
+
+    ``plain``: the score under the query as typed; ``phrases``: under the query with its runs
+    read as phrases, for the candidates whose words also stand side by side (the others are
+    absent; empty when the query has no run of words). Scores are higher-is-better.
+    """
+
+    plain: dict[int, float]
+    phrases: dict[int, float]
+
+
 class SearchBackend(Protocol):
     """The search operations that depend on the database; chosen once per engine."""
 
-    @property
-    def walks_date_index(self) -> bool:
-        """True when many matches are better paged by walking ``published_at`` (see ``date_sort``)."""
-        ...
-
-    def match_rows(self, session: Session, parsed: ParsedQuery, query: SearchQuery, *,
-                   with_meta: bool) -> Select[Any]:
-        """``id`` of every match passing the filters (plus ``site`` and ``year`` with ``with_meta``)."""
+    def match_rows(self, session: Session, parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
+        """``id`` of every match passing the filters."""
         ...
 
     def id_column(self, parsed: ParsedQuery) -> Any:
@@ -67,6 +74,15 @@ class SearchBackend(Protocol):
 
     def rebuild_index(self, session: Session) -> None:
         """Re-fold every article into the index."""
+        ...
+
+    def ids_condition(self, ids: Sequence[int]) -> ColumnElement[bool]:
+        """``articles.id`` is one of ``ids`` (up to ``CANDIDATE_CAP`` of them), as the database likes it."""
+        ...
+
+    def score_candidates(self, session: Session, parsed: ParsedQuery,
+                         ids: Sequence[int]) -> CandidateScores | None:
+        """Every candidate's score in one read, or None when ranking is better left to SQL."""
         ...
 
     def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
@@ -94,9 +110,9 @@ def compile_match_other(element: TextMatch, compiler: Any, **kw: Any) -> str:
     raise QueryError(UNSUPPORTED)
 
 
-def plain_match_rows(parsed: ParsedQuery, query: SearchQuery, meta: tuple[Any, ...]) -> Select[Any]:
-    """``articles.id`` (plus ``meta`` columns) filtered, and matched when there are words."""
-    stmt = select(Article.id.label("id"), *meta).where(*filter_conditions(query))
+def plain_match_rows(parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
+    """``articles.id`` filtered, and matched when there are words."""
+    stmt = select(Article.id.label("id")).where(*filter_conditions(query))
     return stmt.where(TextMatch(parsed)) if not parsed.is_empty else stmt
 
 
@@ -104,12 +120,7 @@ def newest_rows(session: Session, backend: SearchBackend, parsed: ParsedQuery, q
                 bound: int | None = None) -> Sequence[int]:
     """The newest ``n`` match ids (above ``bound`` when given), in one statement."""
     id_col = backend.id_column(parsed)
-    rows = backend.match_rows(session, parsed, query, with_meta=False)
+    rows = backend.match_rows(session, parsed, query)
     if bound is not None:
         rows = rows.where(id_col > bound)
     return session.scalars(rows.order_by(id_col.desc()).limit(n)).all()
-
-
-def meta_columns(year: ColumnElement[Any], with_meta: bool) -> tuple[Any, ...]:
-    """The facet columns of a match row (see :data:`pipeline.search.facets.FACET_COLUMNS`)."""
-    return facet_columns(year) if with_meta else ()

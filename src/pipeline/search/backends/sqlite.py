@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
-from pipeline.search.backends.base import Relevance, TextMatch, meta_columns, newest_rows, plain_match_rows
+from pipeline.search.backends.base import (
+    CandidateScores,
+    Relevance,
+    TextMatch,
+    newest_rows,
+    plain_match_rows,
+)
 from pipeline.search.filters import article_conditions, site_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery
@@ -40,11 +46,6 @@ def fts_match(parsed: ParsedQuery) -> ColumnElement[bool]:
     return literal_column(FTS_TABLE).op("MATCH")(parsed.to_fts5())
 
 
-def year_expr() -> ColumnElement[Any]:
-    """The year of ``published_at`` in Vietnam (UTC+7, no daylight saving)."""
-    return func.strftime("%Y", Article.published_at, "+7 hours")
-
-
 def date_id_bounds(session: Session, query: SearchQuery) -> list[ColumnElement[bool]]:
     """Id bounds implied by the date filters (ids of the dated articles in range).
 
@@ -63,15 +64,11 @@ def date_id_bounds(session: Session, query: SearchQuery) -> list[ColumnElement[b
 
 
 class SqliteBackend:
-    """FTS5 MATCH and BM25; pages of many matches in date order walk the ``published_at`` index."""
+    """FTS5 MATCH and BM25."""
 
-    walks_date_index = True
-
-    def match_rows(self, session: Session, parsed: ParsedQuery, query: SearchQuery, *,
-                   with_meta: bool) -> Select[Any]:
-        meta = meta_columns(year_expr(), with_meta)
+    def match_rows(self, session: Session, parsed: ParsedQuery, query: SearchQuery) -> Select[Any]:
         if parsed.is_empty:
-            return plain_match_rows(parsed, query, meta)
+            return plain_match_rows(parsed, query)
         match = fts_match(parsed)
         # Site and province filters become a set of ids read from the (site, published_at)
         # index: probing that in-memory set per match is ~10× cheaper than an article row lookup.
@@ -79,11 +76,11 @@ class SqliteBackend:
         if site_conds:
             # "+ 0": a filter on each match, never a probe of FTS5 per id of the set.
             match = and_(match, (FTS.c.rowid + 0).in_(select(Article.id).where(*site_conds)))
-        if not conds and not with_meta:
+        if not conds:
             return select(FTS.c.rowid.label("id")).select_from(FTS).where(match)
         # "rowid + 0" keeps the planner from driving from the articles table and probing FTS5
         # once per article (what SQLite's CROSS JOIN would say; SQLAlchemy cannot spell it).
-        return (select(FTS.c.rowid.label("id"), *meta)
+        return (select(FTS.c.rowid.label("id"))
                 .select_from(FTS.join(Article.__table__, Article.id == FTS.c.rowid + 0))
                 .where(match, *conds, *date_id_bounds(session, query)))
 
@@ -104,6 +101,14 @@ class SqliteBackend:
                    n: int) -> tuple[Sequence[int], int | None]:
         # FTS5 walks its doclists backwards in rowid order: one statement reads n matches.
         return newest_rows(session, self, parsed, query, n), None
+
+    def ids_condition(self, ids: Sequence[int]) -> ColumnElement[bool]:
+        return Article.id.in_(ids)
+
+    def score_candidates(self, session: Session, parsed: ParsedQuery,
+                         ids: Sequence[int]) -> CandidateScores | None:
+        # BM25 needs the FTS5 cursor of a MATCH: ranked in SQL, over the candidates' id range.
+        return None
 
     def rebuild_index(self, session: Session) -> None:
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
