@@ -336,14 +336,23 @@ def clean_lines(
         if not line or is_noise_line(line) or is_date_line(line) or is_repeat(line, seen):
             continue
         folded = line.casefold()
-        if title and folded == title.casefold():
+        if title and is_title_line(folded, title.casefold(), caption_set):
             continue
         if folded in caption_set or PHOTO_CREDIT_RE.match(line):
             continue
-        if len(line) < 40 and BOILERPLATE_LINE_RE.match(line):
+        if len(line) < 40 and BOILERPLATE_LINE_RE.match(line.strip("[]() ")):
             continue
         out.append(line)
     return out
+
+
+def is_title_line(folded: str, title: str, date_lines: set[str]) -> bool:
+    """True when a (casefolded) line is the title, alone or after the page's date line (old
+    VnExpress printed "Thứ năm, 20/12/2012, 10:18 GMT+7" in the headline's block)."""
+    if not folded.endswith(title):
+        return False
+    head = folded[: len(folded) - len(title)].strip()
+    return not head or head in date_lines or is_date_line(head)
 
 
 def is_date_line(line: str) -> bool:

@@ -80,6 +80,13 @@ AGENCY_SUFFIX_RE = re.compile(
 AGENCY_ONLY_RE = re.compile(
     rf"^[\(\[]?\s*{alternatives(AGENCY_WORDS)}\s*:?\s*(?P<agency>[^()\[\]]+?)\s*[\)\]]?$", re.IGNORECASE
 )
+# "Theo Minh Nguyễn/Vcamp.vn", "Theo Sầm Hoa (Vietnamnet/Reuters)": a person, then the outlet
+# that ran the story first.
+SOURCE_PERSON_RE = re.compile(
+    rf"^{alternatives(AGENCY_WORDS)}\s*:?\s*(?P<person>[^()/\[\]]+?)\s*"
+    r"(?:/\s*(?P<outlet>[^()\[\]]+)|\(\s*(?P<bracketed>[^()\[\]]+?)\s*\))$",
+    re.IGNORECASE,
+)
 # Shapes of a paper's own name, never an author: "Báo Hải Dương", "baohaiduong.vn", "Tòa soạn".
 PAPER_NAME_RE = re.compile(
     rf"^{alternatives(PAPER_NAME_STARTS)}\b|\.(?:vn|com|net|org)\b|\bonline\b", re.IGNORECASE
@@ -137,6 +144,9 @@ def parse_byline(line: str) -> Byline | None:
     if not text or len(text) > MAX_BYLINE_CHARS:
         return None
     text = COMPILED_SUFFIX_RE.sub("", text).strip(" -–—") or text
+    m = SOURCE_PERSON_RE.match(text)
+    if m and text.lower().startswith(AGENCY_LINE_STARTS) and is_person(m.group("person").strip()):
+        return Byline(m.group("person").strip(), (m.group("outlet") or m.group("bracketed")).strip())
     m = AGENCY_ONLY_RE.match(text)
     if m and text.lower().startswith(AGENCY_LINE_STARTS):
         return source_byline(m.group("agency").strip())

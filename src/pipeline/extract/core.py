@@ -129,7 +129,7 @@ def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_
 
     meta = read_page_meta(tree)
     title = find_title(tree, hints, meta, classes)
-    lead = find_lead(tree, hints, classes)
+    lead = find_lead(tree, hints, classes, title, meta.description)
     visible = find_visible_dates(tree, hints, fetched_at, title, classes)
     section = find_section(tree, hints, classes) or meta.section or section_from_url(url)
     tags = find_tags(tree, hints, classes) or meta.tags

@@ -37,7 +37,8 @@ __all__ = [
 # ("see also", "related news", "share", "comments", "keywords").
 BOILERPLATE_LINE_STARTS = (
     "xem thêm", "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "chia sẻ", "bình luận",
-    "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag",
+    "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag", "quay lại", "trở về", "về đầu trang",
+    "bài viết khác", "các tin khác",
 )
 # Labels put before a link to another story ("Xem thêm: …", "Đọc thêm: …"), with the English,
 # French, Portuguese and German ones of the pages the generic path also meets.
