@@ -62,7 +62,7 @@ def harvest_captions(
         if has_ancestor(element, "aside", "nav", "footer", "li"):
             continue
         text = caption_text(element)
-        if not text:
+        if not text or ("<" in text and "://" in text):  # an iframe's fallback markup, no caption
             continue
         captions.append(text)
         src = image_near(element)
@@ -80,6 +80,10 @@ def shaped_captions(tree: HtmlElement) -> list[HtmlElement]:
     image, and a short centred or italic line (or an "Ảnh: …" line) just under an image."""
     found: list[HtmlElement] = []
     for img in IMAGES_XPATH(tree)[:MAX_SHAPED_IMAGES]:
+        block = img.getparent()
+        if block is not None and is_centred_image_block(block):
+            found.append(block)
+            continue
         holder = image_holder(img)
         if holder is None:
             continue
@@ -93,6 +97,18 @@ def shaped_captions(tree: HtmlElement) -> list[HtmlElement]:
         if after is not None and after.tag in CAPTION_LINE_TAGS and is_caption_line(after):
             found.append(after)
     return found
+
+
+def is_centred_image_block(block: HtmlElement) -> bool:
+    """True for a centred paragraph holding one image and a caption-length text
+    (``<p style="text-align:center"><img><br><span>Caption</span></p>``, old Thanh Niên)."""
+    if block.tag not in {"p", "div", "center"} or len(block.findall(".//img")) != 1:
+        return False
+    style = (block.get("style") or "").replace(" ", "").lower()
+    if block.tag != "center" and "text-align:center" not in style and (block.get("align") or "").lower() != "center":
+        return False
+    text = normalise_text(block.text_content()).replace("\n", " ")
+    return 0 < len(text) <= MAX_CAPTION_CHARS and "<" not in text and "://" not in text  # not an ad's code
 
 
 def holder_is_caption(holder: HtmlElement) -> bool:
