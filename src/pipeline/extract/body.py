@@ -352,6 +352,8 @@ def clean_lines(
             continue
         if len(line) < 40 and BOILERPLATE_LINE_RE.match(line.strip("[]() ")):
             continue
+        if line.startswith(">>") and len(line) < RELATED_LINE_CHARS:
+            continue  # ">> Xem tiếp: …", ">> Công chức được nghỉ 9 ngày": a link to another story
         out.append(line)
     return cut_at_article_end(out)
 

@@ -92,6 +92,8 @@ PAPER_NAME_RE = re.compile(
     rf"^{alternatives(PAPER_NAME_STARTS)}\b|\.(?:vn|com|net|org)\b|\bonline\b", re.IGNORECASE
 )
 NOT_A_NAME_RE = re.compile(r"\d|[!?;:]|\.\s*$")
+# A reporter signing with initials: "H.V.", "T.H", "N.A.".
+INITIALS_RE = re.compile(r"(?:[A-ZĐ]\.\s?){1,4}[A-ZĐ]?\.?")
 # "Minh Anh (tổng hợp)", "PV (TH)": the compiler's mark at the end of a byline.
 COMPILED_SUFFIX_RE = re.compile(rf"\s*[\(\[]\s*{alternatives(COMPILED_MARKS)}\s*[\)\]]\s*$", re.IGNORECASE)
 OUTLET_START_RE = re.compile(rf"^{alternatives(OUTLET_STARTS)}\s", re.IGNORECASE)
@@ -159,6 +161,8 @@ def parse_byline(line: str) -> Byline | None:
         text = COMPILED_SUFFIX_RE.sub("", m.group("rest")).strip()
     if agency is None and fold(text).strip(" .") in FOLDED_OUTLETS:
         return Byline(None, text)  # "VnEconomy" alone under the story: the source, not a person
+    if INITIALS_RE.fullmatch(text) and sum(c.isupper() for c in text) >= 2:
+        return Byline(text, agency)
     if not looks_like_name(text):
         return split_dated_byline(text)
     return Byline(text, agency)
