@@ -240,30 +240,44 @@ def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText, tit
     hinted = select_text(tree, hints.lead, classes)
     if hinted:
         return hinted
+    classed = classed_lead(tree, classes)
+    if classed and description and agrees_with(classed, description):
+        return classed
+    # A classed "lead" the description does not repeat may be a sidebar teaser's.
+    return lead_under_title(tree, title, description) or classed
+
+
+def classed_lead(tree: HtmlElement, classes: ClassText) -> str | None:
+    """The first element classed sapo/lead/summary with a lead's length, outside lists and asides."""
     for element in find_classed(tree, LEAD, classes)[:4]:
         if has_ancestor(element, "li", "aside", "nav", "footer"):
             continue
         text = clean_inline(element.text_content())
         if text and 40 <= len(text) <= 800:
             return text
-    return lead_under_title(tree, title, description)
+    return None
+
+
+def agrees_with(text: str, description: str) -> bool:
+    """True when a stretch from the middle of the meta description is in ``text`` (descriptions
+    are cut short or carry a keyword prefix)."""
+    folded = fold(description.rstrip(". …"))
+    middle = folded[len(folded) // 3:len(folded) // 3 + LEAD_AGREEMENT_CHARS]
+    return bool(middle) and middle in fold(text)
 
 
 def lead_under_title(tree: HtmlElement, title: str | None, description: str | None) -> str | None:
     """The first sizeable block of the few after the headline heading that agrees with the meta
-    description (a stretch from the middle of the description is in it: descriptions are cut
-    short or carry a keyword prefix), without a trailing ">> related story" link; Vietnamese
+    description (:func:`agrees_with`), without a trailing ">> related story" link; Vietnamese
     pages only (elsewhere a standfirst is not the article's text)."""
     if not description or len(description) < 40 or not VIETNAMESE_MARKS_RE.search(description):
         return None  # the Vietnamese press counts its sapo as the article's first paragraph
     heading = title_heading(tree, title)
     if heading is None:
         return None
-    folded = fold(description.rstrip(". …"))
-    middle = folded[len(folded) // 3:len(folded) // 3 + LEAD_AGREEMENT_CHARS]
     for element in LEAD_AFTER_TITLE_XPATH(heading):
         text = (clean_inline(element.text_content()) or "").split(">>")[0].strip()
-        if 40 <= len(text) <= 800 and middle in fold(text):
+        if 40 <= len(text) <= 800 and agrees_with(text, description):
             return text
     return None
 
