@@ -44,7 +44,7 @@ from pipeline.extract.metadata import (
     section_from_url,
 )
 from pipeline.extract.page import decode_page, parse_tree
-from pipeline.extract.pubdate import article_dates, find_visible_dates, with_byline_date
+from pipeline.extract.pubdate import article_dates, find_visible_dates, with_byline_date, with_scripted_date
 from pipeline.extract.selectors import ClassText
 from pipeline.extract.urls import canonical_for, site_asset_url
 from pipeline.record import ArticleRecord, Image
@@ -121,7 +121,8 @@ def extract_article(
 def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_at: datetime | None,
                      http_charset: str | None, now: datetime | None) -> ArticleRecord:
     """:func:`extract_article` without its exception wrapping."""
-    tree = parse_tree(decode_page(page, http_charset), url)
+    html = decode_page(page, http_charset)
+    tree = parse_tree(html, url)
     classes = ClassText(tree)
     flags: list[str] = []
     hints = site.hints if site is not None else ExtractionHints()
@@ -130,7 +131,7 @@ def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_
     meta = read_page_meta(tree)
     title = find_title(tree, hints, meta, classes)
     lead = find_lead(tree, hints, classes, title, meta.description)
-    visible = find_visible_dates(tree, hints, fetched_at, title, classes)
+    visible = with_scripted_date(find_visible_dates(tree, hints, fetched_at, title, classes), html, fetched_at)
     section = find_section(tree, hints, classes) or meta.section or section_from_url(url)
     tags = find_tags(tree, hints, classes) or meta.tags
     article = article_text(tree, url, hints, title, lead, visible.lines, classes)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import unescape
 from typing import Any
 
 import lxml.etree
@@ -39,6 +40,7 @@ __all__ = [
     "iso_dates",
     "url_dates",
     "with_byline_date",
+    "with_scripted_date",
 ]
 
 URL_STAMP_RE = re.compile(r"-(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{0,3}\.html?$")
@@ -57,6 +59,11 @@ ABOVE_XPATH = lxml.etree.XPath(
 HEADING_XPATH = lxml.etree.XPath("//h1 | //h2 | //h3")
 HEADING_LIMIT = 64
 LONG_LINE_CHARS = 160
+# An inline script writing the date line into an element whose id says date or time.
+SCRIPTED_DATE_RE = re.compile(
+    r"getElementById\(\s*[\"'][\w-]*(?:[Dd]ate|[Tt]ime)[\w-]*[\"']\s*\)\.inner(?:HTML|Text)\s*=\s*"
+    r"[\"'](?P<line>[^\"'<>]{6,80})[\"']"
+)
 # Where a date read from the page's head comes from (these carry seconds a visible line lacks).
 HEAD_SOURCES = frozenset({"json-ld", "meta", "time"})
 NEIGHBOUR_LIMIT = 8
@@ -152,6 +159,19 @@ def find_visible_dates(
         if credit:
             return VisibleDates(found.published, found.modified, (*found.lines, credit), credit)
     return found
+
+
+def with_scripted_date(visible: VisibleDates, html: str, fetched_at: datetime | None) -> VisibleDates:
+    """The visible dates, with the date line an inline script writes into a date element
+    (``getElementById("pDateTime").innerHTML="Thứ năm, 20/12/2012, 16:10 GMT+7"``, old Ngôi Sao)
+    when no date line was found in the markup."""
+    if visible.published or visible.modified:
+        return visible
+    m = SCRIPTED_DATE_RE.search(html)
+    parsed = parse_date_text(unescape(m.group("line")), now=fetched_at) if m else None
+    if parsed is None:
+        return visible
+    return VisibleDates((DateFound(parsed, "visible"),), (), visible.lines, visible.byline)
 
 
 def normalise_line(element: HtmlElement) -> str:
