@@ -67,6 +67,7 @@ ARTICLE_END_RE = re.compile(rf"^(?:{'|'.join(map(re.escape, ARTICLE_END_HEADERS)
 # A short "Theo Thanh Niên" / "Nguồn: TTXVN" line, and how short the story titles listed under it are.
 SOURCE_LINE_RE = re.compile(r"^\(?(?:theo|nguồn)\b\s*:?\s*\S.{0,60}$", re.IGNORECASE)
 RELATED_LINE_CHARS = 120
+WEEKDAY_ROW_RE = re.compile(r"^(?:(?:CN|T[2-7])\W*){7}$")
 # Lines that are never article text at any length: a machine timestamp, an image's address, embed
 # code or script, a reading-time estimate, a link to another story labelled before ("READ MORE: …",
 # "Related: …") or after ("… [VIDEO]", "… [INSIGHT]"). Three patterns, so that each line costs one
@@ -352,6 +353,8 @@ def clean_lines(
             continue
         if len(line) < 40 and BOILERPLATE_LINE_RE.match(line.strip("[]() ")):
             continue
+        if (len(line) <= 2 and not line.isdigit()) or WEEKDAY_ROW_RE.match(line):
+            continue  # a close button's "X", a stray mark, a calendar widget's "CN | T2 | … | T7"
         if line.startswith(">>") and len(line) < RELATED_LINE_CHARS:
             continue  # ">> Xem tiếp: …", ">> Công chức được nghỉ 9 ngày": a link to another story
         out.append(line)
@@ -405,11 +408,15 @@ def is_repeat(line: str, seen: set[str]) -> bool:
     return False
 
 
-def place_lead(lines: list[str], lead: str | None) -> list[str]:
+def place_lead(lines: list[str], lead: str | None, title: str | None = None) -> list[str]:
     """The lead as the first line (moved there when the body already holds it); a lead that is
-    no text (a player's embed code, a script) is left out."""
+    no text (a player's embed code, a script) is left out. A line of the first ones that starts
+    with the title and holds the lead is the page's header flattened into one line (title, date
+    line, lead, byline, rating): it goes."""
     if not lead or is_noise_line(lead):
         return lines
     folded = lead.casefold()
-    rest = [line for i, line in enumerate(lines) if not (i < 4 and line.casefold() == folded)]
+    header = title.casefold() if title else None
+    rest = [line for i, line in enumerate(lines) if not (i < 4 and (
+        line.casefold() == folded or (header and line.casefold().startswith(header) and folded in line.casefold())))]
     return [lead] + rest

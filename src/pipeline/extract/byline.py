@@ -168,6 +168,17 @@ def parse_byline(line: str) -> Byline | None:
     return Byline(text, agency)
 
 
+def meta_source_byline(meta_authors: Sequence[str]) -> Byline | None:
+    """The byline a page puts in its author meta as a source line ("Theo Sầm Hoa
+    (Vietnamnet/Reuters)", 24h), when the body has none."""
+    for name in meta_authors:
+        if name.strip().lower().startswith(AGENCY_LINE_STARTS):
+            parsed = parse_byline(name)
+            if parsed is not None:
+                return parsed
+    return None
+
+
 def source_byline(name: str) -> Byline | None:
     """The byline of a "Theo …" / "Nguồn: …" line: a person is the author, an outlet or
     agency the source."""

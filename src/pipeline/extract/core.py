@@ -33,7 +33,15 @@ from lxml.html import HtmlElement
 
 from pipeline.errors import BaotinhError, ExtractionError
 from pipeline.extract.body import Body, extract_body, has_mojibake, place_lead
-from pipeline.extract.byline import Byline, article_agency, article_author, byline_hint, parse_byline, take_byline
+from pipeline.extract.byline import (
+    Byline,
+    article_agency,
+    article_author,
+    byline_hint,
+    meta_source_byline,
+    parse_byline,
+    take_byline,
+)
 from pipeline.extract.metadata import (
     find_language,
     find_lead,
@@ -138,6 +146,8 @@ def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_
     text, byline = article.text, article.byline
     if byline is None and visible.byline:
         byline = parse_byline(visible.byline)
+    if byline is None:
+        byline = meta_source_byline(meta.authors)
     visible = with_byline_date(visible, byline.dated if byline else None)
     if article.body.mojibake or has_mojibake(tree):
         flags.append("mojibake_repaired")
@@ -183,7 +193,7 @@ def article_text(
     has none, read from the page apart)."""
     hinted_byline = byline_hint(tree, hints, classes)
     body = extract_body(tree, url, hints, title, date_lines, classes)
-    lines = place_lead(list(body.lines), lead)
+    lines = place_lead(list(body.lines), lead, title)
     lines, byline = take_byline(lines, lead)
     if byline is None and hinted_byline:
         byline = parse_byline(hinted_byline)
