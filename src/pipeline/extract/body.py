@@ -29,7 +29,13 @@ from pipeline.extract.selectors import ClassText, css_xpath, find_classed, has_a
 from pipeline.record import Image
 from pipeline.registry.load import ExtractionHints
 from pipeline.text.normalise import normalise_text, repair_mojibake
-from pipeline.text.vi import BOILERPLATE_LINE_STARTS, LINK_LABELS, READING_TIME_LABELS
+from pipeline.text.vi import (
+    ARTICLE_END_HEADERS,
+    ARTICLE_END_PHRASES,
+    BOILERPLATE_LINE_STARTS,
+    LINK_LABELS,
+    READING_TIME_LABELS,
+)
 
 __all__ = ["Body", "clean_lines", "extract_body", "has_mojibake", "place_lead"]
 
@@ -57,6 +63,11 @@ WORD_RE = re.compile(r"\w+")
 BOILERPLATE_LINE_RE = re.compile(
     rf"^(?:{'|'.join(map(re.escape, BOILERPLATE_LINE_STARTS))})\b", re.IGNORECASE
 )
+ARTICLE_END_RE = re.compile(rf"^(?:{'|'.join(map(re.escape, ARTICLE_END_HEADERS))})\s*:?$")
+# A short "Theo Thanh Niên" / "Nguồn: TTXVN" line, and how short the story titles listed under it are.
+SOURCE_LINE_RE = re.compile(r"^\(?(?:theo|nguồn)\b\s*:?\s*\S.{0,60}$", re.IGNORECASE)
+RELATED_LINE_CHARS = 120
+WEEKDAY_ROW_RE = re.compile(r"^(?:(?:CN|T[2-7])\W*){7}$")
 # Lines that are never article text at any length: a machine timestamp, an image's address, embed
 # code or script, a reading-time estimate, a link to another story labelled before ("READ MORE: …",
 # "Related: …") or after ("… [VIDEO]", "… [INSIGHT]"). Three patterns, so that each line costs one
@@ -332,18 +343,45 @@ def clean_lines(
     out: list[str] = []
     seen: set[str] = set()
     for raw in lines:
-        line = normalise_text(raw).replace("\n", " ")
+        line = normalise_text(raw).replace("\n", " ").strip(" |")  # a table row's cell marks
         if not line or is_noise_line(line) or is_date_line(line) or is_repeat(line, seen):
             continue
         folded = line.casefold()
-        if title and folded == title.casefold():
+        if title and is_title_line(folded, title.casefold(), caption_set):
             continue
         if folded in caption_set or PHOTO_CREDIT_RE.match(line):
             continue
-        if len(line) < 40 and BOILERPLATE_LINE_RE.match(line):
+        if len(line) < 40 and BOILERPLATE_LINE_RE.match(line.strip("[]() ")):
             continue
+        if (len(line) <= 2 and not line.isdigit()) or WEEKDAY_ROW_RE.match(line):
+            continue  # a close button's "X", a stray mark, a calendar widget's "CN | T2 | … | T7"
+        if line.startswith(">>") and len(line) < RELATED_LINE_CHARS:
+            continue  # ">> Xem tiếp: …", ">> Công chức được nghỉ 9 ngày": a link to another story
         out.append(line)
-    return out
+    return cut_at_article_end(out)
+
+
+def cut_at_article_end(lines: list[str]) -> list[str]:
+    """The lines up to where the article ends: a comment box's notice or a "Tin liên quan" header
+    (never among the first lines), or a "Theo …" source line followed by nothing but short lines
+    (the other stories listed under it: "Viết chữ đẹp đã lỗi thời? Ngày 26/11/2012")."""
+    for i, line in enumerate(lines[2:], start=2):
+        folded = line.casefold()
+        if ARTICLE_END_RE.match(folded) or any(p in folded for p in ARTICLE_END_PHRASES):
+            return lines[:i]
+    for i in range(len(lines) - 3, 1, -1):
+        if SOURCE_LINE_RE.match(lines[i]) and all(len(rest) < RELATED_LINE_CHARS for rest in lines[i + 1:]):
+            return lines[: i + 1]
+    return lines
+
+
+def is_title_line(folded: str, title: str, date_lines: set[str]) -> bool:
+    """True when a (casefolded) line is the title, alone or after the page's date line (old
+    VnExpress printed "Thứ năm, 20/12/2012, 10:18 GMT+7" in the headline's block)."""
+    if not folded.endswith(title):
+        return False
+    head = folded[: len(folded) - len(title)].strip()
+    return not head or head in date_lines or is_date_line(head)
 
 
 def is_date_line(line: str) -> bool:
@@ -370,11 +408,15 @@ def is_repeat(line: str, seen: set[str]) -> bool:
     return False
 
 
-def place_lead(lines: list[str], lead: str | None) -> list[str]:
+def place_lead(lines: list[str], lead: str | None, title: str | None = None) -> list[str]:
     """The lead as the first line (moved there when the body already holds it); a lead that is
-    no text (a player's embed code, a script) is left out."""
+    no text (a player's embed code, a script) is left out. A line of the first ones that starts
+    with the title and holds the lead is the page's header flattened into one line (title, date
+    line, lead, byline, rating): it goes."""
     if not lead or is_noise_line(lead):
         return lines
     folded = lead.casefold()
-    rest = [line for i, line in enumerate(lines) if not (i < 4 and line.casefold() == folded)]
+    header = title.casefold() if title else None
+    rest = [line for i, line in enumerate(lines) if not (i < 4 and (
+        line.casefold() == folded or (header and line.casefold().startswith(header) and folded in line.casefold())))]
     return [lead] + rest

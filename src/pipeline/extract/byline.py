@@ -80,11 +80,20 @@ AGENCY_SUFFIX_RE = re.compile(
 AGENCY_ONLY_RE = re.compile(
     rf"^[\(\[]?\s*{alternatives(AGENCY_WORDS)}\s*:?\s*(?P<agency>[^()\[\]]+?)\s*[\)\]]?$", re.IGNORECASE
 )
+# "Theo Minh Nguyễn/Vcamp.vn", "Theo Sầm Hoa (Vietnamnet/Reuters)": a person, then the outlet
+# that ran the story first.
+SOURCE_PERSON_RE = re.compile(
+    rf"^{alternatives(AGENCY_WORDS)}\s*:?\s*(?P<person>[^()/\[\]]+?)\s*"
+    r"(?:/\s*(?P<outlet>[^()\[\]]+)|\(\s*(?P<bracketed>[^()\[\]]+?)\s*\))$",
+    re.IGNORECASE,
+)
 # Shapes of a paper's own name, never an author: "Báo Hải Dương", "baohaiduong.vn", "Tòa soạn".
 PAPER_NAME_RE = re.compile(
     rf"^{alternatives(PAPER_NAME_STARTS)}\b|\.(?:vn|com|net|org)\b|\bonline\b", re.IGNORECASE
 )
 NOT_A_NAME_RE = re.compile(r"\d|[!?;:]|\.\s*$")
+# A reporter signing with initials: "H.V.", "T.H", "N.A.".
+INITIALS_RE = re.compile(r"(?:[A-ZĐ]\.\s?){1,4}[A-ZĐ]?\.?")
 # "Minh Anh (tổng hợp)", "PV (TH)": the compiler's mark at the end of a byline.
 COMPILED_SUFFIX_RE = re.compile(rf"\s*[\(\[]\s*{alternatives(COMPILED_MARKS)}\s*[\)\]]\s*$", re.IGNORECASE)
 OUTLET_START_RE = re.compile(rf"^{alternatives(OUTLET_STARTS)}\s", re.IGNORECASE)
@@ -137,6 +146,9 @@ def parse_byline(line: str) -> Byline | None:
     if not text or len(text) > MAX_BYLINE_CHARS:
         return None
     text = COMPILED_SUFFIX_RE.sub("", text).strip(" -–—") or text
+    m = SOURCE_PERSON_RE.match(text)
+    if m and text.lower().startswith(AGENCY_LINE_STARTS) and is_person(m.group("person").strip()):
+        return Byline(m.group("person").strip(), (m.group("outlet") or m.group("bracketed")).strip())
     m = AGENCY_ONLY_RE.match(text)
     if m and text.lower().startswith(AGENCY_LINE_STARTS):
         return source_byline(m.group("agency").strip())
@@ -149,9 +161,22 @@ def parse_byline(line: str) -> Byline | None:
         text = COMPILED_SUFFIX_RE.sub("", m.group("rest")).strip()
     if agency is None and fold(text).strip(" .") in FOLDED_OUTLETS:
         return Byline(None, text)  # "VnEconomy" alone under the story: the source, not a person
+    if INITIALS_RE.fullmatch(text) and sum(c.isupper() for c in text) >= 2:
+        return Byline(text, agency)
     if not looks_like_name(text):
         return split_dated_byline(text)
     return Byline(text, agency)
+
+
+def meta_source_byline(meta_authors: Sequence[str]) -> Byline | None:
+    """The byline a page puts in its author meta as a source line ("Theo Sầm Hoa
+    (Vietnamnet/Reuters)", 24h), when the body has none."""
+    for name in meta_authors:
+        if name.strip().lower().startswith(AGENCY_LINE_STARTS):
+            parsed = parse_byline(name)
+            if parsed is not None:
+                return parsed
+    return None
 
 
 def source_byline(name: str) -> Byline | None:

@@ -31,7 +31,9 @@ PHOTO_CREDIT_RE = re.compile(
 PHOTO_LINE_RE = re.compile(rf"^\(?\s*(?:{'|'.join(map(re.escape, PHOTO_CREDIT_LABELS))})\s*:", re.IGNORECASE)
 IMAGES_XPATH = lxml.etree.XPath("//img")
 # Images looked at for captions with no class (a photo story has dozens; its captions are classed).
-MAX_SHAPED_IMAGES = 40
+MAX_SHAPED_IMAGES = 80
+# An image this small in its width or height attribute is a corner, a spacer or an icon.
+MIN_PHOTO_SIDE = 50
 MAX_CAPTION_CHARS = 300
 CAPTION_LINE_TAGS = frozenset({"p", "div", "em", "i", "span", "center"})
 # A credit in brackets at the end of a caption: "… (Ảnh: TTXVN)".
@@ -59,10 +61,10 @@ def harvest_captions(
         if any(id(a) in seen for a in element.iterancestors()):
             continue
         seen.add(id(element))
-        if has_ancestor(element, "aside", "nav", "footer", "li"):
+        if has_ancestor(element, "aside", "nav", "footer", "li") or is_link_text(element):
             continue
         text = caption_text(element)
-        if not text:
+        if not text or ("<" in text and "://" in text):  # an iframe's fallback markup, no caption
             continue
         captions.append(text)
         src = image_near(element)
@@ -75,11 +77,31 @@ def harvest_captions(
     return tuple(dict.fromkeys(captions)), tuple(images)
 
 
+def is_decoration(img: HtmlElement) -> bool:
+    """True for an image whose width or height attribute is tiny (a box's corner, a spacer)."""
+    sides = [img.get("width", ""), img.get("height", "")]
+    return any(side.isdigit() and int(side) < MIN_PHOTO_SIDE for side in sides)
+
+
+def is_link_text(element: HtmlElement) -> bool:
+    """True when all of an element's text is a link's: a box header ("Pháp luật") or the title of
+    another story under its thumbnail, no caption."""
+    text = "".join(element.text_content().split())
+    linked = "".join("".join(a.text_content().split()) for a in element.iter("a"))
+    return bool(text) and len(linked) >= len(text)
+
+
 def shaped_captions(tree: HtmlElement) -> list[HtmlElement]:
     """Captions that no class names, known by their shape: the text cell of a table holding an
     image, and a short centred or italic line (or an "Ảnh: …" line) just under an image."""
     found: list[HtmlElement] = []
     for img in IMAGES_XPATH(tree)[:MAX_SHAPED_IMAGES]:
+        if is_decoration(img):
+            continue
+        block = img.getparent()
+        if block is not None and is_centred_image_block(block):
+            found.append(block)
+            continue
         holder = image_holder(img)
         if holder is None:
             continue
@@ -93,6 +115,18 @@ def shaped_captions(tree: HtmlElement) -> list[HtmlElement]:
         if after is not None and after.tag in CAPTION_LINE_TAGS and is_caption_line(after):
             found.append(after)
     return found
+
+
+def is_centred_image_block(block: HtmlElement) -> bool:
+    """True for a centred paragraph holding one image and a caption-length text
+    (``<p style="text-align:center"><img><br><span>Caption</span></p>``, old Thanh Niên)."""
+    if block.tag not in {"p", "div", "center"} or len(block.findall(".//img")) != 1:
+        return False
+    style = (block.get("style") or "").replace(" ", "").lower()
+    if block.tag != "center" and "text-align:center" not in style and (block.get("align") or "").lower() != "center":
+        return False
+    text = normalise_text(block.text_content()).replace("\n", " ")
+    return 0 < len(text) <= MAX_CAPTION_CHARS and "<" not in text and "://" not in text  # not an ad's code
 
 
 def holder_is_caption(holder: HtmlElement) -> bool:

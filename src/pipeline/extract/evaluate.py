@@ -5,7 +5,8 @@ A golden set is a folder with ``pages/<name>.html`` and ``expected/<name>.json``
 holds ``url``, ``site`` (registry id or null), optional ``fetched_at``, ``title``,
 ``published_at`` (ISO with offset, null for a page without a date, the key left out when the
 page's date is not gold), ``author`` (same convention), ``source_agency`` (same convention),
-``first_sentence``, ``last_sentence``, ``must_not_contain`` and ``body`` (the clean body text).
+``description`` (the sapo, same convention), ``captions`` (scored as a set), ``first_sentence``,
+``last_sentence``, ``must_not_contain`` and ``body`` (the clean body text).
 
 Body precision, recall and F1 are computed on token 4-grams (lower-cased word tokens, NFC), as
 the article-extraction benchmarks do, per page and then averaged over the pages.
@@ -49,7 +50,10 @@ __all__ = [
 NGRAM = 4
 TOKEN_RE = re.compile(r"\w+")
 # The figures of a report, in the order of the table; "baotinh"/"trafilatura" columns.
-FIELD_FIGURES = ("title", "published_at", "author", "source_agency", "first_sentence", "last_sentence", "clean")
+FIELD_FIGURES = ("title", "published_at", "author", "source_agency", "description", "captions", "first_sentence",
+                 "last_sentence", "clean")
+# The fields scored only on the pages whose expectation holds them.
+GOLD_FIELDS = frozenset({"title", "published_at", "author", "source_agency", "description", "captions"})
 BODY_FIGURES = ("body_precision", "body_recall", "body_f1")
 
 
@@ -81,6 +85,8 @@ class PageResult:
     trafilatura_ms: float | None
     error: str | None = None
     misses: tuple[str, ...] = ()
+    description: bool | None = None
+    captions: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +222,12 @@ def score_page(name: str, expected: Mapping[str, Any], record: ArticleRecord | N
         misses.append(f"first_sentence: text begins {text[:60]!r}")
     if not last:
         misses.append(f"last_sentence: text ends {text[-60:]!r}")
+    captions = None
+    if "captions" in expected:
+        captions = set(record.captions if record else ()) == set(expected["captions"])
+        if not captions:
+            got = sorted(set(record.captions if record else ()) ^ set(expected["captions"]))
+            misses.append(f"captions: differ on {[c[:40] for c in got][:4]}")
     violations = tuple(s for s in expected.get("must_not_contain", []) if s and s in text)
     misses += [f"must_not_contain: {v[:60]!r}" for v in violations]
     if error:
@@ -227,6 +239,8 @@ def score_page(name: str, expected: Mapping[str, Any], record: ArticleRecord | N
         published_at=check("published_at", published),
         author=check("author", record.author if record else None),
         source_agency=check("source_agency", record.source_agency if record else None),
+        description=check("description", record.description if record else None),
+        captions=captions,
         first_sentence=first,
         last_sentence=last,
         violations=violations,
@@ -256,12 +270,12 @@ def format_report(report: EvalReport, *, baseline: Mapping[str, float] | None = 
         return "-" if value is None else f"{value:.3f}"
 
     labels = {"title": "title exact", "published_at": "published_at exact", "author": "author exact",
-              "source_agency": "source_agency exact", "first_sentence": "first sentence",
+              "source_agency": "source_agency exact", "description": "description exact",
+              "captions": "captions (as a set)", "first_sentence": "first sentence",
               "last_sentence": "last sentence", "clean": "no must-not-contain"}
     figures = report.figures()
     for name in FIELD_FIGURES:
-        count = (report.gold_count(name) if name in {"title", "published_at", "author", "source_agency"}
-                 else len(report.pages))
+        count = report.gold_count(name) if name in GOLD_FIELDS else len(report.pages)
         rows.append((labels[name], str(count), fmt(figures[name]), "-", fmt(floors.get(name))))
     for name in BODY_FIGURES:
         which = name.removeprefix("body_")

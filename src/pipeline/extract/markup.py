@@ -53,7 +53,8 @@ LEAD_XPATH = (
     f"//*[self::div or self::h2 or self::p or self::h3][{any_class(LEAD_WORDS)}]"
     f"[not({any_class(NOT_LEAD_WORDS)})][not(ancestor::a or ancestor::*[{any_class(NOT_LEAD_AROUND)}])]"
 )
-DATE_WORDS = ("date", "time", "ngay", "publish", "posted", "meta")
+# Camel-case names as spelt ("spanTime", "pDateTime": old VnExpress family pages).
+DATE_WORDS = ("date", "time", "ngay", "publish", "posted", "meta", "Time", "Date")
 DATE_XPATH = (
     f".//*[self::div or self::span or self::p or self::time or self::li or self::small]"
     f"[{any_class(DATE_WORDS)}]"

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 
 from pipeline.extract.jsonld import json_names, json_text, read_json_ld
 from pipeline.extract.markup import LEAD, SECTION, TAGS
-from pipeline.extract.pubdate import DateFound, iso_dates
+from pipeline.extract.pubdate import DateFound, iso_dates, title_heading
 from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_all, select_text
 from pipeline.registry.load import ExtractionHints
 from pipeline.text.fold import fold
@@ -52,6 +52,8 @@ HEAD_VALUES_XPATH = lxml.etree.XPath("//meta[@content] | //*[@itemprop][@content
 TIME_XPATH = lxml.etree.XPath("//time[@datetime]")
 TITLE_SPLIT_RE = re.compile(r"\s+[|–—-]\s+")
 TITLE_WORD_RE = re.compile(r"[^\W_]+")
+# What glues a keyword or site suffix onto a headline without spaces around it.
+SUFFIX_GLUE = frozenset(":-|–—")
 # "THỜI SỰ > Cần Thơ", "Trang chủ » Kinh tế": a breadcrumb printed as a heading.
 SECTION_HEADING_RE = re.compile(r"[>»›]|\s/\s")
 # Classes of the blocks a headline never sits in.
@@ -133,6 +135,10 @@ def find_title(tree: HtmlElement, hints: ExtractionHints, meta: PageMeta, classe
         agreed = agreed_title(claimed, headings)
         if agreed:
             return agreed
+    for claimed in (meta.title, meta.headline, page_title):
+        heading = heading_before_suffix(claimed, headings)
+        if heading:
+            return heading
     if meta.title or meta.headline:
         return strip_site_suffix(meta.title or meta.headline or "", meta.site_name)
     for heading in headings:
@@ -182,6 +188,19 @@ def agreed_title(claimed: str | None, headings: Sequence[str]) -> str | None:
     return None
 
 
+def heading_before_suffix(claimed: str | None, headings: Sequence[str]) -> str | None:
+    """A heading of four words or more that the claimed title starts with, followed by a suffix
+    glued on with ":" or "-" ("Headline-keyword slug", "Headline: Tin, Video clip, Hình ảnh")."""
+    if not claimed:
+        return None
+    folded = fold(claimed)
+    for heading in headings:
+        key = fold(heading).strip()
+        if len(heading.split()) >= 4 and folded.startswith(key) and folded[len(key):].lstrip()[:1] in SUFFIX_GLUE:
+            return heading
+    return None
+
+
 def strip_site_suffix(claimed: str, site_name: str | None) -> str:
     """og:title without a trailing " - Báo X" / " | baox.vn" / " - <og:site_name>"."""
     cuts = list(TITLE_SPLIT_RE.finditer(claimed))
@@ -209,16 +228,56 @@ def headline_heading(tree: HtmlElement) -> str | None:
     return max((h for h in h1s if h and not SECTION_HEADING_RE.search(h)), key=len, default=None)
 
 
-def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> str | None:
-    """The visible sapo: the hint's element, else an element classed sapo/lead/summary."""
+# The blocks after a headline that can be its lead, and how much of the meta description must agree.
+LEAD_AFTER_TITLE_XPATH = lxml.etree.XPath("following::*[self::h2 or self::h3 or self::p or self::div][position() <= 4]")
+LEAD_AGREEMENT_CHARS = 40
+
+
+def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText, title: str | None = None,
+              description: str | None = None) -> str | None:
+    """The visible sapo: the hint's element, else an element classed sapo/lead/summary, else the
+    block just under the headline that repeats the page's meta description."""
     hinted = select_text(tree, hints.lead, classes)
     if hinted:
         return hinted
+    classed = classed_lead(tree, classes)
+    if classed and description and agrees_with(classed, description):
+        return classed
+    # A classed "lead" the description does not repeat may be a sidebar teaser's.
+    return lead_under_title(tree, title, description) or classed
+
+
+def classed_lead(tree: HtmlElement, classes: ClassText) -> str | None:
+    """The first element classed sapo/lead/summary with a lead's length, outside lists and asides."""
     for element in find_classed(tree, LEAD, classes)[:4]:
         if has_ancestor(element, "li", "aside", "nav", "footer"):
             continue
         text = clean_inline(element.text_content())
         if text and 40 <= len(text) <= 800:
+            return text
+    return None
+
+
+def agrees_with(text: str, description: str) -> bool:
+    """True when a stretch from the middle of the meta description is in ``text`` (descriptions
+    are cut short or carry a keyword prefix)."""
+    folded = fold(description.rstrip(". …"))
+    middle = folded[len(folded) // 3:len(folded) // 3 + LEAD_AGREEMENT_CHARS]
+    return bool(middle) and middle in fold(text)
+
+
+def lead_under_title(tree: HtmlElement, title: str | None, description: str | None) -> str | None:
+    """The first sizeable block of the few after the headline heading that agrees with the meta
+    description (:func:`agrees_with`), without a trailing ">> related story" link; Vietnamese
+    pages only (elsewhere a standfirst is not the article's text)."""
+    if not description or len(description) < 40 or not VIETNAMESE_MARKS_RE.search(description):
+        return None  # the Vietnamese press counts its sapo as the article's first paragraph
+    heading = title_heading(tree, title)
+    if heading is None:
+        return None
+    for element in LEAD_AFTER_TITLE_XPATH(heading):
+        text = (clean_inline(element.text_content()) or "").split(">>")[0].strip()
+        if 40 <= len(text) <= 800 and agrees_with(text, description):
             return text
     return None
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import unescape
 from typing import Any
 
 import lxml.etree
@@ -39,6 +40,7 @@ __all__ = [
     "iso_dates",
     "url_dates",
     "with_byline_date",
+    "with_scripted_date",
 ]
 
 URL_STAMP_RE = re.compile(r"-(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{0,3}\.html?$")
@@ -48,7 +50,20 @@ NEIGHBOUR_XPATH = lxml.etree.XPath(
     "following::*[self::p or self::div or self::span or self::time or self::small or self::em]"
     "[position() <= 30]"
 )
+# The blocks just above a headline (a date line printed over the title, as old Dân trí did);
+# returned in document order, the nearest last.
+ABOVE_XPATH = lxml.etree.XPath(
+    "preceding::*[self::p or self::div or self::span or self::time or self::small][position() <= 6]"
+)
+# The headings a headline can be (iOne set it in an h3 under the site's h1).
+HEADING_XPATH = lxml.etree.XPath("//h1 | //h2 | //h3")
+HEADING_LIMIT = 64
 LONG_LINE_CHARS = 160
+# An inline script writing the date line into an element whose id says date or time.
+SCRIPTED_DATE_RE = re.compile(
+    r"getElementById\(\s*[\"'][\w-]*(?:[Dd]ate|[Tt]ime)[\w-]*[\"']\s*\)\.inner(?:HTML|Text)\s*=\s*"
+    r"[\"'](?P<line>[^\"'<>]{6,80})[\"']"
+)
 # Where a date read from the page's head comes from (these carry seconds a visible line lacks).
 HEAD_SOURCES = frozenset({"json-ld", "meta", "time"})
 NEIGHBOUR_LIMIT = 8
@@ -131,14 +146,32 @@ def find_visible_dates(
     found = read_date_lines(elements, fetched_at)
     if hints.date or hints.byline:
         return found
-    near = title_neighbours(tree, title)
+    heading = title_heading(tree, title)
+    near = title_neighbours(heading)
     if not found.published and not found.modified:
-        return read_date_lines(near, fetched_at, near_title=True)
+        found = read_date_lines(near, fetched_at, near_title=True)
+        if found.published or found.modified or heading is None:
+            return found
+        above = read_date_lines(title_above(heading), fetched_at, near_title=True)
+        return VisibleDates(above.published, above.modified, (*found.lines, *above.lines), found.byline)
     if found.byline is None:
         credit = next((line for line in map(normalise_line, near) if is_credit_line(line)), None)
         if credit:
             return VisibleDates(found.published, found.modified, (*found.lines, credit), credit)
     return found
+
+
+def with_scripted_date(visible: VisibleDates, html: str, fetched_at: datetime | None) -> VisibleDates:
+    """The visible dates, with the date line an inline script writes into a date element
+    (``getElementById("pDateTime").innerHTML="Thứ năm, 20/12/2012, 16:10 GMT+7"``, old Ngôi Sao)
+    when no date line was found in the markup."""
+    if visible.published or visible.modified:
+        return visible
+    m = SCRIPTED_DATE_RE.search(html)
+    parsed = parse_date_text(unescape(m.group("line")), now=fetched_at) if m else None
+    if parsed is None:
+        return visible
+    return VisibleDates((DateFound(parsed, "visible"),), (), visible.lines, visible.byline)
 
 
 def normalise_line(element: HtmlElement) -> str:
@@ -194,14 +227,25 @@ def is_credit_line(line: str) -> bool:
     return parse_byline(line) is not None
 
 
-def title_neighbours(tree: HtmlElement, title: str | None) -> list[HtmlElement]:
+def title_heading(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """The heading that prints the headline (None when no heading of the page's first ones does)."""
+    if not title:
+        return None
+    key = fold(title)
+    headings: list[HtmlElement] = HEADING_XPATH(tree)[:HEADING_LIMIT]
+    return next((h for h in headings if fold(clean_inline(h.text_content()) or "") == key), None)
+
+
+def title_above(heading: HtmlElement) -> list[HtmlElement]:
+    """The short elements just above the headline heading, nearest first."""
+    above: list[HtmlElement] = ABOVE_XPATH(heading)
+    return [e for e in reversed(above) if len(e.text_content()) < LONG_LINE_CHARS
+            and not has_ancestor(e, "li", "aside")]
+
+
+def title_neighbours(heading: HtmlElement | None) -> list[HtmlElement]:
     """The short elements just under the headline heading, nearest first (the date line and
     byline of CMSs that class them with no known name)."""
-    if not title:
-        return []
-    key = fold(title)
-    heading = next((h for h in tree.xpath("//h1 | //h2")[:24] if fold(clean_inline(h.text_content()) or "") == key),
-                   None)
     if heading is None:
         return []
     near: list[HtmlElement] = []

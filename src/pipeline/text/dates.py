@@ -107,11 +107,11 @@ def zone_pattern(prefix: str) -> str:
 
 
 def dmy_pattern(prefix: str) -> str:
-    """A day-month-year date: 12/3/2024, 12-03-2024, 12.03.2024, 12 tháng 3, 2024, 12 tháng 03
-    năm 2024; groups named with ``prefix``."""
+    """A day-month-year date: 12/3/2024, 12-03-2024, 12.03.2024, 24/12/12 (two-digit year after a
+    slash only), 12 tháng 3, 2024, 12 tháng 03 năm 2024; groups named with ``prefix``."""
     numeric = (
         rf"(?<![\d/.\-])(?P<{prefix}nd>\d{{1,2}})(?P<{prefix}sep>[/.\-])(?P<{prefix}nm>\d{{1,2}})"
-        rf"(?P={prefix}sep)(?P<{prefix}ny>\d{{4}})(?![\d/])"
+        rf"(?P={prefix}sep)(?P<{prefix}ny>\d{{4}}|(?<=/)\d{{2}})(?![\d/])"
     )
     words = (
         rf"(?<!\d)(?P<{prefix}wd>\d{{1,2}})\s+thang\s+(?P<{prefix}wm>\d{{1,2}})"
@@ -200,6 +200,8 @@ def build_zone(groups: dict[str, str | None], prefix: str) -> tzinfo | None:
 def build_day(day: str | None, month: str | None, year: str | None) -> date | None:
     """A calendar date, None when it does not exist or lies outside 1900–2199."""
     d, m, y = to_int(day), to_int(month), to_int(year)
+    if year is not None and len(year) == 2:
+        y += 2000  # "24/12/12 11:05" (old Zing News)
     if not 1900 <= y <= 2199:
         return None
     try:

@@ -16,6 +16,8 @@ __all__ = [
     "AGENCY_WORDS",
     "AND_WORD",
     "ARTICLE_WORD",
+    "ARTICLE_END_HEADERS",
+    "ARTICLE_END_PHRASES",
     "BOILERPLATE_LINE_STARTS",
     "LINK_LABELS",
     "READING_TIME_LABELS",
@@ -37,8 +39,16 @@ __all__ = [
 # ("see also", "related news", "share", "comments", "keywords").
 BOILERPLATE_LINE_STARTS = (
     "xem thêm", "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "chia sẻ", "bình luận",
-    "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag",
+    "ý kiến bạn đọc", "từ khóa", "từ khoá", "tags", "tag", "quay lại", "trở về", "về đầu trang",
+    "bài viết khác", "các tin khác",
 )
+# A line that closes the article: a comment box's notice or the header of a list of other stories
+# (what follows it is never the article's).
+ARTICLE_END_HEADERS = (
+    "tin liên quan", "bài liên quan", "tin cùng chuyên mục", "các tin khác", "tin khác", "bài viết khác",
+    "tin tức gần đây", "ý kiến bạn đọc", "gửi ý kiến", "gửi bình luận",
+)
+ARTICLE_END_PHRASES = ("hoan nghênh ý kiến của bạn đọc", "hoan nghênh ý kiến bạn đọc")
 # Labels put before a link to another story ("Xem thêm: …", "Đọc thêm: …"), with the English,
 # French, Portuguese and German ones of the pages the generic path also meets.
 LINK_LABELS = (
