@@ -8,11 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pipeline.search import SearchQuery, parse_query
-from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends import postgres
+from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.candidates import find_candidates
-from pipeline.search.ranking import rank_candidates
+from pipeline.search.ranking import KnownScores, rank_candidates
 from tests.conftest import PgCopy
 from tests.test_search import fill_corpus, open_corpus
 
@@ -30,6 +30,7 @@ def test_windows_give_the_newest_matches(pg_session: Session, monkeypatch: pytes
     # The small corpus's matches are all "few": read every time unless windows are forced.
     assert backend.newest_ids(pg_session, parse_query("huyen"), SearchQuery(text="huyen"), 3)[1] is None
     monkeypatch.setattr(postgres, "FEW_MATCHES", 0)
+    monkeypatch.setattr(postgres, "DENSE_SHARE", 10)
     pg_session.execute(text("ANALYZE articles"))  # the planner's estimates choose the path
     bounds = []
     for words in ("kim thanh", "huyen", "thanh", "hai duong", "và", "dong nai OR binh duong", "nông thôn -mới"):
@@ -44,24 +45,24 @@ def test_windows_give_the_newest_matches(pg_session: Session, monkeypatch: pytes
 
 
 def test_scores_read_by_key_rank_as_the_sql_did(pg_session: Session) -> None:
-    """The candidates' scores read in one statement order every window as the ranking statement
-    over the matches did: as typed and as phrases, with offsets and left-out ids."""
+    """The candidates' scores read by key order every window as the ranking statement over the
+    matches did: as typed and as phrases, with offsets and left-out ids."""
     backend = PostgresBackend()
     for words in ("kim thanh", "thanh", "hai duong", "dong nai OR binh duong", "nông thôn -mới", "huyện kim"):
         parsed = parse_query(words)
         query = SearchQuery(text=words)
         candidates = find_candidates(pg_session, backend, parsed, query, with_meta=False)
-        scores = backend.score_candidates(pg_session, parsed, candidates.ids)
-        assert scores is not None and set(scores.plain) == set(candidates.ids), words
-        assert set(scores.phrases) <= set(scores.plain)
+        known: KnownScores = {}
         for window, exclude in (((0, 50), ()), ((2, 5), ()), ((0, 7), candidates.ids[:3])):
             for phrases in (False, True) if parsed.has_runs else (False,):
                 sql = rank_candidates(pg_session, backend, parsed, query, candidates, window, exclude,
                                       phrases=phrases)
-                known = rank_candidates(pg_session, backend, parsed, query, candidates, window, exclude,
-                                        scores=scores, phrases=phrases)
-                assert known.ids == sql.ids and known.scores == pytest.approx(sql.scores), (words, window)
-        assert candidates.total == 0 or scores.plain
+                by_key = rank_candidates(pg_session, backend, parsed, query, candidates, window, exclude,
+                                         known=known, phrases=phrases)
+                assert by_key.ids == sql.ids and by_key.scores == pytest.approx(sql.scores), (words, window)
+        plain = known[False]
+        assert plain is not None and set(plain) == set(candidates.ids), words
+        assert set(known.get(True) or ()) <= set(plain)
 
 
 def test_vectors_are_kept_in_the_row(pg_session: Session) -> None:

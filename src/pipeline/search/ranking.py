@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
-from pipeline.search.backends import CandidateScores, SearchBackend
+from pipeline.search.backends import SearchBackend
 from pipeline.search.candidates import Candidates, Page, without_rejected
 from pipeline.search.matching import join_fields, matchers_of, phrase_checks, phrases_hold, prepare, score_article
 from pipeline.search.model import SearchQuery
@@ -43,19 +43,28 @@ def rank_known(candidates: Candidates, known: dict[int, float], window: tuple[in
     return Page(ids, {i: known[i] for i in ids}, candidates)
 
 
+# Scores read by key (:meth:`SearchBackend.score_candidates`), by query form (True: as phrases).
+KnownScores = dict[bool, dict[int, float] | None]
+
+
 def rank_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
                     candidates: Candidates, window: tuple[int, int], exclude: tuple[int, ...] = (), *,
-                    scores: CandidateScores | None = None, phrases: bool = False) -> Page:
+                    known: KnownScores | None = None, phrases: bool = False) -> Page:
     """The candidates (but ``exclude``) ordered by score (ties by id), ``window`` = (offset, limit).
 
     With ``phrases``, only the candidates whose runs stand side by side, by that query's score.
-    Scores are reported higher-is-better whatever the backend's own sense; with ``scores`` read
-    already (:meth:`SearchBackend.score_candidates`) no statement is run.
+    Scores are reported higher-is-better whatever the backend's own sense. With ``known``, a
+    backend that reads the candidates' scores by key does so once per query form for the whole
+    search, and the windows are cut in Python; otherwise each window is a ranking statement.
     """
-    if scores is not None:
-        return rank_known(candidates, scores.phrases if phrases else scores.plain, window, exclude)
-    if phrases:
-        parsed = parsed.as_phrases()
+    form = parsed.as_phrases() if phrases else parsed
+    if known is not None:
+        if phrases not in known:
+            known[phrases] = backend.score_candidates(session, form, candidates.ids, all_match=not phrases)
+        scores = known[phrases]
+        if scores is not None:
+            return rank_known(candidates, scores, window, exclude)
+    parsed = form
     id_col = backend.id_column(parsed)
     matches = backend.match_rows(session, parsed, query)
     if candidates.floor is not None:
@@ -100,7 +109,7 @@ def rerank(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]
 
 
 def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, query: SearchQuery,
-              candidates: Candidates, scores: CandidateScores | None) -> Page:
+              candidates: Candidates, known: KnownScores) -> Page:
     """The top ``RERANK_WINDOW`` candidates: side-by-side matches first, then the backend's order.
 
     A side-by-side match always outranks the same words apart (:mod:`.matching`), so when the
@@ -108,11 +117,11 @@ def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     """
     window = (0, RERANK_WINDOW)
     if not parsed.has_runs or candidates.total <= RERANK_WINDOW:
-        return rank_candidates(session, backend, parsed, query, candidates, window, scores=scores)
-    adjacent = rank_candidates(session, backend, parsed, query, candidates, window, scores=scores, phrases=True)
+        return rank_candidates(session, backend, parsed, query, candidates, window, known=known)
+    adjacent = rank_candidates(session, backend, parsed, query, candidates, window, known=known, phrases=True)
     if len(adjacent.ids) == RERANK_WINDOW:
         return adjacent
-    page = rank_candidates(session, backend, parsed, query, candidates, window, scores=scores)
+    page = rank_candidates(session, backend, parsed, query, candidates, window, known=known)
     ids = tuple(dict.fromkeys(adjacent.ids + page.ids))[:RERANK_WINDOW]
     return Page(ids, {**adjacent.scores, **page.scores}, candidates)
 
@@ -122,10 +131,10 @@ def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     """The page of ``query`` by relevance: the re-ranked window first, then the backend's order
     of the other candidates, so that paging past the window neither repeats nor skips a hit."""
     start, end = query.offset, query.offset + query.limit
-    scores = backend.score_candidates(session, parsed, candidates.ids)
+    known: KnownScores = {}
     if not needs_rerank(parsed):
-        return rank_candidates(session, backend, parsed, query, candidates, (start, query.limit), scores=scores)
-    page = window_of(session, backend, parsed, query, candidates, scores)
+        return rank_candidates(session, backend, parsed, query, candidates, (start, query.limit), known=known)
+    page = window_of(session, backend, parsed, query, candidates, known)
     # Past the window the order needs no re-ranking, but the count of what it left out does.
     may_drop = not candidates.checked and phrase_checks(parsed) is not None
     ordered = rerank(session, parsed, page) if start < len(page.ids) or may_drop else page.ids
@@ -133,5 +142,5 @@ def rank_page(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     if len(head) == query.limit or len(page.ids) < RERANK_WINDOW:
         return Page(head, page.scores, candidates)
     rest = rank_candidates(session, backend, parsed, query, candidates,
-                           (max(0, start - len(ordered)), query.limit - len(head)), exclude=page.ids, scores=scores)
+                           (max(0, start - len(ordered)), query.limit - len(head)), exclude=page.ids, known=known)
     return Page(head + rest.ids, {**page.scores, **rest.scores}, candidates)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from pipeline.search.backends.base import UNSUPPORTED, CandidateScores, Relevance, SearchBackend, TextMatch
+from pipeline.search.backends.base import UNSUPPORTED, Relevance, SearchBackend, TextMatch
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.backends.sqlite import SqliteBackend
 from pipeline.search.query import QueryError
 
-__all__ = ["CandidateScores", "PostgresBackend", "Relevance", "SearchBackend", "SqliteBackend", "TextMatch",
+__all__ = ["PostgresBackend", "Relevance", "SearchBackend", "SqliteBackend", "TextMatch",
            "backend_for"]
 
 # Backends hold no state: one of each serves every engine of its dialect.

@@ -26,7 +26,7 @@ from pipeline.search.filters import filter_conditions
 from pipeline.search.model import SearchQuery
 from pipeline.search.query import ParsedQuery, QueryError
 
-__all__ = ["CandidateScores", "Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "newest_rows",
+__all__ = ["Relevance", "SearchBackend", "TextMatch", "UNSUPPORTED", "newest_rows",
            "plain_match_rows"]
 
 UNSUPPORTED = "full-text search needs SQLite (FTS5) or PostgreSQL"
@@ -38,19 +38,6 @@ class Relevance:
 
     score: ColumnElement[Any]
     higher_is_better: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateScores:
-    """The backend's relevance of every candidate, read in one statement.
-
-    ``plain``: the score under the query as typed; ``phrases``: under the query with its runs
-    read as phrases, for the candidates whose words also stand side by side (the others are
-    absent; empty when the query has no run of words). Scores are higher-is-better.
-    """
-
-    plain: dict[int, float]
-    phrases: dict[int, float]
 
 
 class SearchBackend(Protocol):
@@ -80,9 +67,10 @@ class SearchBackend(Protocol):
         """``articles.id`` is one of ``ids`` (up to ``CANDIDATE_CAP`` of them), as the database likes it."""
         ...
 
-    def score_candidates(self, session: Session, parsed: ParsedQuery,
-                         ids: Sequence[int]) -> CandidateScores | None:
-        """Every candidate's score in one read, or None when ranking is better left to SQL."""
+    def score_candidates(self, session: Session, parsed: ParsedQuery, ids: Sequence[int], *,
+                         all_match: bool) -> dict[int, float] | None:
+        """The scores under ``parsed`` of the candidates ``ids`` that match it, read by key in one
+        statement (``all_match``: every one does), or None when ranking is better left to SQL."""
         ...
 
     def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
@@ -123,4 +111,5 @@ def newest_rows(session: Session, backend: SearchBackend, parsed: ParsedQuery, q
     rows = backend.match_rows(session, parsed, query)
     if bound is not None:
         rows = rows.where(id_col > bound)
-    return session.scalars(rows.order_by(id_col.desc()).limit(n)).all()
+    # Core rows through the session's connection: no ORM row processing for 2,001 ids.
+    return session.connection().execute(rows.order_by(id_col.desc()).limit(n)).scalars().all()

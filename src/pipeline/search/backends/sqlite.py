@@ -17,7 +17,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
 from pipeline.search.backends.base import (
-    CandidateScores,
     Relevance,
     TextMatch,
     newest_rows,
@@ -105,8 +104,8 @@ class SqliteBackend:
     def ids_condition(self, ids: Sequence[int]) -> ColumnElement[bool]:
         return Article.id.in_(ids)
 
-    def score_candidates(self, session: Session, parsed: ParsedQuery,
-                         ids: Sequence[int]) -> CandidateScores | None:
+    def score_candidates(self, session: Session, parsed: ParsedQuery, ids: Sequence[int], *,
+                         all_match: bool) -> dict[int, float] | None:
         # BM25 needs the FTS5 cursor of a MATCH: ranked in SQL, over the candidates' id range.
         return None
 
