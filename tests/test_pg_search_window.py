@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pipeline.search import SearchQuery, parse_query
-from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends import postgres
+from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.candidates import find_candidates
 from pipeline.search.ranking import rank_candidates
