@@ -59,8 +59,12 @@ LINK_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "ul", "ol", "div")
 # paragraphs (one wholly linked sentence of an article, "Follow us on …" the gold keeps).
 PAGE_LINK_BLOCK_TAGS = ("li", "h2", "h3", "h4", "h5", "ul", "ol")
 WORD_RE = re.compile(r"\w+")
-# A div holding text of its own and line breaks, and what it may hold besides to count as a paragraph.
-TEXT_DIV_XPATH = lxml.etree.XPath("//div[br][text()[normalize-space()]]")
+# A div written as a paragraph: text of its own with line breaks, or bare text right after a <p>
+# (old Dân trí set one paragraph of a story in a <div> between <p>s); and what else such a div may
+# hold. A wider rule (any text div beside a <p>) broke CNN's split body on the AEB pages.
+TEXT_DIV_XPATH = lxml.etree.XPath(
+    "//div[br or (not(*) and preceding-sibling::*[1][self::p])][text()[normalize-space()]]"
+)
 INLINE_TAGS = frozenset({"br", "a", "b", "strong", "i", "em", "u", "span", "font", "sup", "sub", "small", "img"})
 # Lines that are never article text when they stand alone at the edge of a body.
 BOILERPLATE_LINE_RE = re.compile(
@@ -326,9 +330,9 @@ def link_blocks(container: HtmlElement, tags: Sequence[str] = LINK_BLOCK_TAGS) -
 def trafilatura_lines(tree: HtmlElement, url: str, prune: Sequence[HtmlElement]) -> list[str]:
     """Body lines from trafilatura, the ``prune`` elements taken out of the tree beforehand (their
     tail text kept). HTML comments go too: trafilatura loses the text after a comment inside a
-    paragraph (its own parser drops them; the page's tree keeps them). A div of nothing but text
-    and line breaks is read as the paragraph it is: as a div, trafilatura keeps the lines after
-    its first ``<br>`` and loses the one before (old GenK's bullet summary)."""
+    paragraph (its own parser drops them; the page's tree keeps them). A div written as a
+    paragraph (:data:`TEXT_DIV_XPATH`) is read as one: as a div, trafilatura loses its text, or
+    the line before its first ``<br>`` (old GenK's bullet summary)."""
     for element in [*prune, *tree.iter(lxml.etree.Comment)]:
         if element.getparent() is not None:
             element.drop_tree()
