@@ -203,3 +203,28 @@ def test_agency_as_the_meta_author_is_the_source_agency() -> None:
     assert (record.author, record.source_agency) == (None, "TTXVN")
     record = extract(page('<meta name="author" content="Dân Trí">'), "https://dantri.com.vn/a-1.htm")
     assert (record.author, record.source_agency) == (None, None)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    # Later than the head's last edit: the release of a story written the day before (24h).
+    ("Thứ Bảy, 07/03/2026, 03:04 AM (GMT+7)", datetime(2026, 3, 7, 3, 4, tzinfo=VN)),
+    # Between the head's publication and its last edit: the head's publication stands.
+    ("06/03/2026 14:30", datetime(2026, 3, 6, 14, 2, tzinfo=VN)),
+])
+def test_a_date_line_later_than_the_heads_last_edit_is_the_release(line: str, expected: datetime) -> None:
+    head = '<meta name="pubdate" content="2026-03-06T14:02+07:00">'
+    head += '<meta name="lastmod" content="2026-03-06T15:31+07:00">'
+    assert extract(page(head, top=f'<div class="publication_date">{line}</div>')).published_at == expected
+
+
+def test_bullet_lead_in_a_div_and_a_right_aligned_source_byline() -> None:
+    bullets = ["- Cần Thơ trồng mới hai nghìn cây xanh.", "- Người dân tham gia từ sáng sớm.",
+               "- Bờ kè sông Hậu sẽ có thêm bóng mát."]
+    body = (f'<div class="init_content">{"<br/>".join(bullets)}</div>' + BODY
+            + '<div style="TEXT-ALIGN: right"><i>Theo Minh Nguyễn/Vcamp.vn</i></div>'
+            + '<div style="TEXT-ALIGN: right"><i>Forbes</i></div>')
+    record = extract(page(f'<meta name="description" content="{HEADLINE}">', body=body))
+    assert record.description == "\n".join(bullets)
+    assert record.text.startswith("\n".join(bullets) + "\n" + SENTENCE.strip())
+    assert (record.author, record.source_agency) == ("Minh Nguyễn", "Vcamp.vn")
+    assert "Forbes" not in record.text and "Theo Minh" not in record.text

@@ -59,6 +59,13 @@ LINK_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "ul", "ol", "div")
 # paragraphs (one wholly linked sentence of an article, "Follow us on …" the gold keeps).
 PAGE_LINK_BLOCK_TAGS = ("li", "h2", "h3", "h4", "h5", "ul", "ol")
 WORD_RE = re.compile(r"\w+")
+# A div written as a paragraph: text of its own with line breaks, or bare text right after a <p>
+# (old Dân trí set one paragraph of a story in a <div> between <p>s); and what else such a div may
+# hold. A wider rule (any text div beside a <p>) broke CNN's split body on the AEB pages.
+TEXT_DIV_XPATH = lxml.etree.XPath(
+    "//div[br or (not(*) and preceding-sibling::*[1][self::p])][text()[normalize-space()]]"
+)
+INLINE_TAGS = frozenset({"br", "a", "b", "strong", "i", "em", "u", "span", "font", "sup", "sub", "small", "img"})
 # Lines that are never article text when they stand alone at the edge of a body.
 BOILERPLATE_LINE_RE = re.compile(
     rf"^(?:{'|'.join(map(re.escape, BOILERPLATE_LINE_STARTS))})\b", re.IGNORECASE
@@ -323,10 +330,15 @@ def link_blocks(container: HtmlElement, tags: Sequence[str] = LINK_BLOCK_TAGS) -
 def trafilatura_lines(tree: HtmlElement, url: str, prune: Sequence[HtmlElement]) -> list[str]:
     """Body lines from trafilatura, the ``prune`` elements taken out of the tree beforehand (their
     tail text kept). HTML comments go too: trafilatura loses the text after a comment inside a
-    paragraph (its own parser drops them; the page's tree keeps them)."""
+    paragraph (its own parser drops them; the page's tree keeps them). A div written as a
+    paragraph (:data:`TEXT_DIV_XPATH`) is read as one: as a div, trafilatura loses its text, or
+    the line before its first ``<br>`` (old GenK's bullet summary)."""
     for element in [*prune, *tree.iter(lxml.etree.Comment)]:
         if element.getparent() is not None:
             element.drop_tree()
+    for div in TEXT_DIV_XPATH(tree):
+        if all(child.tag in INLINE_TAGS for child in div):
+            div.tag = "p"
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         include_images=False,
@@ -417,6 +429,8 @@ def place_lead(lines: list[str], lead: str | None, title: str | None = None) -> 
         return lines
     folded = lead.casefold()
     header = title.casefold() if title else None
+    if "\n" in folded and [line.casefold() for line in lines[: folded.count("\n") + 1]] == folded.split("\n"):
+        return [lead, *lines[folded.count("\n") + 1:]]  # a lead of several lines, the body's first
     rest = [line for i, line in enumerate(lines) if not (i < 4 and (
         line.casefold() == folded or (header and line.casefold().startswith(header) and folded in line.casefold())))]
     return [lead] + rest

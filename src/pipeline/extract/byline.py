@@ -247,13 +247,24 @@ def byline_hint(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -
 def find_byline_element(tree: HtmlElement, classes: ClassText) -> str | None:
     """The text of the last author-classed or right-aligned short element, when it parses as a
     byline (trafilatura drops such elements, so they are looked up in the tree)."""
-    for element in reversed(find_classed(tree, BYLINE, classes)[-4:]):
-        if has_ancestor(element, "li", "aside", "footer", "nav"):
-            continue
-        text = clean_inline(element.text_content())
+    found = [e for e in find_classed(tree, BYLINE, classes)[-4:] if not has_ancestor(e, "li", "aside", "footer", "nav")]
+    for i in range(len(found) - 1, -1, -1):
+        text = clean_inline(found[i].text_content())
         if text and len(text) <= MAX_BYLINE_CHARS and parse_byline(text) is not None:
-            return text
+            above = found[i - 1] if i and found[i].getprevious() is found[i - 1] else None
+            return source_line_above(above, text) or text
     return None
+
+
+def source_line_above(above: HtmlElement | None, text: str) -> str | None:
+    """The "Theo Minh Nguyễn/Vcamp.vn" line just above a one-word line ("Forbes") that closes
+    the story: it names who wrote and where; the word under it is the original the outlet
+    translated, not the author."""
+    if above is None or len(text.split()) != 1:
+        return None
+    line = clean_inline(above.text_content())
+    parsed = parse_byline(line) if line else None
+    return line if parsed is not None and parsed.author and parsed.agency else None
 
 
 def article_author(

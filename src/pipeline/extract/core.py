@@ -48,6 +48,7 @@ from pipeline.extract.metadata import (
     find_section,
     find_tags,
     find_title,
+    opening_block,
     read_page_meta,
     section_from_url,
 )
@@ -100,6 +101,7 @@ class ArticleText:
     body: Body
     text: str
     byline: Byline | None
+    lead: str | None = None  # the lead placed first
 
 
 def extract_article(
@@ -144,8 +146,9 @@ def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_
     visible = with_scripted_date(find_visible_dates(tree, hints, fetched_at, title, classes), html, fetched_at)
     section = find_section(tree, hints, classes) or meta.section or section_from_url(url)
     tags = find_tags(tree, hints, classes) or meta.tags
-    article = article_text(tree, url, hints, title, lead, visible.lines, classes)
-    text, byline = article.text, article.byline
+    opening = None if lead else opening_block(tree, title, meta.description)
+    article = article_text(tree, url, hints, title, lead, visible.lines, classes, opening)
+    text, byline, lead = article.text, article.byline, lead or article.lead
     if byline is None and visible.byline:
         byline = parse_byline(visible.byline)
     if byline is None:
@@ -189,14 +192,24 @@ def _extract_article(page: str | bytes, url: str, *, site: Site | None, fetched_
 
 def article_text(
     tree: HtmlElement, url: str, hints: ExtractionHints, title: str | None, lead: str | None,
-    date_lines: Sequence[str], classes: ClassText,
+    date_lines: Sequence[str], classes: ClassText, opening: str | None = None,
 ) -> ArticleText:
     """The body with the lead placed first and the byline taken off its end (or, when the body
-    has none, read from the page apart)."""
+    has none, read from the page apart). A page without a lead of its own may have its
+    ``opening`` block (:func:`~pipeline.extract.metadata.opening_block`) as the lead when the
+    body opens with its lines."""
     hinted_byline = byline_hint(tree, hints, classes)
     body = extract_body(tree, url, hints, title, date_lines, classes)
+    if lead is None and opening and opens_with(body.lines, opening):
+        lead = opening
     lines = place_lead(list(body.lines), lead, title)
     lines, byline = take_byline(lines, lead)
     if byline is None and hinted_byline:
         byline = parse_byline(hinted_byline)
-    return ArticleText(body, "\n".join(lines), byline)
+    return ArticleText(body, "\n".join(lines), byline, lead)
+
+
+def opens_with(lines: Sequence[str], block: str) -> bool:
+    """True when ``lines`` begin with the lines of ``block`` (case aside)."""
+    wanted = block.casefold().split("\n")
+    return [line.casefold() for line in lines[: len(wanted)]] == wanted

@@ -80,7 +80,12 @@ GENERIC_BODY_XPATH = (
     + " or ".join(f"contains(@class, '{c}')" for c in GENERIC_BODY_CLASSES) + "]"
 )
 BYLINE_WORDS = ("author", "tac-gia", "tacgia", "byline")
-RIGHT_ALIGNED_XPATH = "//p[contains(translate(@style, 'RIGHT', 'right'), 'right') or @align='right']"
+# A right-aligned paragraph, or a div of text only whose style says so ("TEXT-ALIGN: right": old GenK).
+RIGHT_ALIGNED_XPATH = (
+    "//p[contains(translate(@style, 'RIGHT', 'right'), 'right') or @align='right']"
+    " | //div[not(.//div or .//p)][@align='right' or contains(translate(@style, "
+    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
+)
 BYLINE_XPATH = f"//*[self::p or self::div or self::span][{any_class(BYLINE_WORDS)}] | {RIGHT_ALIGNED_XPATH}"
 
 BOILERPLATE = ClassedXPath(BOILERPLATE_XPATH, BOILERPLATE_WORDS, BOILERPLATE_TAGS_XPATH)

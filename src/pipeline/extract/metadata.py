@@ -21,7 +21,7 @@ from pipeline.extract.pubdate import DateFound, iso_dates, title_heading
 from pipeline.extract.selectors import ClassText, find_classed, has_ancestor, select_all, select_text
 from pipeline.registry.load import ExtractionHints
 from pipeline.text.fold import fold
-from pipeline.text.normalise import clean_inline
+from pipeline.text.normalise import clean_inline, normalise_text
 from pipeline.text.vi import HOME_LINK_NAMES, VIETNAMESE_MARKS
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "find_section",
     "find_tags",
     "find_title",
+    "opening_block",
     "read_page_meta",
     "section_from_url",
 ]
@@ -231,6 +232,11 @@ def headline_heading(tree: HtmlElement) -> str | None:
 # The blocks after a headline that can be its lead, and how much of the meta description must agree.
 LEAD_AFTER_TITLE_XPATH = lxml.etree.XPath("following::*[self::h2 or self::h3 or self::p or self::div][position() <= 4]")
 LEAD_AGREEMENT_CHARS = 40
+# The blocks after a headline that can open its text (:func:`opening_block`), and the tags a block
+# of text and line breaks never holds.
+OPENING_XPATH = lxml.etree.XPath("following::*[self::p or self::div][position() <= 40]")
+OPENING_BLOCK_TAGS = frozenset({"p", "div", "table", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote", "img",
+                                "iframe", "figure"})
 
 
 def find_lead(tree: HtmlElement, hints: ExtractionHints, classes: ClassText, title: str | None = None,
@@ -280,6 +286,39 @@ def lead_under_title(tree: HtmlElement, title: str | None, description: str | No
         if 40 <= len(text) <= 800 and agrees_with(text, description):
             return text
     return None
+
+
+def opening_block(tree: HtmlElement, title: str | None, description: str | None) -> str | None:
+    """The lead of a page that has no description of its own (none in the head, or one that only
+    repeats the title): the first block under the headline that is text and line breaks only
+    (no blocks inside it, not mostly links), its lines as printed ("- Amazon kiên nhẫn…" one bullet
+    a line: old GenK). Vietnamese pages only; the caller keeps it only where the body opens with
+    those very lines, so that it marks the sapo among them and adds nothing."""
+    if description and fold(description) != fold(title or ""):
+        return None
+    heading = title_heading(tree, title)
+    if heading is None or not VIETNAMESE_MARKS_RE.search(title or ""):
+        return None
+    for element in OPENING_XPATH(heading):
+        if has_ancestor(element, "li", "aside", "a") or any(
+                isinstance(c.tag, str) and c.tag in OPENING_BLOCK_TAGS for c in element.iterdescendants()):
+            continue
+        text = " ".join(element.text_content().split())
+        linked = " ".join(" ".join(a.text_content().split()) for a in element.iter("a"))
+        if len(text) < 40 or len(linked) > len(text) / 2:
+            continue  # a date line, a byline, a related story's link
+        lines = [normalise_text(line) for line in block_text(element).split("\n")]
+        return "\n".join(line for line in lines if line) if len(text) <= 800 else None
+    return None
+
+
+def block_text(element: HtmlElement) -> str:
+    """An element's text with its ``<br>`` as the only line breaks (the markup's own newlines are spaces)."""
+    parts = [(element.text or "").replace("\n", " ")]
+    for child in element:
+        parts.append("\n" if child.tag == "br" else child.text_content().replace("\n", " "))
+        parts.append((child.tail or "").replace("\n", " "))
+    return "".join(parts)
 
 
 def find_section(tree: HtmlElement, hints: ExtractionHints, classes: ClassText) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import unescape
 from typing import Any
 
@@ -67,6 +67,10 @@ SCRIPTED_DATE_RE = re.compile(
 # Where a date read from the page's head comes from (these carry seconds a visible line lacks).
 HEAD_SOURCES = frozenset({"json-ld", "meta", "time"})
 NEIGHBOUR_LIMIT = 8
+# A date line later than all of the head's dates by more than the slack (a head cut to the minute)
+# and at most the window is the release of a story written before (:func:`released_later`).
+RELEASE_SLACK = timedelta(minutes=1)
+RELEASE_WINDOW = timedelta(days=2)
 # Under a headline, a date line holds little besides its date ("Cập nhật:", "(GMT+7)").
 MAX_DATE_LINE_REST = 30
 # A byline under a headline names its role or source first.
@@ -105,13 +109,15 @@ def article_dates(
     meta_published: Sequence[DateFound], meta_modified: Sequence[DateFound], visible: VisibleDates,
     url: str, site: Site | None, reference: datetime, flags: list[str],
 ) -> ArticleDates:
-    """The published and modified dates: head first, then the visible line, then the URL.
+    """The published and modified dates: head first, then the visible line, then the URL (the
+    visible line first when it is a release later than the head's dates: :func:`released_later`).
 
     Appends ``relative_date``, the plausibility flags and ``no_date`` to ``flags``.
     """
-    published, published_source = choose_date(
-        list(meta_published) + list(visible.published) + url_dates(url), flags, meta_modified
-    )
+    ranked = [*meta_published, *visible.published]
+    if released_later(meta_published, meta_modified, visible.published):
+        ranked = [*visible.published, *meta_published]  # the head holds when it was written
+    published, published_source = choose_date(ranked + url_dates(url), flags, meta_modified)
     modified, modified_source = choose_date(list(meta_modified) + list(visible.modified), [])
     if published is None and visible.modified:
         # Many CMSs print their only date as "Cập nhật lúc …": it is the publication time.
@@ -122,6 +128,32 @@ def article_dates(
     if published is None and "no_date" not in flags:
         flags.append("no_date")
     return ArticleDates(published, published_source, modified, modified_source)
+
+
+def released_later(
+    meta_published: Sequence[DateFound], meta_modified: Sequence[DateFound], visible: Sequence[DateFound]
+) -> bool:
+    """True when the date line printed under the headline is later than every date of the head,
+    its last modification included (and by less than :data:`RELEASE_WINDOW`): the head then holds
+    when the story was written and last edited, the page when it was released (a CMS that
+    schedules its stories: 24h printed "Thứ Hai, 24/12/2012, 03:04 AM (GMT+7)" over a
+    ``pubdate`` of 23/12 14:02 and a ``lastmod`` of 15:31). An update time printed on the page
+    cannot be later than the head's own modification time, so a later line is the release."""
+    if not meta_published or not meta_modified or not visible:
+        return False
+    shown = visible[0].parsed
+    if not shown.has_time or shown.relative:
+        return False
+    head = [d.parsed for d in (*meta_published, *meta_modified)]
+    if not all(p.has_time for p in head):
+        return False
+    latest = max(aware(p.value) for p in head)
+    return RELEASE_SLACK < aware(shown.value) - latest <= RELEASE_WINDOW
+
+
+def aware(value: datetime) -> datetime:
+    """``value`` with Vietnam's zone when it has none."""
+    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
 def iso_dates(value: Any) -> list[ParsedDate]:
