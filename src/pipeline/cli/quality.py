@@ -42,7 +42,8 @@ def default_golden(checkout: Path | None) -> Path:
 @click.option("--details/--no-details", default=True, help="List the pages that miss a field.")
 @click.option("--no-trafilatura", is_flag=True, help="Skip the trafilatura-alone comparison.")
 def eval_command(golden: Path | None, aeb: Path | None, details: bool, no_trafilatura: bool) -> None:
-    """Per-field accuracy and body precision/recall/F1 on the golden set; exit 1 below the floors."""
+    """Per-field accuracy and body precision/recall/F1 on the golden set and the sets inside it
+    (tests/golden/real: real pages of ten papers); exit 1 below the floors."""
     if aeb is not None:
         eval_aeb(aeb, details, not no_trafilatura)
         return
@@ -52,15 +53,23 @@ def eval_command(golden: Path | None, aeb: Path | None, details: bool, no_trafil
         golden = default_golden(CHECKOUT)
     elif not is_golden_set(golden):
         raise InputError(f"no golden set at {golden} (expected {golden}/expected/*.json); use --golden")
-    report = evaluate_golden(golden, compare_trafilatura=not no_trafilatura)
-    baseline_file = golden / "baseline.json"
-    baseline = load_baseline(baseline_file) if baseline_file.exists() else None
-    click.echo(format_report(report, baseline=baseline, details=details))
-    if baseline is not None:
-        failures = below_floor(report, baseline)
-        if failures:
-            click.echo(f"error: below the floor: {', '.join(failures)}", err=True)
-            raise SystemExit(ExitCode.FAILED)
+    failures = []
+    for folder in golden_sets(golden):
+        report = evaluate_golden(folder, compare_trafilatura=not no_trafilatura)
+        baseline_file = folder / "baseline.json"
+        baseline = load_baseline(baseline_file) if baseline_file.exists() else None
+        click.echo(f"== {folder}")
+        click.echo(format_report(report, baseline=baseline, details=details))
+        if baseline is not None:
+            failures += [f"{folder.name}: {f}" for f in below_floor(report, baseline)]
+    if failures:
+        click.echo(f"error: below the floor: {', '.join(failures)}", err=True)
+        raise SystemExit(ExitCode.FAILED)
+
+
+def golden_sets(folder: Path) -> list[Path]:
+    """``folder`` and the golden sets directly inside it (``tests/golden/real``: held-out real pages)."""
+    return [folder] + sorted(sub for sub in folder.iterdir() if sub.is_dir() and is_golden_set(sub))
 
 
 def eval_aeb(folder: Path, details: bool, compare_trafilatura: bool) -> None:
