@@ -158,3 +158,53 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     assert stored == {url: None if v is None else to_signed(v) for url, v in expected.items()}
     hashed = sum(v is not None for v in expected.values())
     assert tuple(bands) == (hashed, 6 * hashed)
+
+
+def test_two_writers_storing_the_same_new_url(pg_engine: Engine) -> None:
+    """Two writers insert the same new URL in overlapping transactions: the second one's INSERT
+    waits for the first and is skipped; it must then treat the row as the archived article (no
+    second set of bands, counted unchanged), not as one it stored."""
+    import threading
+
+    from benchmarks.bench_store import make_records
+
+    (record,) = make_records(1)
+    sessions = db.make_sessionmaker(pg_engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+    first_inserted = threading.Barrier(2, timeout=30)
+    results: dict[str, store.UpsertCounts | BaseException] = {}
+
+    def first() -> None:
+        try:
+            with sessions.begin() as s:
+                results["first"] = store.upsert_articles(s, [record])
+                first_inserted.wait()
+                # Commit only once the second writer's INSERT waits on this row's lock.
+                with pg_engine.connect() as watch:
+                    for _ in range(600):
+                        if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                              "'Lock' AND query LIKE 'INSERT INTO articles%'")).scalar():
+                            break
+                        watch.execute(text("SELECT pg_sleep(0.01)"))
+        except BaseException as exc:  # reported by the main thread
+            results["first"] = exc
+            first_inserted.abort()
+
+    def second() -> None:
+        try:
+            first_inserted.wait()
+            with sessions.begin() as s:
+                results["second"] = store.upsert_articles(s, [record])
+        except BaseException as exc:
+            results["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {"first": store.UpsertCounts(new=1), "second": store.UpsertCounts(unchanged=1)}
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), count(DISTINCT article_id) FROM simhash_bands")).one() == (6, 1)
+        assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 1
