@@ -180,13 +180,15 @@ def test_two_writers_storing_the_same_new_url(pg_engine: Engine) -> None:
             with sessions.begin() as s:
                 results["first"] = store.upsert_articles(s, [record])
                 first_inserted.wait()
-                # Commit only once the second writer's INSERT waits on this row's lock.
+                # Commit only once the second writer's INSERT waits for this transaction.
                 with pg_engine.connect() as watch:
-                    for _ in range(600):
-                        if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                                              "'Lock' AND query LIKE 'INSERT INTO articles%'")).scalar():
+                    for _ in range(1000):
+                        if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                              "current_database() AND wait_event_type = 'Lock'")).scalar():
                             break
                         watch.execute(text("SELECT pg_sleep(0.01)"))
+                    else:
+                        raise AssertionError("the second writer never waited for the first")
         except BaseException as exc:  # reported by the main thread
             results["first"] = exc
             first_inserted.abort()
