@@ -175,18 +175,19 @@ def upsert_articles(session: Session, items: Sequence[ArticleRecord | StoreItem]
 
 def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
                   now: datetime, *, retried: bool = False) -> UpsertCounts:
-    urls = [i.record.canonical_url for i in items]
-    existing = {
-        a.canonical_url: a
-        for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
-    }
+    urls = {i.record.canonical_url for i in items}
+    # One lookup: the archived articles of the batch and the holders of the new rows' keys.
+    keys = [article_key(url) for url in urls]
+    found = session.scalars(select(Article).where(Article.canonical_url.in_(urls) | Article.key.in_(keys))).all()
+    existing = {a.canonical_url: a for a in found if a.canonical_url in urls}
+    held = {a.key: a.canonical_url for a in found if a.key is not None}
     # Changed texts get their vectors from the items' folds (PostgreSQL), not the SQL fold.
     with vectors_written(session) if existing else nullcontext():
-        return _write_chunk(session, items, existing, run_id, now, retried=retried)
+        return _write_chunk(session, items, existing, held, run_id, now, retried=retried)
 
 
-def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], run_id: int | None,
-                 now: datetime, *, retried: bool = False) -> UpsertCounts:
+def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], held: dict[str, str],
+                 run_id: int | None, now: datetime, *, retried: bool = False) -> UpsertCounts:
     new_rows: list[dict[str, Any]] = []
     unchanged = 0
     fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
@@ -206,7 +207,7 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
             unchanged += 1
     inserted: dict[str, int] = {}
     if new_rows:
-        _set_keys(session, new_rows)
+        _set_keys(session, new_rows, held)
         inserted = _insert_ignoring_conflicts(session, new_rows, by_url, _row_preparer(session, by_url))
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
@@ -244,10 +245,9 @@ def _hash_rows(rows: list[dict[str, Any]], by_url: dict[str, StoreItem], *, vect
             row["search_vector"] = tsvector_literal(_item_fields(item), text_words=words)
 
 
-def _set_keys(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Give new rows their stable keys (see :mod:`pipeline.archive.keys`), clash-checked."""
-    first = [article_key(r["canonical_url"]) for r in rows]
-    held = dict(session.execute(select(Article.key, Article.canonical_url).where(Article.key.in_(first))).all())
+def _set_keys(session: Session, rows: list[dict[str, Any]], held: dict[str, str]) -> None:
+    """Give new rows their stable keys (see :mod:`pipeline.archive.keys`), clash-checked;
+    ``held``: the URLs holding the rows' first keys, by key."""
 
     def taken(key: str) -> str | None:
         if len(key) == KEY_LENGTH:
