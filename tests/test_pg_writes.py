@@ -160,15 +160,18 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     assert tuple(bands) == (hashed, 6 * hashed)
 
 
-def test_two_writers_storing_the_same_new_url(pg_engine: Engine) -> None:
+@pytest.mark.parametrize("changed", [False, True], ids=["same", "changed"])
+def test_two_writers_storing_the_same_new_url(pg_engine: Engine, changed: bool) -> None:
     """Two writers insert the same new URL in overlapping transactions: the second one's INSERT
     waits for the first and is skipped; it must then treat the row as the archived article (no
-    second set of bands, counted unchanged), not as one it stored."""
+    second set of bands; counted unchanged, or updated when its text differs), not as one it stored."""
+    import dataclasses
     import threading
 
     from benchmarks.bench_store import make_records
 
-    (record,) = make_records(1)
+    record, other = make_records(2)
+    later = dataclasses.replace(record, text=other.text, content_sha256=other.content_sha256) if changed else record
     sessions = db.make_sessionmaker(pg_engine)
     with sessions.begin() as s:
         store.sync_source(s, load_registry().get("demo"))
@@ -197,7 +200,7 @@ def test_two_writers_storing_the_same_new_url(pg_engine: Engine) -> None:
         try:
             first_inserted.wait()
             with sessions.begin() as s:
-                results["second"] = store.upsert_articles(s, [record])
+                results["second"] = store.upsert_articles(s, [later])
         except BaseException as exc:
             results["second"] = exc
 
@@ -206,7 +209,11 @@ def test_two_writers_storing_the_same_new_url(pg_engine: Engine) -> None:
         t.start()
     for t in threads:
         t.join(60)
-    assert results == {"first": store.UpsertCounts(new=1), "second": store.UpsertCounts(unchanged=1)}
+    second = store.UpsertCounts(updated=1) if changed else store.UpsertCounts(unchanged=1)
+    assert results == {"first": store.UpsertCounts(new=1), "second": second}
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), count(DISTINCT article_id) FROM simhash_bands")).one() == (6, 1)
-        assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+        assert conn.execute(text("SELECT count(*), max(version) FROM articles")).one() == (1, 1 + changed)
+        assert conn.execute(text("SELECT count(*) FROM articles a JOIN simhash_bands b ON b.article_id = a.id "
+                                 "AND b.simhash = a.simhash")).scalar() == 6
+        assert conn.execute(text(MISMATCHES)).all() == []
