@@ -125,3 +125,14 @@ def test_fold_speed() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(fold_module).failed == 0
+
+
+def test_folded_words_are_the_token_regex_runs() -> None:
+    """The ASCII shortcut of ``folded_words`` splits exactly where ``TOKEN_RE`` does."""
+    from pipeline.text.fold import TOKEN_RE, folded_words
+
+    samples = ["", "   ", "a_b c-d e.f 1,5 m3 (x) [y] {z} 'q' \"w\" a/b\\c\ttab\nline",
+               "ẞ straße İstanbul ½ ² ΑΒΓ кириллица 中文 a\u00a0b a\u200bb", "x" * 3000 + " y"]
+    samples += [fold(s) for s in samples]
+    for sample in samples:
+        assert folded_words(sample) == TOKEN_RE.findall(sample)

@@ -158,3 +158,62 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     assert stored == {url: None if v is None else to_signed(v) for url, v in expected.items()}
     hashed = sum(v is not None for v in expected.values())
     assert tuple(bands) == (hashed, 6 * hashed)
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["same", "changed"])
+def test_two_writers_storing_the_same_new_url(pg_engine: Engine, changed: bool) -> None:
+    """Two writers insert the same new URL in overlapping transactions: the second one's INSERT
+    waits for the first and is skipped; it must then treat the row as the archived article (no
+    second set of bands; counted unchanged, or updated when its text differs), not as one it stored."""
+    import dataclasses
+    import threading
+
+    from benchmarks.bench_store import make_records
+
+    record, other = make_records(2)
+    later = dataclasses.replace(record, text=other.text, content_sha256=other.content_sha256) if changed else record
+    sessions = db.make_sessionmaker(pg_engine)
+    with sessions.begin() as s:
+        store.sync_source(s, load_registry().get("demo"))
+    first_inserted = threading.Barrier(2, timeout=30)
+    results: dict[str, store.UpsertCounts | BaseException] = {}
+
+    def first() -> None:
+        try:
+            with sessions.begin() as s:
+                results["first"] = store.upsert_articles(s, [record])
+                first_inserted.wait()
+                # Commit only once the second writer's INSERT waits for this transaction.
+                with pg_engine.connect() as watch:
+                    for _ in range(1000):
+                        if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                              "current_database() AND wait_event_type = 'Lock'")).scalar():
+                            break
+                        watch.execute(text("SELECT pg_sleep(0.01)"))
+                    else:
+                        raise AssertionError("the second writer never waited for the first")
+        except BaseException as exc:  # reported by the main thread
+            results["first"] = exc
+            first_inserted.abort()
+
+    def second() -> None:
+        try:
+            first_inserted.wait()
+            with sessions.begin() as s:
+                results["second"] = store.upsert_articles(s, [later])
+        except BaseException as exc:
+            results["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    second = store.UpsertCounts(updated=1) if changed else store.UpsertCounts(unchanged=1)
+    assert results == {"first": store.UpsertCounts(new=1), "second": second}
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), count(DISTINCT article_id) FROM simhash_bands")).one() == (6, 1)
+        assert conn.execute(text("SELECT count(*), max(version) FROM articles")).one() == (1, 1 + changed)
+        assert conn.execute(text("SELECT count(*) FROM articles a JOIN simhash_bands b ON b.article_id = a.id "
+                                 "AND b.simhash = a.simhash")).scalar() == 6
+        assert conn.execute(text(MISMATCHES)).all() == []

@@ -63,11 +63,12 @@ def _serialise_linking(session: Session) -> None:
 
 def update_duplicates(session: Session, article_ids: Iterable[int], *,
                       known: Mapping[int, int | None] | None = None,
-                      stored: Iterable[int] = ()) -> int:
+                      stored: Iterable[int] = (), banded: Iterable[int] = (), locked: bool = False) -> int:
     """Hash the given (new or changed) articles and link them to their earliest copy.
 
     ``known`` holds hashes computed already (by the extraction workers), ``stored`` the ids whose
-    ``articles.simhash`` was written with the row (rewriting a row costs as much as inserting it).
+    ``articles.simhash`` was written with the row (rewriting a row costs as much as inserting it),
+    ``banded`` those whose bands were too; ``locked``: the caller holds the linking lock already.
     Returns how many of them are now duplicates of another article. Batched: a handful of
     statements for the whole batch (hashes, bands, one band lookup); only the rare articles
     that meet a near-copy go through the cluster update one by one.
@@ -75,7 +76,8 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         return 0
-    _serialise_linking(session)
+    if not locked:
+        _serialise_linking(session)
     known = known or {}
     hashes = {aid: known[aid] for aid in ids if aid in known}
     todo = [aid for aid in ids if aid not in known]
@@ -92,8 +94,9 @@ def update_duplicates(session: Session, article_ids: Iterable[int], *,
     if changed:
         session.execute(update(Article).execution_options(synchronize_session=False), changed)
     keys = {aid: band_keys(v) for aid, v in hashes.items() if v is not None}
+    written = set(banded)
     rows = [{"article_id": aid, "band": b, "key": k, "simhash": to_signed(hashes[aid] or 0)}
-            for aid, ks in keys.items() for b, k in ks]
+            for aid, ks in keys.items() if aid not in written for b, k in ks]
     _insert_bands(session, rows)
     near = _near_copies(session, keys, hashes)
     linked = 0
@@ -146,6 +149,11 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
         for bk in ks:
             wanted.setdefault(bk, []).append(aid)
     near: dict[int, set[int]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = sorted(wanted)
+        found = session.execute(_CANDIDATES_UNNEST, {"bands": [b for b, _ in pairs], "keys": [k for _, k in pairs]})
+        _match(found, wanted, hashes, near)
+        return near
     by_band: dict[int, list[int]] = {}
     for b, k in sorted(wanted):
         by_band.setdefault(b, []).append(k)
@@ -163,11 +171,24 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
     return near
 
 
+# PostgreSQL: the bands sharing a (band, key) of the batch, one statement of fixed text (prepared
+# once, where the OR of IN lists of varying length is planned at every batch).
+_CANDIDATES_UNNEST = text(
+    "SELECT b.band, b.key, b.article_id, b.simhash FROM unnest(CAST(:bands AS smallint[]), "
+    "CAST(:keys AS integer[])) AS w(band, key) JOIN simhash_bands AS b ON b.band = w.band AND b.key = w.key")
+
+
 def _match_candidates(session: Session, conditions: list[Any], wanted: Mapping[tuple[int, int], list[int]],
                       hashes: Mapping[int, int | None], near: dict[int, set[int]]) -> None:
     stmt = select(SimhashBand.band, SimhashBand.key, SimhashBand.article_id, SimhashBand.simhash).where(
         or_(*conditions))
-    for band, key, other, signed in session.execute(stmt):
+    _match(session.execute(stmt), wanted, hashes, near)
+
+
+def _match(found: Iterable[Any], wanted: Mapping[tuple[int, int], list[int]],
+           hashes: Mapping[int, int | None], near: dict[int, set[int]]) -> None:
+    """Add to ``near`` the candidates (band, key, article id, signed hash) within the distance."""
+    for band, key, other, signed in found:
         if signed is None:
             continue
         other_hash = to_unsigned(signed)

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, bindparam, cast, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Dialect, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer, Text
 
@@ -29,6 +28,7 @@ from pipeline.archive.models import Article
 from pipeline.archive.tsvector import tsvector_literal
 from pipeline.record import StoreItem
 from pipeline.text.fold import fold
+from pipeline.text.simhash import band_keys, to_unsigned
 
 __all__ = ["FTS_TABLE", "FoldedFields", "folded_fields", "index_new_articles", "insert_articles_pg",
            "rebuild_vectors", "search_row", "vectors_written", "write_vectors"]
@@ -87,34 +87,73 @@ def index_new_articles(session: Session, articles: Iterable[tuple[int, StoreItem
         session.execute(_INSERT, rows)
 
 
-@cache
-def _pg_articles() -> Table:
-    """``articles`` with its PostgreSQL-only ``search_vector`` column (not in the ORM model)."""
-    columns = [c._copy() for c in Article.__table__.columns]
-    # No implicit RETURNING of the id of a one-row INSERT: in a pipeline its result comes later.
-    return Table("articles", MetaData(), *columns, Column("search_vector", TSVECTOR), implicit_returning=False)
+@lru_cache(maxsize=16)
+def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The store's INSERT of one article with its vector and SimHash bands, and the bind
+    processors of ``columns`` (JSON, aware datetimes) for ``dialect``.
+
+    One statement per row: the article, ``ON CONFLICT DO NOTHING``, and its bands inserted from
+    what the INSERT returned, so a row another writer stored meanwhile gets no bands and returns
+    no id. The statement text is fixed, so psycopg prepares it once per connection.
+    """
+    table = Article.__table__
+    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(["%s"] * len(columns))
+    sql = (f"WITH a AS (INSERT INTO articles ({names}, search_vector) VALUES ({values}, %s::tsvector) "
+           "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, simhash), "
+           "b AS (INSERT INTO simhash_bands (article_id, band, key, simhash) SELECT a.id, k.band, k.key, a.simhash "
+           "FROM a, unnest(%s::smallint[], %s::integer[]) AS k(band, key)) SELECT id FROM a")
+    return sql, processors
+
+
+def _bands(signed: int | None) -> tuple[list[int], list[int]]:
+    if signed is None:
+        return [], []
+    keys = band_keys(to_unsigned(signed))
+    return [b for b, _ in keys], [k for _, k in keys]
 
 
 def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict[str, StoreItem],
-                       prepare: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
-    """Insert article ``rows`` (PostgreSQL) with their vectors; a URL already there is left alone.
+                       prepare: Callable[[list[dict[str, Any]]], None] | None = None, *,
+                       lock: int | None = None) -> dict[str, int]:
+    """Insert article ``rows`` (PostgreSQL) with their vectors and SimHash bands; a URL already
+    there is left alone. Returns the ids of the rows this call inserted, by canonical URL.
 
-    ``items`` gives each row's item by canonical URL: its fields are folded here unless the
-    extraction worker folded the text already (a row without an item is folded from its values).
-    The rows go :data:`PIPELINE_PART` at a time through psycopg's pipeline mode, without
-    waiting for the server: it inserts one part (vectors parsed, GIN and TOAST written) while
-    this process prepares the next (``prepare``, then the vectors); the results are read once,
-    at the end. Elsewhere than on psycopg the parts are sent one after the other.
+    A row's vector is its ``search_vector`` value when ``prepare`` gave it one; else it is made
+    from the row's item in ``items`` (by canonical URL; the worker's fold of the text when known)
+    or from the row's values. Its bands come from its ``simhash`` (signed). The rows go
+    :data:`PIPELINE_PART` at a time through psycopg's pipeline mode, without waiting for the
+    server: it inserts one part (vectors parsed, GIN and TOAST written) while this process
+    prepares the next; the results are read once, at the end, with the advisory ``lock`` (when
+    given) taken in the same round trip. Every row must have the same keys.
     """
-    stmt = (pg_insert(_pg_articles()).values(search_vector=cast(bindparam("vector_text", type_=Text), TSVECTOR))
-            .on_conflict_do_nothing(index_elements=["canonical_url"]))
-    with _pipeline(session.connection().connection.driver_connection):
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    sent: list[tuple[str, Any]] = []
+    with _pipeline(raw):
         for start in range(0, len(rows), PIPELINE_PART):
             part = rows[start:start + PIPELINE_PART]
             if prepare is not None:
                 prepare(part)
-            session.execute(stmt, [{**row, "vector_text": tsvector_literal(
-                _row_fields(row, items.get(row["canonical_url"])))} for row in part])
+            if not start:  # the columns of the prepared rows
+                columns = tuple(c for c in part[0] if c != "search_vector")
+                sql, processors = _insert_statement(session.get_bind().dialect, columns)
+            for row in part:
+                vector = row["search_vector"] if "search_vector" in row else tsvector_literal(
+                    _row_fields(row, items.get(row["canonical_url"])))
+                values = [row[c] if p is None else p(row[c]) for c, p in zip(columns, processors, strict=True)]
+                cursor = raw.cursor()
+                cursor.execute(sql, (*values, vector, *_bands(row.get("simhash"))), prepare=True)
+                sent.append((row["canonical_url"], cursor))
+        if lock is not None:
+            raw.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+    inserted = {}
+    for url, cursor in sent:
+        returned = cursor.fetchone()
+        if returned is not None:
+            inserted[url] = returned[0]
+    return inserted
 
 
 def _pipeline(raw: Any) -> AbstractContextManager[Any]:

@@ -31,9 +31,10 @@ from pipeline.archive.search_index import (
     vectors_written,
     write_vectors,
 )
+from pipeline.archive.tsvector import tsvector_literal
 from pipeline.record import ArticleRecord, Image, StoreItem
 from pipeline.registry.load import Site
-from pipeline.text.fold import fold
+from pipeline.text.fold import fold, folded_words
 from pipeline.text.simhash import simhash_text, to_signed
 
 __all__ = [
@@ -173,19 +174,20 @@ def upsert_articles(session: Session, items: Sequence[ArticleRecord | StoreItem]
 
 
 def _upsert_chunk(session: Session, items: list[StoreItem], run_id: int | None,
-                  now: datetime) -> UpsertCounts:
-    urls = [i.record.canonical_url for i in items]
-    existing = {
-        a.canonical_url: a
-        for a in session.scalars(select(Article).where(Article.canonical_url.in_(urls)))
-    }
+                  now: datetime, *, retried: bool = False) -> UpsertCounts:
+    urls = {i.record.canonical_url for i in items}
+    # One lookup: the archived articles of the batch and the holders of the new rows' keys.
+    keys = [article_key(url) for url in urls]
+    found = session.scalars(select(Article).where(Article.canonical_url.in_(urls) | Article.key.in_(keys))).all()
+    existing = {a.canonical_url: a for a in found if a.canonical_url in urls}
+    held = {a.key: a.canonical_url for a in found if a.key is not None}
     # Changed texts get their vectors from the items' folds (PostgreSQL), not the SQL fold.
     with vectors_written(session) if existing else nullcontext():
-        return _write_chunk(session, items, existing, run_id, now)
+        return _write_chunk(session, items, existing, held, run_id, now, retried=retried)
 
 
-def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], run_id: int | None,
-                 now: datetime) -> UpsertCounts:
+def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, Article], held: dict[str, str],
+                 run_id: int | None, now: datetime, *, retried: bool = False) -> UpsertCounts:
     new_rows: list[dict[str, Any]] = []
     unchanged = 0
     fingerprints = _registry_fingerprints(session, {i.record.site for i in items if i.record.site})
@@ -203,39 +205,49 @@ def _write_chunk(session: Session, items: list[StoreItem], existing: dict[str, A
             changed_urls[record.canonical_url] = current.id
         else:
             unchanged += 1
+    inserted: dict[str, int] = {}
     if new_rows:
-        _set_keys(session, new_rows)
-        inserted = _insert_ignoring_conflicts(session, new_rows, by_url, lambda part: _hash_rows(part, by_url))
+        _set_keys(session, new_rows, held)
+        inserted = _insert_ignoring_conflicts(session, new_rows, by_url, _row_preparer(session, by_url))
         index_new_articles(session, ((article_id, by_url[url]) for url, article_id in inserted.items()))
     session.flush()
     write_vectors(session, [(article_id, _item_fields(by_url[url])) for url, article_id in changed_urls.items()])
-    if new_rows or changed_urls:
-        _update_duplicates(session, list(by_url.values()), new_rows, changed_urls)
-    return UpsertCounts(len(new_rows), len(changed_urls), unchanged)
+    if inserted or changed_urls:
+        _update_duplicates(session, session.get_bind().dialect.name == "postgresql", list(by_url.values()),
+                           inserted, changed_urls)
+    counts = UpsertCounts(len(inserted), len(changed_urls), unchanged)
+    # Rows another writer inserted since the lookup: the archived article now, seen again or changed.
+    skipped = [by_url[r["canonical_url"]] for r in new_rows if r["canonical_url"] not in inserted]
+    if skipped and not retried:
+        counts += _upsert_chunk(session, skipped, run_id, now, retried=True)
+    return counts
 
 
-def _hash_rows(rows: list[dict[str, Any]], by_url: dict[str, StoreItem]) -> None:
-    """Give new ``rows`` their SimHash (and their items the text fold): see :func:`_hashed`."""
+def _row_preparer(session: Session, by_url: dict[str, StoreItem]) -> Callable[[list[dict[str, Any]]], None]:
+    vectors = session.get_bind().dialect.name == "postgresql"
+    return lambda part: _hash_rows(part, by_url, vectors=vectors)
+
+
+def _hash_rows(rows: list[dict[str, Any]], by_url: dict[str, StoreItem], *, vectors: bool) -> None:
+    """Give new ``rows`` their SimHash (and their items the text fold), and on PostgreSQL their
+    ``search_vector``: one fold and one tokenisation of the text serve the hash and the vector."""
     for row in rows:
-        item = by_url[row["canonical_url"]] = _hashed(by_url[row["canonical_url"]])
+        item = by_url[row["canonical_url"]]
+        words = None
+        if not (item.simhash_known and item.folded_text is not None):
+            folded = item.folded_text if item.folded_text is not None else fold(item.record.text)
+            words = folded_words(folded)
+            simhash = item.simhash if item.simhash_known else simhash_text(item.record.text, tokens=words)
+            item = by_url[row["canonical_url"]] = replace(item, simhash=simhash, simhash_known=True,
+                                                          folded_text=folded)
         row["simhash"] = to_signed(item.simhash) if item.simhash is not None else None
+        if vectors:
+            row["search_vector"] = tsvector_literal(_item_fields(item), text_words=words)
 
 
-def _hashed(item: StoreItem) -> StoreItem:
-    """A new article's item with its text fold and SimHash, computed here when the extraction
-    worker did not (a bare record): one fold serves the search index and the hash, and the hash
-    is written with the row instead of by a second statement."""
-    if item.simhash_known and item.folded_text is not None:
-        return item
-    folded = item.folded_text if item.folded_text is not None else fold(item.record.text)
-    simhash = item.simhash if item.simhash_known else simhash_text(item.record.text, folded=folded)
-    return replace(item, simhash=simhash, simhash_known=True, folded_text=folded)
-
-
-def _set_keys(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Give new rows their stable keys (see :mod:`pipeline.archive.keys`), clash-checked."""
-    first = [article_key(r["canonical_url"]) for r in rows]
-    held = dict(session.execute(select(Article.key, Article.canonical_url).where(Article.key.in_(first))).all())
+def _set_keys(session: Session, rows: list[dict[str, Any]], held: dict[str, str]) -> None:
+    """Give new rows their stable keys (see :mod:`pipeline.archive.keys`), clash-checked;
+    ``held``: the URLs holding the rows' first keys, by key."""
 
     def taken(key: str) -> str | None:
         if len(key) == KEY_LENGTH:
@@ -268,20 +280,20 @@ def _refresh(session: Session, current: Article, row: dict[str, Any], run_id: in
     return True
 
 
-def _update_duplicates(session: Session, items: list[StoreItem], new_rows: list[dict[str, Any]],
+def _update_duplicates(session: Session, postgres: bool, items: list[StoreItem], inserted: dict[str, int],
                        changed_urls: dict[str, int]) -> None:
-    """Near-copy bookkeeping of the new and changed articles, with the workers' SimHashes."""
-    new_urls = [r["canonical_url"] for r in new_rows]
-    ids_by_url = dict(session.execute(
-        select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(new_urls))).all())
-    changed_ids = list(changed_urls.values()) + list(ids_by_url.values())
-    ids_by_url.update(changed_urls)
-    # SimHashes the extraction workers already computed (see workers.ExtractionResult).
+    """Near-copy bookkeeping of the new and changed articles, with the workers' SimHashes.
+
+    The ``inserted`` rows (ids by URL) carry their SimHash; on PostgreSQL their bands too, and
+    the linking lock was taken with them (see :func:`insert_articles_pg`).
+    """
+    ids_by_url = {**inserted, **changed_urls}
+    # SimHashes the extraction workers (or this store) computed (see workers.ExtractionResult).
     known = {ids_by_url[i.record.canonical_url]: i.simhash for i in items
              if i.simhash_known and i.record.canonical_url in ids_by_url}
-    stored = [ids_by_url[r["canonical_url"]] for r in new_rows
-              if "simhash" in r and r["canonical_url"] in ids_by_url]
-    dedup.update_duplicates(session, changed_ids, known=known, stored=stored)
+    stored = list(inserted.values())
+    dedup.update_duplicates(session, list(changed_urls.values()) + stored, known=known, stored=stored,
+                            banded=stored if postgres else (), locked=postgres and bool(stored))
 
 
 def _registry_fingerprints(session: Session, sites: set[str]) -> dict[str, str | None]:
@@ -309,17 +321,15 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
                                prepare: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, int]:
     """Insert rows; a row another writer inserted meanwhile is left to that writer.
 
+    Returns the ids of the rows this call inserted by canonical URL: their search rows, SimHash
+    bands and near-copy links are the store's to write, the others are the archived articles.
     ``prepare`` completes a list of rows (and their items) before they are sent: on PostgreSQL
-    part by part, so that the server inserts one part while the next is prepared.
-
-    On SQLite, returns the ids of the rows this call inserted by canonical URL (their search
-    rows are the store's to write); PostgreSQL inserts each row with its search vector, made
-    from the items' folds; elsewhere nothing needs them and it returns ``{}``.
+    part by part, so that the server inserts one part while the next is prepared; there each row
+    goes with its search vector and SimHash bands, and the near-copy linking lock is taken.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        insert_articles_pg(session, rows, items or {}, prepare)
-        return {}
+        return insert_articles_pg(session, rows, items or {}, prepare, lock=dedup.LINKING_LOCK)
     if prepare is not None:
         prepare(rows)
     if dialect == "sqlite":
@@ -328,7 +338,9 @@ def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]],
         # A Result has keys() (its column names), so dict(returned) would read it as a mapping.
         return {url: article_id for url, article_id in returned}  # noqa: C416
     session.execute(insert(Article), rows)
-    return {}
+    urls = [r["canonical_url"] for r in rows]
+    return dict(session.execute(select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(urls)))
+                .tuples().all())
 
 
 def article_to_record(article: Article) -> ArticleRecord:

@@ -18,9 +18,10 @@ the store already holds the folded text, so it builds the same vector here and s
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import cache
+
+from pipeline.text.fold import folded_words
 
 __all__ = ["field_tokens", "tsvector_literal"]
 
@@ -33,10 +34,6 @@ WEIGHTS = ("A", "B", "C", "D")
 # server's C.UTF-8 locale agree on; any other (digits beyond 0-9, ½, marks, symbols) sends the
 # article to the server's own parser.
 SAFE_CATEGORIES = frozenset({"Ll", "Lu", "Lt", "Lo", "Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
-# Runs of letters and digits, ``[[:alnum:]]+`` (``\\w`` is ``str.isalnum`` plus ``_``).
-_ALNUM_RUN = re.compile(r"[^\W_]+")
-# ASCII: every byte that is not a letter or digit made a space.
-_ASCII_SPACES = bytes(c if chr(c).isalnum() else 32 for c in range(256))
 
 
 def _agreed(folded: str | None) -> bool:
@@ -46,27 +43,26 @@ def _agreed(folded: str | None) -> bool:
     return all(unicodedata.category(c) in SAFE_CATEGORIES for c in set(folded) if not c.isascii())
 
 
-def field_tokens(folded: str | None) -> list[str]:
+def field_tokens(folded: str | None, words: list[str] | None = None) -> list[str]:
     """The tokens of ``to_tsvector('simple', baotinh_words(f))`` for a folded field, in order
-    (a token over 2,047 bytes is skipped and takes no position)."""
+    (a token over 2,047 bytes is skipped and takes no position). ``words``: the field's
+    ``folded_words``, when the caller has them already."""
     if not folded:
         return []
-    if folded.isascii():  # the common case: bytes.translate and split, several times faster
-        tokens = folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
-    else:
-        tokens = _ALNUM_RUN.findall(folded)
+    tokens = folded_words(folded) if words is None else words
     if tokens and max(map(len, tokens)) * 4 > MAX_TOKEN_BYTES:
         tokens = [t for t in tokens if len(t.encode("utf-8")) <= MAX_TOKEN_BYTES]
     return tokens
 
 
 @cache
-def _position_texts(mark: str) -> tuple[str, ...]:
-    """"1A", "2A" … for one weight's mark, made once."""
-    return tuple(f"{i}{mark}" for i in range(MAX_POS + 1))
+def _position_texts(form: str, mark: str) -> tuple[str, ...]:
+    """A position in the text form, for every position, made once: ``form`` "':{}{}" gives
+    "':1A", "':2A" … (a lexeme's first position), ",{}{}" gives ",1A", ",2A" … (the others)."""
+    return tuple(form.format(i, mark) for i in range(MAX_POS + 1))
 
 
-def tsvector_literal(fields: tuple[str | None, ...]) -> str | None:
+def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | None = None) -> str | None:
     """The text form of the weighted, concatenated vector of the folded ``fields`` (title first).
 
     ``||`` shifts a field's positions by the last position of the fields before it, so one
@@ -74,25 +70,40 @@ def tsvector_literal(fields: tuple[str | None, ...]) -> str | None:
     lexeme with 255 positions or more, a position of 16,383: the text form cannot say what
     ``||`` made of them) or a field holds a character whose class the server's locale may see
     otherwise: such a rare article is left to the server (the table's trigger folds it in
-    SQL). Lexemes are sorted by code point, which is their UTF-8 byte order.
+    SQL). ``text_words``: ``folded_words`` of the text (the third field), when known.
+
+    Each lexeme is written once with all its positions, in the order it first occurs (the
+    server's input function sorts the lexemes, as cheaply as Python would). One dict pass
+    gathers, for each lexeme, the pieces of its entry ("kim", "':1A", ",7C"); ``join`` makes the
+    rest. A form with one entry per token, which the server merges too, is cheaper here but
+    twice as costly to parse (0.37 ms against 0.16 ms an article of 1,000 words).
     """
     if not all(_agreed(f) for f in fields):
         return None
-    merged: dict[str, list[str]] = {}
-    pos = 0
-    for folded, weight in zip(fields, WEIGHTS, strict=False):
-        tokens = field_tokens(folded)
-        if pos + len(tokens) >= MAX_POS:
+    tokens: list[str] = []
+    firsts: list[str] = []
+    others: list[str] = []
+    for index, (folded, weight) in enumerate(zip(fields, WEIGHTS, strict=False)):
+        words = field_tokens(folded, text_words if index == 2 else None)
+        if not words:
+            continue
+        start = len(tokens)
+        if start + len(words) >= MAX_POS:
             return None
-        texts = _position_texts("" if weight == "D" else weight)
-        for token in tokens:
-            pos += 1
-            kept = merged.get(token)
-            if kept is None:
-                merged[token] = [texts[pos]]
-            else:
-                kept.append(texts[pos])
-    if merged and max(map(len, merged.values())) >= MAX_POSITIONS - 1:
+        mark = "" if weight == "D" else weight
+        tokens += words
+        firsts += _position_texts("':{}{}", mark)[start + 1:start + 1 + len(words)]
+        others += _position_texts(",{}{}", mark)[start + 1:start + 1 + len(words)]
+    merged: dict[str, list[str]] = {}
+    for token, first, other in zip(tokens, firsts, others, strict=True):
+        kept = merged.get(token)
+        if kept is None:
+            merged[token] = [token, first]
+        else:
+            kept.append(other)
+    if not merged:
+        return ""
+    if max(map(len, merged.values())) - 1 >= MAX_POSITIONS - 1:
         return None
     # Letters and digits only: no quote or backslash to escape.
-    return " ".join([f"'{word}':{','.join(merged[word])}" for word in sorted(merged)])
+    return "'" + " '".join(map("".join, merged.values()))

@@ -89,7 +89,23 @@ def fold_aligned(text: str) -> str:
 
 def fold_tokens(text: str) -> list[str]:
     """The folded word tokens (runs of letters and digits) of a text."""
-    return TOKEN_RE.findall(fold(text))
+    return folded_words(fold(text))
+
+
+# ASCII: every byte that is not a letter or digit made a space.
+_ASCII_SPACES = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+
+
+def folded_words(folded: str) -> list[str]:
+    """``TOKEN_RE.findall(folded)``: the runs of letters and digits of a folded text.
+
+    A folded Vietnamese text is mostly ASCII; there ``bytes.translate`` and ``split`` give the
+    same runs several times faster than the regex. The SimHash and PostgreSQL's vector of one
+    text share one call (see ``archive.store``).
+    """
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
+    return TOKEN_RE.findall(folded)
 
 
 def has_diacritics(text: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from pipeline.text.fold import TOKEN_RE, fold_tokens
+from pipeline.text.fold import fold_tokens, folded_words
 
 __all__ = [
     "BANDS",
@@ -41,9 +41,11 @@ MIN_SHINGLES = 20
 _MASK64 = (1 << 64) - 1
 
 
-def shingle_hashes(text: str, *, folded: str | None = None) -> list[int]:
-    """64-bit hashes of the word 3-shingles of the folded text (``folded``: ``fold(text)``, if known)."""
-    tokens = fold_tokens(text) if folded is None else TOKEN_RE.findall(folded)
+def shingle_hashes(text: str, *, folded: str | None = None, tokens: list[str] | None = None) -> list[int]:
+    """64-bit hashes of the word 3-shingles of the folded text (``folded``: ``fold(text)``, if known;
+    ``tokens``: its words, ``fold.folded_words(folded)``, if known)."""
+    if tokens is None:
+        tokens = fold_tokens(text) if folded is None else folded_words(folded)
     # Two CRC-32s with different seeds make a stable 64-bit hash at a fraction of blake2b's cost
     # (Python's hash() is salted per process, so it cannot be stored).
     crc = zlib.crc32
@@ -56,9 +58,10 @@ _SEED = 0x9E3779B9
 _ZERO_AT = tuple(bytes(b for b in range(256) if not (b >> k) & 1) for k in range(8))
 
 
-def simhash_text(text: str, *, folded: str | None = None) -> int | None:
-    """The 64-bit SimHash (unsigned) of a text, or None when it is too short to compare."""
-    hashes = set(shingle_hashes(text, folded=folded))
+def simhash_text(text: str, *, folded: str | None = None, tokens: list[str] | None = None) -> int | None:
+    """The 64-bit SimHash (unsigned) of a text, or None when it is too short to compare
+    (``folded``, ``tokens``: see :func:`shingle_hashes`)."""
+    hashes = set(shingle_hashes(text, folded=folded, tokens=tokens))
     if len(hashes) < MIN_SHINGLES:
         return None
     # Per-bit votes counted column-wise in C: the hashes packed big-endian, every 8th byte sliced
