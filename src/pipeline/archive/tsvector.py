@@ -19,7 +19,6 @@ the store already holds the folded text, so it builds the same vector here and s
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
 from pipeline.text.fold import folded_words
 
@@ -55,11 +54,24 @@ def field_tokens(folded: str | None, words: list[str] | None = None) -> list[str
     return tokens
 
 
-@cache
-def _position_texts(form: str, mark: str) -> tuple[str, ...]:
-    """A position in the text form, for every position, made once: ``form`` "':{}{}" gives
-    "':1A", "':2A" … (a lexeme's first position), ",{}{}" gives ",1A", ",2A" … (the others)."""
-    return tuple(form.format(i, mark) for i in range(MAX_POS + 1))
+# The text of every position made so far, per (form, weight mark); grown on demand.
+_POSITIONS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _position_texts(form: str, mark: str, upto: int) -> tuple[str, ...]:
+    """Positions 0 … ``upto`` (at least) in the text form, made once: ``form`` "':{}{}" gives
+    "':1A", "':2A" … (a lexeme's first position), ",{}{}" gives ",1A", ",2A" … (the others).
+
+    Grown as longer articles come (doubling), never made whole up front: the 131,000 strings
+    of every position cost a short run (a benchmark, a CLI import) ~45 ms. A new tuple replaces
+    the old one, so a thread reading meanwhile always sees whole, correct positions.
+    """
+    texts = _POSITIONS.get((form, mark), ())
+    if len(texts) <= upto:
+        size = min(MAX_POS + 1, max(upto + 1, 2 * len(texts), 1024))
+        texts = texts + tuple(form.format(i, mark) for i in range(len(texts), size))
+        _POSITIONS[form, mark] = texts
+    return texts
 
 
 def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | None = None) -> str | None:
@@ -92,8 +104,9 @@ def tsvector_literal(fields: tuple[str | None, ...], *, text_words: list[str] | 
             return None
         mark = "" if weight == "D" else weight
         tokens += words
-        firsts += _position_texts("':{}{}", mark)[start + 1:start + 1 + len(words)]
-        others += _position_texts(",{}{}", mark)[start + 1:start + 1 + len(words)]
+        end = start + 1 + len(words)
+        firsts += _position_texts("':{}{}", mark, end)[start + 1:end]
+        others += _position_texts(",{}{}", mark, end)[start + 1:end]
     merged: dict[str, list[str]] = {}
     for token, first, other in zip(tokens, firsts, others, strict=True):
         kept = merged.get(token)

@@ -92,7 +92,8 @@ class PostgresBackend:
             score = case((TextMatch(parsed), score), else_=None)
         stmt = select(Article.id, score).where(self.ids_condition(ids))
         # Core rows (the session's connection): no ORM row processing for 2,000 rows.
-        return {int(i): float(s) for i, s in session.connection().execute(stmt) if s is not None}
+        rows = session.connection().execute(stmt).all()  # fetched at once: no per-row fetchone
+        return {int(i): float(s) for i, s in rows if s is not None}
 
     def article_match(self, parsed: ParsedQuery) -> ColumnElement[bool]:
         return TextMatch(parsed)
