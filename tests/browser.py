@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,9 +111,11 @@ def chromium() -> Browser:
     return find_browser()
 
 
-@pytest.fixture
-def driver(chromium: Browser, tmp_path: Path) -> Iterator[object]:
-    """A Selenium WebDriver on a fresh headless Chromium profile."""
+def start_driver(chromium: Browser, profile: Path, *, flags: tuple[str, ...] = (), log_network: bool = False) -> Any:
+    """A Selenium WebDriver on a fresh headless Chromium profile: a Vietnamese reader's browser
+    (the UI picks its language from Accept-Language), with ``flags`` added and, with
+    ``log_network``, Chromium's performance (network) log kept. Skips (fails under CI) without
+    selenium."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -122,15 +125,21 @@ def driver(chromium: Browser, tmp_path: Path) -> Iterator[object]:
         pytest.skip("selenium is not installed: pip install selenium")
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium.binary)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--lang=vi-VN", *flags):
         options.add_argument(flag)
-    # A Vietnamese reader's browser: the UI picks its language from Accept-Language.
-    options.add_argument("--lang=vi-VN")
     options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
+    if log_network:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     # No download of a driver of its own (Selenium Manager): the system one is given.
-    service = Service(executable_path=str(chromium.driver))
-    drv = webdriver.Chrome(service=service, options=options)
+    drv = webdriver.Chrome(service=Service(executable_path=str(chromium.driver)), options=options)
     drv.set_page_load_timeout(30)
+    return drv
+
+
+@pytest.fixture
+def driver(chromium: Browser, tmp_path: Path) -> Iterator[object]:
+    """A Selenium WebDriver on a fresh headless Chromium profile (see :func:`start_driver`)."""
+    drv = start_driver(chromium, tmp_path / "profile")
     try:
         yield drv
     finally:

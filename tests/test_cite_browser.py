@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipeline.web import make_app, make_server, open_archive
-from tests.browser import CHROMIUM_FLAGS, IN_CI, Browser, chromium  # noqa: F401 - pytest fixture
+from tests.browser import Browser, chromium, start_driver  # noqa: F401 - pytest fixture
 from tests.test_cite import ARTICLE_URL, add_two_captures
 from tests.test_web import fill_archive
 from tests.test_web_browser import shoot, wait_for
@@ -44,23 +44,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def logged_driver(chromium: Browser, tmp_path: Path) -> Iterator[Any]:  # noqa: F811
     """A headless Chromium that keeps its network log and saves downloads to ``tmp_path/dl``."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        if IN_CI:
-            pytest.fail("selenium is not installed (CI=true)")
-        pytest.skip("selenium is not installed: pip install selenium")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium.binary)
     # One process for the page and its frames, so the frame's requests are in the page's log.
     in_process = "--disable-features=IsolateOrigins,site-per-process,IsolateSandboxedIframes"
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--lang=vi-VN", in_process):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=str(chromium.driver)), options=options)
-    drv.set_page_load_timeout(30)
+    drv = start_driver(chromium, tmp_path / "profile", flags=(in_process,), log_network=True)
     (tmp_path / "dl").mkdir()
     drv.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path / "dl")})
     try:
