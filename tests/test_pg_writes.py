@@ -160,6 +160,19 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     assert tuple(bands) == (hashed, 6 * hashed)
 
 
+def test_pipeline_parts_cover_the_batch_and_end_with_single_rows() -> None:
+    """Parts are contiguous, at most PIPELINE_PART rows, and shrink to single rows at the end."""
+    from pipeline.archive.search_index import PIPELINE_PART, pipeline_parts
+
+    assert [end - start for start, end in pipeline_parts(50)] == [10, 10, 10, 10, 5, 2, 1, 1, 1]
+    for count in (0, 1, 2, 7, 25, 501):
+        parts = list(pipeline_parts(count))
+        assert [start for start, _ in parts] == [0, *(end for _, end in parts[:-1])][:len(parts)]
+        assert (parts[-1][1] if parts else 0) == count
+        assert all(1 <= end - start <= PIPELINE_PART for start, end in parts)
+        assert parts[-1:] in ([], [(count - 1, count)])
+
+
 @pytest.mark.parametrize("changed", [False, True], ids=["same", "changed"])
 def test_two_writers_storing_the_same_new_url(pg_engine: Engine, changed: bool) -> None:
     """Two writers insert the same new URL in overlapping transactions: the second one's INSERT

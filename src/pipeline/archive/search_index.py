@@ -45,8 +45,19 @@ _VECTOR_UPDATE = text(
     "FROM unnest(:ids, :vecs) AS v(id, vec) WHERE a.id = v.id"
 ).bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("vecs", type_=ARRAY(Text)))
 REBUILD_BATCH = 2000
-# Rows an INSERT of the store's pipeline (see insert_articles_pg).
+# Rows a part of the store's pipeline holds at most (see insert_articles_pg).
 PIPELINE_PART = 10
+
+
+def pipeline_parts(count: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) of the parts of ``count`` rows: :data:`PIPELINE_PART` rows, then half
+    of what is left, down to single rows (50: 10, 10, 10, 10, 5, 2, 1, 1, 1), so that the
+    server has only about one row left to insert when the last one is sent."""
+    start = 0
+    while start < count:
+        end = start + min(PIPELINE_PART, max(1, (count - start) // 2))
+        yield start, end
+        start = end
 
 
 def _fold(value: str | None) -> str | None:
@@ -122,8 +133,8 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
 
     A row's vector is its ``search_vector`` value when ``prepare`` gave it one; else it is made
     from the row's item in ``items`` (by canonical URL; the worker's fold of the text when known)
-    or from the row's values. Its bands come from its ``simhash`` (signed). The rows go
-    :data:`PIPELINE_PART` at a time through psycopg's pipeline mode, without waiting for the
+    or from the row's values. Its bands come from its ``simhash`` (signed). The rows go part by
+    part (:func:`pipeline_parts`) through psycopg's pipeline mode, without waiting for the
     server: it inserts one part (vectors parsed, GIN and TOAST written) while this process
     prepares the next; the results are read once, at the end, with the advisory ``lock`` (when
     given) taken in the same round trip. Every row must have the same keys.
@@ -132,8 +143,8 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
     assert raw is not None
     sent: list[tuple[str, Any]] = []
     with _pipeline(raw):
-        for start in range(0, len(rows), PIPELINE_PART):
-            part = rows[start:start + PIPELINE_PART]
+        for start, end in pipeline_parts(len(rows)):
+            part = rows[start:end]
             if prepare is not None:
                 prepare(part)
             if not start:  # the columns of the prepared rows
