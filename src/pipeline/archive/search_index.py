@@ -28,7 +28,7 @@ from pipeline.archive.models import Article
 from pipeline.archive.tsvector import tsvector_literal
 from pipeline.record import StoreItem
 from pipeline.text.fold import fold
-from pipeline.text.simhash import band_keys, to_unsigned
+from pipeline.text.simhash import BAND_WIDTHS
 
 __all__ = ["FTS_TABLE", "FoldedFields", "folded_fields", "index_new_articles", "insert_articles_pg",
            "rebuild_vectors", "search_row", "vectors_written", "write_vectors"]
@@ -113,16 +113,26 @@ def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, 
     values = ", ".join(["%s"] * len(columns))
     sql = (f"WITH a AS (INSERT INTO articles ({names}, search_vector) VALUES ({values}, %s::tsvector) "
            "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, simhash), "
-           "b AS (INSERT INTO simhash_bands (article_id, band, key, simhash) SELECT a.id, k.band, k.key, a.simhash "
-           "FROM a, unnest(%s::smallint[], %s::integer[]) AS k(band, key)) SELECT id FROM a")
+           "b AS (INSERT INTO simhash_bands (article_id, band, key, simhash) "
+           f"SELECT a.id, k.band, (a.simhash >> k.shift) & k.mask, a.simhash FROM a, {_BAND_SLICES} "
+           "WHERE a.simhash IS NOT NULL) SELECT id FROM a")
     return sql, processors
 
 
-def _bands(signed: int | None) -> tuple[list[int], list[int]]:
-    if signed is None:
-        return [], []
-    keys = band_keys(to_unsigned(signed))
-    return [b for b, _ in keys], [k for _, k in keys]
+def _band_slices() -> str:
+    """The bands of :func:`~pipeline.text.simhash.band_keys` as SQL rows (band, shift, mask): a
+    band's key is ``(simhash >> shift) & mask`` on the signed BIGINT too (``>>`` copies the sign
+    bit into the high bits, which the mask of 10–11 bits drops), so the server computes the keys
+    and the row binds no arrays (dumping two lists a row cost the writer more than the
+    server's shifts)."""
+    rows, shift = [], 0
+    for band, width in enumerate(BAND_WIDTHS):
+        rows.append(f"({band}, {shift}, {(1 << width) - 1})")
+        shift += width
+    return f"(VALUES {', '.join(rows)}) AS k(band, shift, mask)"
+
+
+_BAND_SLICES = _band_slices()
 
 
 def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict[str, StoreItem],
@@ -155,7 +165,7 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
                     _row_fields(row, items.get(row["canonical_url"])))
                 values = [row[c] if p is None else p(row[c]) for c, p in zip(columns, processors, strict=True)]
                 cursor = raw.cursor()
-                cursor.execute(sql, (*values, vector, *_bands(row.get("simhash"))), prepare=True)
+                cursor.execute(sql, (*values, vector), prepare=True)
                 sent.append((row["canonical_url"], cursor))
         if lock is not None:
             raw.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
