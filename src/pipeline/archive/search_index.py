@@ -14,6 +14,7 @@ of the text is re-folded by the table's trigger.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import Dialect, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Integer, Text
+from sqlalchemy.types import JSON, Integer, Text
 
 from pipeline.archive.models import Article
 from pipeline.archive.tsvector import tsvector_literal
@@ -103,12 +104,17 @@ def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, 
     """The store's INSERT of one article with its vector and SimHash bands, and the bind
     processors of ``columns`` (JSON, aware datetimes) for ``dialect``.
 
+    A JSON value is bound as its text (``json.dumps``, what SQLAlchemy's processor wraps in
+    psycopg's ``Jsonb`` for psycopg to dump the same way): a plain string costs the driver
+    less than a ``Jsonb`` object, and the server reads it as the column's type.
+
     One statement per row: the article, ``ON CONFLICT DO NOTHING``, and its bands inserted from
     what the INSERT returned, so a row another writer stored meanwhile gets no bands and returns
     no id. The statement text is fixed, so psycopg prepares it once per connection.
     """
     table = Article.__table__
-    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    processors = tuple(json.dumps if isinstance(table.c[c].type.dialect_impl(dialect), JSON)
+                       else table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
     names = ", ".join(f'"{c}"' for c in columns)
     values = ", ".join(["%s"] * len(columns))
     sql = (f"WITH a AS (INSERT INTO articles ({names}, search_vector) VALUES ({values}, %s::tsvector) "
