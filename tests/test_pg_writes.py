@@ -140,7 +140,7 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     in the middle of the batch is left to its row, as before."""
     from benchmarks.bench_store import make_records
     from pipeline.archive.search_index import PIPELINE_PART
-    from pipeline.text.simhash import simhash_text, to_signed
+    from pipeline.text.simhash import band_keys, simhash_text, to_signed
 
     records = make_records(2 * PIPELINE_PART + 5)
     sessions = db.make_sessionmaker(pg_engine)
@@ -153,11 +153,27 @@ def test_pipelined_parts_write_every_row_its_vector_and_hash(pg_engine: Engine) 
     with pg_engine.connect() as conn:
         assert conn.execute(text(MISMATCHES)).all() == []
         stored = dict(conn.execute(text("SELECT canonical_url, simhash FROM articles")).all())
-        bands = conn.execute(text("SELECT count(DISTINCT article_id), count(*) FROM simhash_bands")).one()
+        bands = conn.execute(text("SELECT a.canonical_url, b.band, b.key, b.simhash = a.simhash FROM simhash_bands "
+                                  "AS b JOIN articles AS a ON a.id = b.article_id")).all()
     expected = {r.canonical_url: simhash_text(r.text) for r in records}
     assert stored == {url: None if v is None else to_signed(v) for url, v in expected.items()}
-    hashed = sum(v is not None for v in expected.values())
-    assert tuple(bands) == (hashed, 6 * hashed)
+    # The server's keys (shifts of the signed BIGINT) are Python's.
+    assert sorted(bands) == sorted((url, band, key, True) for url, v in expected.items() if v is not None
+                                   for band, key in band_keys(v))
+    assert any(v is not None and v >= 1 << 63 for v in expected.values())  # negative BIGINTs among them
+
+
+def test_pipeline_parts_cover_the_batch_and_end_with_single_rows() -> None:
+    """Parts are contiguous, at most PIPELINE_PART rows, and shrink to single rows at the end."""
+    from pipeline.archive.search_index import PIPELINE_PART, pipeline_parts
+
+    assert [end - start for start, end in pipeline_parts(50)] == [10, 10, 10, 10, 5, 2, 1, 1, 1]
+    for count in (0, 1, 2, 7, 25, 501):
+        parts = list(pipeline_parts(count))
+        assert [start for start, _ in parts] == [0, *(end for _, end in parts[:-1])][:len(parts)]
+        assert (parts[-1][1] if parts else 0) == count
+        assert all(1 <= end - start <= PIPELINE_PART for start, end in parts)
+        assert parts[-1:] in ([], [(count - 1, count)])
 
 
 @pytest.mark.parametrize("changed", [False, True], ids=["same", "changed"])

@@ -144,16 +144,21 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
     runs on plain integers: a band key of 10–11 bits is shared by chance with about one article
     in 2,000, so most candidates are not copies and must not cost a query each.
     """
+    near: dict[int, set[int]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        wanted_ids = [(aid, b, k) for aid, ks in keys.items() for b, k in ks]
+        found = session.execute(_CANDIDATES_UNNEST, {"ids": _array([a for a, _, _ in wanted_ids]),
+                                                     "bands": _array([b for _, b, _ in wanted_ids]),
+                                                     "keys": _array([k for _, _, k in wanted_ids])})
+        for aid, other, signed in found:
+            own = hashes[aid]
+            if own is not None and signed is not None and hamming(own, to_unsigned(signed)) <= MAX_DISTANCE:
+                near.setdefault(aid, set()).add(other)
+        return near
     wanted: dict[tuple[int, int], list[int]] = {}
     for aid, ks in keys.items():
         for bk in ks:
             wanted.setdefault(bk, []).append(aid)
-    near: dict[int, set[int]] = {}
-    if session.get_bind().dialect.name == "postgresql":
-        pairs = sorted(wanted)
-        found = session.execute(_CANDIDATES_UNNEST, {"bands": [b for b, _ in pairs], "keys": [k for _, k in pairs]})
-        _match(found, wanted, hashes, near)
-        return near
     by_band: dict[int, list[int]] = {}
     for b, k in sorted(wanted):
         by_band.setdefault(b, []).append(k)
@@ -171,11 +176,20 @@ def _near_copies(session: Session, keys: Mapping[int, list[tuple[int, int]]],
     return near
 
 
-# PostgreSQL: the bands sharing a (band, key) of the batch, one statement of fixed text (prepared
-# once, where the OR of IN lists of varying length is planned at every batch).
+# PostgreSQL: for each (article, band, key) of the batch, the other articles' bands sharing the
+# (band, key), one statement of fixed text (prepared once, where the OR of IN lists of varying
+# length is planned at every batch). An article's own bands are left out by the server: they
+# were most of the rows returned (six an article), each fetched and tested for nothing.
 _CANDIDATES_UNNEST = text(
-    "SELECT b.band, b.key, b.article_id, b.simhash FROM unnest(CAST(:bands AS smallint[]), "
-    "CAST(:keys AS integer[])) AS w(band, key) JOIN simhash_bands AS b ON b.band = w.band AND b.key = w.key")
+    "SELECT w.id, b.article_id, b.simhash FROM unnest(CAST(:ids AS integer[]), CAST(:bands AS smallint[]), "
+    "CAST(:keys AS integer[])) AS w(id, band, key) "
+    "JOIN simhash_bands AS b ON b.band = w.band AND b.key = w.key AND b.article_id <> w.id")
+
+
+def _array(values: list[int]) -> str:
+    """The text of an integer array (``{1,2,3}``): made in C here, where psycopg dumps a list
+    element by element in Python (a batch's candidates bind three lists of 300)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _match_candidates(session: Session, conditions: list[Any], wanted: Mapping[tuple[int, int], list[int]],

@@ -14,6 +14,7 @@ of the text is re-folded by the table's trigger.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
@@ -22,13 +23,13 @@ from typing import Any
 from sqlalchemy import Dialect, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Integer, Text
+from sqlalchemy.types import JSON, Integer, Text
 
 from pipeline.archive.models import Article
 from pipeline.archive.tsvector import tsvector_literal
 from pipeline.record import StoreItem
 from pipeline.text.fold import fold
-from pipeline.text.simhash import band_keys, to_unsigned
+from pipeline.text.simhash import BAND_WIDTHS
 
 __all__ = ["FTS_TABLE", "FoldedFields", "folded_fields", "index_new_articles", "insert_articles_pg",
            "rebuild_vectors", "search_row", "vectors_written", "write_vectors"]
@@ -45,8 +46,19 @@ _VECTOR_UPDATE = text(
     "FROM unnest(:ids, :vecs) AS v(id, vec) WHERE a.id = v.id"
 ).bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("vecs", type_=ARRAY(Text)))
 REBUILD_BATCH = 2000
-# Rows an INSERT of the store's pipeline (see insert_articles_pg).
+# Rows a part of the store's pipeline holds at most (see insert_articles_pg).
 PIPELINE_PART = 10
+
+
+def pipeline_parts(count: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) of the parts of ``count`` rows: :data:`PIPELINE_PART` rows, then half
+    of what is left, down to single rows (50: 10, 10, 10, 10, 5, 2, 1, 1, 1), so that the
+    server has only about one row left to insert when the last one is sent."""
+    start = 0
+    while start < count:
+        end = start + min(PIPELINE_PART, max(1, (count - start) // 2))
+        yield start, end
+        start = end
 
 
 def _fold(value: str | None) -> str | None:
@@ -92,26 +104,41 @@ def _insert_statement(dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, 
     """The store's INSERT of one article with its vector and SimHash bands, and the bind
     processors of ``columns`` (JSON, aware datetimes) for ``dialect``.
 
+    A JSON value is bound as its text (``json.dumps``, what SQLAlchemy's processor wraps in
+    psycopg's ``Jsonb`` for psycopg to dump the same way): a plain string costs the driver
+    less than a ``Jsonb`` object, and the server reads it as the column's type.
+
     One statement per row: the article, ``ON CONFLICT DO NOTHING``, and its bands inserted from
     what the INSERT returned, so a row another writer stored meanwhile gets no bands and returns
     no id. The statement text is fixed, so psycopg prepares it once per connection.
     """
     table = Article.__table__
-    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    processors = tuple(json.dumps if isinstance(table.c[c].type.dialect_impl(dialect), JSON)
+                       else table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
     names = ", ".join(f'"{c}"' for c in columns)
     values = ", ".join(["%s"] * len(columns))
     sql = (f"WITH a AS (INSERT INTO articles ({names}, search_vector) VALUES ({values}, %s::tsvector) "
            "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, simhash), "
-           "b AS (INSERT INTO simhash_bands (article_id, band, key, simhash) SELECT a.id, k.band, k.key, a.simhash "
-           "FROM a, unnest(%s::smallint[], %s::integer[]) AS k(band, key)) SELECT id FROM a")
+           "b AS (INSERT INTO simhash_bands (article_id, band, key, simhash) "
+           f"SELECT a.id, k.band, (a.simhash >> k.shift) & k.mask, a.simhash FROM a, {_BAND_SLICES} "
+           "WHERE a.simhash IS NOT NULL) SELECT id FROM a")
     return sql, processors
 
 
-def _bands(signed: int | None) -> tuple[list[int], list[int]]:
-    if signed is None:
-        return [], []
-    keys = band_keys(to_unsigned(signed))
-    return [b for b, _ in keys], [k for _, k in keys]
+def _band_slices() -> str:
+    """The bands of :func:`~pipeline.text.simhash.band_keys` as SQL rows (band, shift, mask): a
+    band's key is ``(simhash >> shift) & mask`` on the signed BIGINT too (``>>`` copies the sign
+    bit into the high bits, which the mask of 10–11 bits drops), so the server computes the keys
+    and the row binds no arrays (dumping two lists a row cost the writer more than the
+    server's shifts)."""
+    rows, shift = [], 0
+    for band, width in enumerate(BAND_WIDTHS):
+        rows.append(f"({band}, {shift}, {(1 << width) - 1})")
+        shift += width
+    return f"(VALUES {', '.join(rows)}) AS k(band, shift, mask)"
+
+
+_BAND_SLICES = _band_slices()
 
 
 def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict[str, StoreItem],
@@ -122,8 +149,8 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
 
     A row's vector is its ``search_vector`` value when ``prepare`` gave it one; else it is made
     from the row's item in ``items`` (by canonical URL; the worker's fold of the text when known)
-    or from the row's values. Its bands come from its ``simhash`` (signed). The rows go
-    :data:`PIPELINE_PART` at a time through psycopg's pipeline mode, without waiting for the
+    or from the row's values. Its bands come from its ``simhash`` (signed). The rows go part by
+    part (:func:`pipeline_parts`) through psycopg's pipeline mode, without waiting for the
     server: it inserts one part (vectors parsed, GIN and TOAST written) while this process
     prepares the next; the results are read once, at the end, with the advisory ``lock`` (when
     given) taken in the same round trip. Every row must have the same keys.
@@ -132,8 +159,8 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
     assert raw is not None
     sent: list[tuple[str, Any]] = []
     with _pipeline(raw):
-        for start in range(0, len(rows), PIPELINE_PART):
-            part = rows[start:start + PIPELINE_PART]
+        for start, end in pipeline_parts(len(rows)):
+            part = rows[start:end]
             if prepare is not None:
                 prepare(part)
             if not start:  # the columns of the prepared rows
@@ -144,7 +171,7 @@ def insert_articles_pg(session: Session, rows: list[dict[str, Any]], items: dict
                     _row_fields(row, items.get(row["canonical_url"])))
                 values = [row[c] if p is None else p(row[c]) for c, p in zip(columns, processors, strict=True)]
                 cursor = raw.cursor()
-                cursor.execute(sql, (*values, vector, *_bands(row.get("simhash"))), prepare=True)
+                cursor.execute(sql, (*values, vector), prepare=True)
                 sent.append((row["canonical_url"], cursor))
         if lock is not None:
             raw.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
