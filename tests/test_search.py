@@ -287,3 +287,22 @@ def test_the_public_api_is_the_package() -> None:
     for name in ("search", "SearchQuery", "SearchHit", "SearchResult", "Snippet", "QueryError",
                  "parse_query", "filtered_articles", "rebuild_index", "SORTS", "CANDIDATE_CAP"):
         assert name in api.__all__ and getattr(api, name) is not None, name
+
+
+def test_sqlite_reads_candidates_by_id_without_a_parameter_each(sqlite_session: Session) -> None:
+    """Facets read the (up to 2,000) candidates by id: on SQLite the ids are written into the
+    statement, since SQLite before 3.32 allows only 999 parameters."""
+    from sqlalchemy import event, select
+
+    from pipeline.search.backends import SqliteBackend
+
+    engine = sqlite_session.get_bind()
+    params: list[object] = []
+    listener = lambda conn, cur, stmt, p, ctx, many: params.append(p)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        found = sqlite_session.execute(select(Article.id).where(SqliteBackend().ids_condition(range(1, 3001))))
+        assert {i for (i,) in found} == set(sqlite_session.scalars(select(Article.id)))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert params and all(p == () for p in params)

@@ -102,7 +102,10 @@ class SqliteBackend:
         return newest_rows(session, self, parsed, query, n), None
 
     def ids_condition(self, ids: Sequence[int]) -> ColumnElement[bool]:
-        return Article.id.in_(ids)
+        # The ids written into the statement, not bound one by one: SQLite before 3.32 allows
+        # only 999 parameters, fewer than the candidates.
+        return Article.id.in_(bindparam("candidate_ids", [int(i) for i in ids], expanding=True,
+                                        literal_execute=True))
 
     def score_candidates(self, session: Session, parsed: ParsedQuery, ids: Sequence[int], *,
                          all_match: bool) -> dict[int, float] | None:
