@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from pipeline.archive import store, versions
+from pipeline.archive.transactions import in_transaction
 from pipeline.archive.versions import WithdrawnPage
 from pipeline.crawling import frontier, ledger
 from pipeline.crawling.frontier import FetchOutcome
@@ -98,16 +99,17 @@ def _open(database_url: str) -> Any:
 
 
 def _write(database_url: str, batch: WriteBatch) -> WriteResult:
+    """Write ``batch`` in one transaction, run again when the database aborts it as a deadlock
+    victim (another machine's writer linking the same near-copies; see ``archive.transactions``)."""
     started, cpu = time.perf_counter(), time.thread_time()
-    with _open(database_url).begin() as session:
-        counts = write_batch(session, batch)
+    counts = in_transaction(_open(database_url), lambda session: write_batch(session, batch))
     return WriteResult(counts, time.perf_counter() - started, time.thread_time() - cpu)
 
 
 def _withdraw(database_url: str, page: WithdrawnPage) -> None:
     """Mark a known article withdrawn (issue 5); an unknown URL changes nothing."""
-    with _open(database_url).begin() as session:
-        versions.mark_withdrawn(session, page.canonical_url, status=page.status, at=page.at)
+    in_transaction(_open(database_url), lambda session: versions.mark_withdrawn(
+        session, page.canonical_url, status=page.status, at=page.at))
 
 
 def _dispose(database_url: str) -> None:
