@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 from pipeline.archive.transfer import copy_archive
 
 from .bench_search import print_row
+from .bench_store import throwaway_postgres
 from .corpus_gen import generate
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -31,22 +29,13 @@ def run(articles: int = 20_000) -> list[dict[str, Any]]:
     path = WORK / f"copy_source_{articles}.sqlite"
     if not path.exists():
         generate(path, articles)
-    name = f"baotinh_bench_copy_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        print("PostgreSQL not reachable: db copy not measured")
-        return []
-    try:
+    with throwaway_postgres(ADMIN_URL, "baotinh_bench_copy") as url:
+        if url is None:
+            print("PostgreSQL not reachable: db copy not measured")
+            return []
         t0 = time.perf_counter()
-        report = copy_archive(f"sqlite:///{path}", ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        report = copy_archive(f"sqlite:///{path}", url)
         total = time.perf_counter() - t0
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     copy_s = sum(t.seconds for t in report.tables)
     rows: list[dict[str, Any]] = [
         {"name": "copy.rows", "value": report.copied, "unit": "rows", "target": None},

@@ -74,30 +74,17 @@ def sqlite_rate(records: Sequence[ArticleRecord | StoreItem]) -> float:
 
 def postgres_rate(records: Sequence[ArticleRecord | StoreItem], admin_url: str) -> float | None:
     """Rows/s on a throwaway PostgreSQL database, or None when the server is absent."""
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        name = f"baotinh_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        return None
-    try:
-        return measure_upserts(admin_url.rsplit("/", 1)[0] + f"/{name}", records)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
+    with throwaway_postgres(admin_url) as url:
+        return None if url is None else measure_upserts(url, records)
 
 
 @contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str | None]:
-    """A new, empty database on the server of ``admin_url`` (dropped afterwards); None when absent."""
+def throwaway_postgres(admin_url: str, prefix: str = "baotinh_bench") -> Iterator[str | None]:
+    """A new, empty database on the server of ``admin_url`` (dropped afterwards); None when absent.
+    Every benchmark that needs one uses this."""
     from sqlalchemy import create_engine, text
 
-    name = f"baotinh_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:

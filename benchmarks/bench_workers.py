@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from pipeline.crawling.protocol import CrawlRequest
 
 from .bench_crawl import PER_DOMAIN_CONCURRENCY
+from .bench_store import throwaway_postgres
 
 WORK = Path(__file__).resolve().parent / ".work"
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,18 +71,10 @@ def _database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'shared.sqlite'}"
         return
-    from sqlalchemy import create_engine, text
-
-    name = f"baotinh_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres(PG_ADMIN) as url:
+        if url is None:
+            raise RuntimeError(f"PostgreSQL not reachable at {PG_ADMIN}")
+        yield url
 
 
 def _db_bytes(url: str) -> int:
