@@ -44,7 +44,7 @@ def imported_modules(path: Path) -> Iterator[str]:
 
 def test_the_revisions_are_found() -> None:
     assert [p.name[:4] for p in REVISIONS] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009",
-                                               "0011", "0014", "0015"]
+                                               "0011", "0014", "0015", "0016"]
 
 
 def test_the_head_constant_is_alembics_head() -> None:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from pipeline.archive.recent_index import RECENT_INDEX
 from pipeline.search import SearchQuery, parse_query
 from pipeline.search.backends import postgres
 from pipeline.search.backends.base import newest_rows
@@ -31,6 +32,8 @@ def test_windows_give_the_newest_matches(pg_session: Session, monkeypatch: pytes
     assert backend.newest_ids(pg_session, parse_query("huyen"), SearchQuery(text="huyen"), 3)[1] is None
     monkeypatch.setattr(postgres, "FEW_MATCHES", 0)
     monkeypatch.setattr(postgres, "DENSE_SHARE", 10)
+    # Without the recent index (tests/test_recent_index.py has its own): windows and walks only.
+    pg_session.execute(text(f"DROP INDEX {RECENT_INDEX}"))
     pg_session.execute(text("ANALYZE articles"))  # the planner's estimates choose the path
     bounds = []
     for words in ("kim thanh", "huyen", "thanh", "hai duong", "và", "dong nai OR binh duong", "nông thôn -mới"):

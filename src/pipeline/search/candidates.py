@@ -97,7 +97,7 @@ def find_candidates(session: Session, backend: SearchBackend, parsed: ParsedQuer
     checked = not parsed.is_empty and len(found) <= CHECK_CAP
     rejected = reject_apart(session, parsed, found) if checked else ()
     gone = set(rejected)
-    ids = tuple(int(i) for i in found if i not in gone)[:CANDIDATE_CAP]
+    ids = tuple(i for i in found if i not in gone)[:CANDIDATE_CAP] if gone else tuple(found[:CANDIDATE_CAP])
     floor = ids[-1] if capped and ids else None
     # The facets group the candidates themselves: a read by key, the text match not run again.
     meta = facet_groups(session, backend.ids_condition(ids)) if with_meta and ids else ()

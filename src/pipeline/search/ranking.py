@@ -11,6 +11,7 @@ phrases), then from the rest, so an adjacent match deep in the BM25 order is not
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,9 +38,13 @@ RERANK_CHARS = 4000
 def rank_known(candidates: Candidates, known: dict[int, float], window: tuple[int, int],
                exclude: tuple[int, ...] = ()) -> Page:
     """The candidates scored in ``known`` (but ``exclude``) by score, ties by id: as the SQL ranks."""
+    # ``known`` holds candidates only; (-score, id) pairs sort without a key function, and a
+    # window at the top needs only its own length of them (heapq: no sort of all 2,000).
     skip = set(exclude)
-    ordered = sorted((i for i in candidates.ids if i in known and i not in skip), key=lambda i: (-known[i], i))
-    ids = tuple(ordered[window[0]:window[0] + window[1]])
+    pairs = ((-s, i) for i, s in known.items() if i not in skip)
+    end = window[0] + window[1]
+    top = heapq.nsmallest(end, pairs) if end < len(known) // 4 else sorted(pairs)[:end]
+    ids = tuple(i for _, i in top[window[0]:end])
     return Page(ids, {i: known[i] for i in ids}, candidates)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, any_, bindparam, case, cast, func, literal_column, select, text
+from sqlalchemy import Integer, Select, String, any_, bindparam, cast, func, literal_column, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
+from pipeline.archive.recent_index import RECENT_INDEX, bound_of
 from pipeline.archive.search_index import rebuild_vectors
 from pipeline.search.backends.base import (
     Relevance,
@@ -27,6 +28,9 @@ __all__ = ["PostgresBackend"]
 # Matches of at least one article in DENSE_SHARE are found by walking the key backwards: at
 # 1 M articles a walk beat a window from about 1 in 25 ("và của được", 4.8 %: 41 vs 93 ms).
 DENSE_SHARE = 25
+# With the recent index, the key walk is kept for the commonest words only: "và của được" (one
+# article in 21) took 24 ms from the recent index, 52 by the walk; "và" 9.6 by the walk, 301 there.
+RECENT_DENSE = 14
 # Up to about sqrt(FEW_MATCHES * articles) expected matches, every match is read and sorted
 # (20,000 at 1 M articles): cheaper than intersecting them with a window of ids.
 FEW_MATCHES = 400
@@ -40,6 +44,21 @@ def compile_match_pg(element: TextMatch, compiler: Any, **kw: Any) -> str:
     return f"articles.search_vector @@ to_tsquery('simple', {param})"
 
 
+_RANK_SQL = f"ts_rank_cd('{PG_WEIGHTS}'::float4[], search_vector, q.q)"
+# The candidates' scores by key. With a phrase, only the candidates holding it are scored: the
+# check in the select list, never the WHERE (there PostgreSQL chose the GIN index for a phrase of
+# common words: 130 ms instead of 6).
+_SCORE_ALL = ("SELECT id, " + _RANK_SQL + " FROM articles, (SELECT to_tsquery('simple', %(query)s) AS q) AS q "
+              "WHERE id = ANY(%(ids)s::int[])")
+_SCORE_MATCHING = ("SELECT id, CASE WHEN search_vector @@ q.q THEN " + _RANK_SQL + " END "
+                   "FROM articles, (SELECT to_tsquery('simple', %(query)s) AS q) AS q WHERE id = ANY(%(ids)s::int[])")
+
+
+def ids_literal(ids: Sequence[int]) -> str:
+    """``ids`` as a PostgreSQL array literal."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def _rank(parsed: ParsedQuery) -> ColumnElement[Any]:
     """``ts_rank_cd`` of ``articles.search_vector`` against ``parsed``, weighted by field."""
     return func.ts_rank_cd(text(f"'{PG_WEIGHTS}'::float4[]"), literal_column("articles.search_vector"),
@@ -49,6 +68,14 @@ def _rank(parsed: ParsedQuery) -> ColumnElement[Any]:
 def _ids(session: Session, stmt: Select[Any]) -> Sequence[int]:
     """The ids ``stmt`` selects, read as Core rows (no ORM row processing)."""
     return session.connection().execute(stmt).scalars().all()
+
+
+def _top_and_bound(session: Session) -> tuple[int, int | None]:
+    """The highest article id, and the bound of the recent index (None: there is none)."""
+    top, predicate = session.connection().execute(text(
+        "SELECT (SELECT max(id) FROM articles), (SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+        "WHERE i.indexrelid = to_regclass(:name) AND i.indisvalid)"), {"name": RECENT_INDEX}).one()
+    return int(top or 0), bound_of(predicate)
 
 
 def _estimated_rows(session: Session, stmt: Select[Any]) -> int:
@@ -73,7 +100,7 @@ class PostgresBackend:
     def ids_condition(self, ids: Sequence[int]) -> ColumnElement[bool]:
         # One array parameter in its text form: no statement growing with the candidates, and
         # 2,000 ids joined in ~0.1 ms where the driver's array dumper took ~1.5 ms.
-        array = bindparam(None, "{" + ",".join(str(int(i)) for i in ids) + "}", type_=String)
+        array = bindparam(None, ids_literal(ids), type_=String)
         return Article.id == any_(cast(array, ARRAY(Integer)))
 
     def score_candidates(self, session: Session, parsed: ParsedQuery, ids: Sequence[int], *,
@@ -82,31 +109,36 @@ class PostgresBackend:
 
         About what one ranking statement cost when it found the candidates again through the
         index first; the windows of :mod:`pipeline.search.ranking` are then cut in Python.
+        Written in SQL and read through the driver's own cursor: 2,000 (id, score) tuples, no
+        statement to compile and no result rows to build (~3 ms of a search at 1 M articles).
         """
         if not ids:
             return {}
-        score = _rank(parsed)
-        if not all_match:
-            # In the select list, never the WHERE: the candidates are read by key, never
-            # through the GIN index (a phrase of common words found there cost 130 ms).
-            score = case((TextMatch(parsed), score), else_=None)
-        stmt = select(Article.id, score).where(self.ids_condition(ids))
-        # Core rows (the session's connection): no ORM row processing for 2,000 rows.
-        rows = session.connection().execute(stmt).all()  # fetched at once: no per-row fetchone
-        return {int(i): float(s) for i, s in rows if s is not None}
+        sql = _SCORE_ALL if all_match else _SCORE_MATCHING
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(sql, {"query": parsed.to_tsquery(), "ids": ids_literal(ids)})
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return dict(rows) if all_match else {i: s for i, s in rows if s is not None}
 
     def article_match(self, parsed: ParsedQuery) -> ColumnElement[bool]:
         return TextMatch(parsed)
 
     def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
                    n: int) -> tuple[Sequence[int], int | None]:
-        """The newest ``n`` matches: by a key walk, a window of recent ids, or every match.
+        """The newest ``n`` matches: by a key walk, the recent index, a window of ids, or every match.
 
         GIN finds matches but not in id order. The planner's estimate of the matches chooses
-        the cheapest of three reads (measured at 1 M articles, vectors in the row):
+        the cheapest read (measured at 1 M articles, vectors in the row):
 
-        - common words (``DENSE_SHARE``): walking the primary key backwards and checking each
-          row's vector finds ``n`` matches within a few thousand rows (~1 µs a row);
+        - common words (``DENSE_SHARE``, ``RECENT_DENSE`` when the recent index exists): walking
+          the primary key backwards and checking each row's vector finds ``n`` matches within a
+          few thousand rows (~1 µs a row);
+        - when the newest articles should hold ``n`` matches: the recent index
+          (:mod:`pipeline.archive.recent_index`) alone — "kim thanh" 5.8 ms where every match
+          of the archive cost 33; when it holds fewer, one of the reads below;
         - rare words (``FEW_MATCHES``): every match from the GIN bitmap, sorted (~1.5 µs a
           match: 8,900 matches of "hai duong" in 21 ms, where a window cost 68 ms);
         - in between: PostgreSQL intersects the GIN bitmap with a window of recent ids sized for
@@ -115,13 +147,18 @@ class PostgresBackend:
         """
         if parsed.is_empty:
             return newest_rows(session, self, parsed, query, n), None
-        top = session.scalar(select(func.max(Article.id))) or 0
+        top, bound = _top_and_bound(session)
         expected = _estimated_rows(session, self.match_rows(session, parsed, query))
-        if expected * DENSE_SHARE >= top:  # dense: the key walk stops early
+        if expected * (DENSE_SHARE if bound is None else RECENT_DENSE) >= top:  # the key walk stops early
             return newest_rows(session, self, parsed, query, n), None
         # "id + 0": no ordered walk of the key (the planner underrates each row's check);
         # the GIN bitmap (and the key range) intersected, the matches sorted.
         matches = self.match_rows(session, parsed, query).order_by((Article.id + 0).desc()).limit(n)
+        if bound is not None and expected * (top - bound + 1) >= n * top:
+            # The bound as a literal: the planner proves the partial index's predicate from it.
+            ids = _ids(session, matches.where(Article.id >= literal_column(str(int(bound)))))
+            if len(ids) >= n:
+                return ids, bound - 1
         width = 2 * n * top // max(expected, 1)
         # Reading every match costs ~1.5 µs each, a window ~0.1 µs an id plus its matches: even
         # at about sqrt(FEW_MATCHES * articles) matches.
