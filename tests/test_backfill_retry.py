@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.demo import load_demo_articles
@@ -43,6 +43,13 @@ class _Gated(WaybackFixture):
             self.asked.set()
             self.go.wait(timeout=60)
         return super().replay(rest)
+
+
+def _blocked_by(conn: Connection, pid: int) -> bool:
+    """Whether a session waits for a lock that the session ``pid`` holds."""
+    conn.execute(text("SELECT pg_stat_clear_snapshot()"))  # else the first look's view, for the transaction
+    return bool(conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))"),
+                            {"me": pid}))
 
 
 def _wait_until(predicate: Any, timeout: float = 30) -> None:
@@ -100,10 +107,9 @@ def test_a_deadlocked_backfill_batch_is_run_again_and_counted_once(
             other.execute(text("SET LOCAL deadlock_timeout = '60s'"))  # the import is the victim
             run_id = other.scalar(select(func.max(CrawlRun.id)))
             other.execute(text("SELECT id FROM crawl_ledger WHERE run_id = :r FOR UPDATE"), {"r": run_id})
-            me = other.scalar(text("SELECT pg_backend_pid()"))
+            me = int(other.scalar(text("SELECT pg_backend_pid()")))
             fixture.go.set()
-            _wait_until(lambda: other.scalar(text(  # the import's transaction waits for the ledger rows
-                "SELECT count(*) FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))"), {"me": me}))
+            _wait_until(lambda: _blocked_by(other, me))  # the import's transaction waits for the ledger rows
             # its new article refers to the run: this waits for the import, which waits for us
             other.execute(text("SELECT id FROM crawl_runs WHERE id = :r FOR UPDATE"), {"r": run_id})
             tx.rollback()
