@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -58,6 +59,13 @@ def _pending(pid: int, signum: int) -> bool:
     bit = 1 << (signum - 1)
     masks = [int(line.split()[1], 16) for line in status.splitlines() if line.startswith(("SigPnd:", "ShdPnd:"))]
     return any(m & bit for m in masks)
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum``."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(caught & 1 << (signum - 1))
 
 
 def _waiting_for(conn: Connection) -> tuple[int, str] | None:
@@ -113,3 +121,52 @@ def test_sigterm_while_the_crawler_starts_closes_its_run(mode: str, statement: s
             assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() > 0
     finally:
         engine.dispose()
+
+
+# Put first on the crawler child's path (and only its: the command line says which process it
+# is), this holds the child's interpreter before it runs crawler.__main__, so before any handler.
+_GATE = """
+import os, pathlib, time
+_gate = os.environ.get("TEST_CRAWLER_GATE")
+if _gate and pathlib.Path("/proc/self/cmdline").read_bytes().split(b"\\0")[1:3] == [b"-m", b"crawler"]:
+    pathlib.Path(_gate, "child.pid").write_text(str(os.getpid()))
+    _until = time.monotonic() + 60
+    while not pathlib.Path(_gate, "go").exists() and time.monotonic() < _until:
+        time.sleep(0.05)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_before_the_crawler_runs_is_an_interrupt(site: RunningServer, archive: Path, tmp_path: Path) -> None:
+    """The stop reaches the child before its own code runs (its interpreter is still starting): the
+    default action ends it, holding nothing; ``baotinh crawl`` says the crawl was stopped before it
+    started and exits as an interrupted crawl does, not as a failed one."""
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "sitecustomize.py").write_text(_GATE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOTINH_")}
+    env.update(BAOTINH_ARCHIVE=str(archive), TEST_CRAWLER_GATE=str(gate),
+               PYTHONPATH=os.pathsep.join(p for p in (str(gate), env.get("PYTHONPATH")) if p))
+    cli = subprocess.Popen([sys.executable, "-m", "pipeline", "crawl", "demo", "--origin", site.base_url,
+                            "--workers", "0", "--delay", "0.01"], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: (gate / "child.pid").exists() and (gate / "child.pid").read_text())
+        _wait_for(lambda: _catches(cli.pid, signal.SIGTERM))  # the CLI forwards stops from now on
+        cli.send_signal(signal.SIGTERM)
+        _, err = cli.communicate(timeout=60)
+    finally:
+        (gate / "go").touch()
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    stderr = err.decode()
+    assert cli.returncode == ExitCode.PARTIAL, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "stopped before it started; nothing was crawled" in lines[0], stderr
+    conn = sqlite3.connect(archive / "baotinh.sqlite")
+    try:
+        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM run_locks").fetchone() == (0,)
+    finally:
+        conn.close()
