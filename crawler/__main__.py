@@ -33,6 +33,7 @@ from crawler.launch import scrapy_settings, spider_arguments
 from crawler.resources import CrawlResources
 from crawler.spiders.news import NewsSpider, generic_site
 from crawler.spiders.pages import PagesSpider
+from crawler.stopping import StopSignals
 from crawler.summary import process_usage, site_result
 from pipeline.config import load_settings
 from pipeline.crawling import locks
@@ -134,6 +135,8 @@ def print_summary(summary: CrawlSummary) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # before anything is held: a stop from now on closes the runs as interrupted (crawler.stopping)
+    stop = StopSignals().install()
     args = build_parser().parse_args(argv)
     if args.parent_pid is not None:
         watch_parent(args.parent_pid)
@@ -167,9 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         crawler = process.create_crawler(PagesSpider if "pages" in spider_args else NewsSpider)
         crawlers.append(crawler)
         resources.add_crawler(crawler)
+        stop.watch(crawler)
         process.crawl(crawler, **spider_args)
+    from twisted.internet import reactor  # the one the first crawler installed
+
+    stop.attach(reactor)
     try:
-        process.start()
+        process.start(install_signal_handlers=False)  # ours stay (see crawler.stopping)
     finally:
         resources.close()
         held.close()

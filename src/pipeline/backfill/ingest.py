@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from pipeline.archive import db, store
 from pipeline.archive.captures import Exchange, WarcFileWriter, WarcInfo, add_captures, find_original, sha1_base32
 from pipeline.archive.models import Article
+from pipeline.archive.transactions import in_transaction
 from pipeline.backfill import earlier
 from pipeline.backfill.provenance import add_provenance, known_keys
 from pipeline.backfill.result import ImportResult
@@ -76,6 +77,16 @@ class _Pending:
     site: Site
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What one attempt of a batch's transaction wrote. PostgreSQL may abort the attempt (a
+    deadlock victim) and :func:`in_transaction` run it again: only the committed attempt is
+    added to the run's counts, so a batch run twice counts once."""
+
+    outcomes: list[tuple[_Pending, StoreItem, str]]
+    synced: set[str]
+
+
 class Importer:
     """One import run: records in (:meth:`add`, :meth:`add_file`), a :class:`ImportResult` out.
 
@@ -116,13 +127,17 @@ class Importer:
         self._closed = False
 
     def _start_run(self, args: dict[str, Any]) -> int:
-        with self.sessions.begin() as session:
-            site_id = None
-            if len(self.sites) == 1:
-                store.sync_source(session, self.sites[0])
-                self._synced.add(self.sites[0].id)
-                site_id = self.sites[0].id
-            return store.start_run(session, site_id, args={"command": "import", **args})
+        site = self.sites[0] if len(self.sites) == 1 else None
+
+        def start(session: Session) -> int:
+            if site is not None:
+                store.sync_source(session, site)
+            return store.start_run(session, site.id if site else None, args={"command": "import", **args})
+
+        run_id = in_transaction(self.sessions, start)
+        if site is not None:
+            self._synced.add(site.id)
+        return run_id
 
     # -- records -------------------------------------------------------------------------
     def site_of(self, url: str) -> Site | None:
@@ -185,14 +200,21 @@ class Importer:
             self._count("", "", ledger.NOT_FOLLOWED, UNREADABLE)
 
     # -- ledger --------------------------------------------------------------------------
-    def _count(self, site_id: str, url: str, metric: str, reason: str = "") -> None:
+    def _count(self, site_id: str, url: str, metric: str, reason: str = "",
+               into: dict[ledger.LedgerKey, int] | None = None) -> None:
+        counts = self._ledger if into is None else into
         key = ledger.LedgerKey(site_id, ledger.section_of(url) if url else "", metric, reason)
-        self._ledger[key] = self._ledger.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + 1
 
     # -- batches -------------------------------------------------------------------------
     def flush(self) -> None:
         """Extract the queued records, copy the articles' records into the captures, and write
-        articles, capture index rows, provenance and ledger counts in one transaction."""
+        articles, capture index rows, provenance and ledger counts in one transaction.
+
+        The transaction is run again when PostgreSQL aborts it as a deadlock victim (another
+        writer on the same archive); the records are copied into the captures once, before it,
+        and the batch is counted once, after its commit.
+        """
         pending, self._pending = self._pending, []
         extracted = self._extract_all(self._drop_known(pending))
         with self.sessions() as session:  # a short read: which payloads the captures hold already
@@ -200,16 +222,32 @@ class Importer:
         # on disk before the index rows that point at them (as the crawler's captures)
         written = [(p, r.store_item(self.writer.write_exchange(_exchange(p.source), original)))
                    for (p, r), original in zip(extracted, originals, strict=True)]
+        done = in_transaction(self.sessions, lambda session: self._write_batch(session, written))
+        # committed: the counts of the attempt that was, the payloads the captures now index
+        self._ledger.clear()
+        self._synced |= done.synced
+        for _p, _item, outcome in done.outcomes:
+            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         for _p, item in written:
             if item.capture is not None and item.capture.rec_type == "response":
                 self._digests.setdefault(item.capture.digest, item.capture)
-        with self.sessions.begin() as session:
-            add_captures(session, [i.capture for _p, i in written if i.capture is not None],
-                         run_id=self.result.run_id)
-            add_provenance(session, self._write_items(session, written))
-            if self.result.run_id is not None:
-                ledger.add_counts(session, self.result.run_id, self._ledger)
-            self._ledger.clear()
+
+    def _write_batch(self, session: Session, written: list[tuple[_Pending, StoreItem]]) -> _Attempt:
+        """One attempt of a batch's transaction; it changes nothing of the importer's own state
+        (counts, ledger, synced sites): :meth:`flush` adds what the committed attempt did."""
+        add_captures(session, [i.capture for _p, i in written if i.capture is not None], run_id=self.result.run_id)
+        attempt = _Attempt(outcomes=[], synced=set())
+        deltas = dict(self._ledger)
+        rows = []
+        for p, item, outcome in self._write_items(session, written, attempt):
+            metric = "unchanged" if outcome == earlier.EARLIER else outcome
+            reason = "earlier_version" if outcome == earlier.EARLIER else ""
+            self._count(p.site.id, item.record.canonical_url, metric, reason, into=deltas)
+            rows.append(self._provenance(p, item, outcome))
+        add_provenance(session, rows)
+        if self.result.run_id is not None:
+            ledger.add_counts(session, self.result.run_id, deltas)
+        return attempt
 
     def _drop_known(self, pending: list[_Pending]) -> list[_Pending]:
         """The records not imported before (nor earlier in this run); the others are counted."""
@@ -262,13 +300,14 @@ class Importer:
         digest = sha1_base32(source.body)
         return self._digests.get(digest) or find_original(session, digest)
 
-    def _write_items(self, session: Session, written: list[tuple[_Pending, StoreItem]]) -> list[dict[str, object]]:
-        """Write the batch's articles; their provenance rows.
+    def _write_items(self, session: Session, written: list[tuple[_Pending, StoreItem]],
+                     attempt: _Attempt) -> list[tuple[_Pending, StoreItem, str]]:
+        """Write the batch's articles; each with its outcome (also kept in ``attempt``).
 
         Articles the archive does not hold yet are inserted together (one upsert, then dated by
         their captures); the others one by one, in order, as updates or earlier versions.
         """
-        items = [(p, self._prepared(session, p, item)) for p, item in written]
+        items = [(p, self._prepared(session, p, item, attempt.synced)) for p, item in written]
         urls = [item.record.canonical_url for _p, item in items]
         held = set(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(urls))))
         fresh: dict[str, tuple[_Pending, StoreItem]] = {}
@@ -285,25 +324,23 @@ class Importer:
             _date_new(session, [item for _p, item in fresh.values()])
             outcomes += [(p, item, "new") for p, item in fresh.values()]
         outcomes += [(p, item, _store(session, item, run_id=self.result.run_id)) for p, item in later]
-        return [self._account(p, item, outcome) for p, item, outcome in outcomes]
+        attempt.outcomes = outcomes
+        return outcomes
 
-    def _prepared(self, session: Session, p: _Pending, item: StoreItem) -> StoreItem:
-        """The item dated by its capture, its site's ``sources`` row in place."""
+    def _prepared(self, session: Session, p: _Pending, item: StoreItem, synced: set[str]) -> StoreItem:
+        """The item dated by its capture, its site's ``sources`` row in place (``synced``: the
+        sites synced by this attempt, which count only once it is committed)."""
         if item.record.fetched_at is None:
             item = dataclasses.replace(item, record=dataclasses.replace(item.record, fetched_at=p.source.date))
         site = self.registry.find(p.site.id) or p.site
-        if site.id not in self._synced:
+        if site.id not in self._synced and site.id not in synced:
             store.sync_source(session, site)
-            self._synced.add(site.id)
+            synced.add(site.id)
         return item
 
-    def _account(self, p: _Pending, item: StoreItem, outcome: str) -> dict[str, object]:
-        """Count one written article in the ledger and the result; its provenance row."""
+    def _provenance(self, p: _Pending, item: StoreItem, outcome: str) -> dict[str, object]:
+        """The provenance row of one written article."""
         record, source = item.record, p.source
-        metric = "unchanged" if outcome == earlier.EARLIER else outcome
-        reason = "earlier_version" if outcome == earlier.EARLIER else ""
-        self._count(p.site.id, record.canonical_url, metric, reason)
-        setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         assert item.capture is not None
         return {
             "source_key": source.key, "source": source.source, "source_record_id": source.record_id or None,
@@ -334,15 +371,18 @@ class Importer:
 
     def _finish_run(self) -> None:
         r = self.result
+        assert r.run_id is not None
+        run_id = r.run_id
         message = "; ".join(f"{where}: {why}" for where, why in r.failures[:3]) or None
-        with self.sessions.begin() as session:
-            if self._ledger and r.run_id is not None:
-                ledger.add_counts(session, r.run_id, self._ledger)
-                self._ledger.clear()
-            assert r.run_id is not None
-            store.finish_run(session, r.run_id, status=r.status.value, message=message, counts=store.RunCounts(
-                pages_fetched=r.articles, articles_new=r.new, articles_updated=r.updated,
-                articles_unchanged=r.unchanged + r.earlier + r.known, errors=r.failed))
+        counts = store.RunCounts(pages_fetched=r.articles, articles_new=r.new, articles_updated=r.updated,
+                                 articles_unchanged=r.unchanged + r.earlier + r.known, errors=r.failed)
+
+        def finish(session: Session) -> None:
+            ledger.add_counts(session, run_id, self._ledger)
+            store.finish_run(session, run_id, status=r.status.value, message=message, counts=counts)
+
+        in_transaction(self.sessions, finish)
+        self._ledger.clear()
 
     def __enter__(self) -> Importer:
         return self

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.archive import db, store
+from pipeline.archive.transactions import in_transaction
 from pipeline.backfill.cdx import Capture, select_captures, timestamp_bound
 from pipeline.backfill.cursor import Cursor, cursor_dir
 from pipeline.backfill.listing import ArchiveSource, ListingCounts, list_site
@@ -165,20 +166,25 @@ class _SiteJob:
             self.result.skipped += n
 
     def write_counts(self) -> None:
+        """Add the counts made so far to the run's ledger; they are forgotten once committed (a
+        transaction PostgreSQL aborts as a deadlock victim is run again with the same counts)."""
         capped = self.source.client.retry_after_capped
         self.count(ledger.BUDGET, ledger.RETRY_AFTER_CAPPED, n=capped - self._capped)
         self._capped = capped
-        counts, self._counts = self._counts, {}
-        if counts:
-            with self.sessions.begin() as session:
-                ledger.add_counts(session, self._run_id, counts)
+        if self._counts:
+            counts = self._counts
+            in_transaction(self.sessions, lambda session: ledger.add_counts(session, self._run_id, counts))
+            self._counts = {}
 
     def run(self, source_url: str) -> SiteBackfill:
-        with self.sessions.begin() as session:
+        args = {"command": "backfill", "source": self.options.source, "from": self.options.start,
+                "to": self.options.end, "per": self.options.per, "url": source_url}
+
+        def start(session: Session) -> int:
             store.sync_source(session, self.site)
-            args = {"command": "backfill", "source": self.options.source, "from": self.options.start,
-                    "to": self.options.end, "per": self.options.per, "url": source_url}
-            self._run_id = store.start_run(session, self.site.id, args=args)
+            return store.start_run(session, self.site.id, args=args)
+
+        self._run_id = in_transaction(self.sessions, start)
         self.result.run_id = self._run_id
         try:
             self._backfill(source_url)
@@ -278,8 +284,8 @@ class _SiteJob:
         r = self.result
         counts = store.RunCounts(pages_fetched=r.fetched, articles_new=r.new, articles_updated=r.updated,
                                  articles_unchanged=r.unchanged, errors=r.failed)
-        with self.sessions.begin() as session:
-            store.finish_run(session, self._run_id, status=str(r.status), counts=counts, message=r.message)
+        in_transaction(self.sessions, lambda session: store.finish_run(
+            session, self._run_id, status=str(r.status), counts=counts, message=r.message))
 
     _run_id: int = 0
 

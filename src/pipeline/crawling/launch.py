@@ -153,6 +153,11 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, registry: Registry |
 
         error = summary.error if summary is not None else None
         raise LockedError(error or "another crawl holds the archive lock; try again later")
+    if not sites and stopper.asked_at is not None and -proc.returncode in FORWARDED_SIGNALS:
+        # the stop came while the child's interpreter started, before it handles one (it does from
+        # the start of crawler.__main__.main): it held nothing yet, and nothing was crawled
+        return CrawlResult(sites=(), exit_code=ExitCode.PARTIAL, log_file=log_file, seconds=seconds,
+                           error="the crawl was stopped before it started; nothing was crawled")
     code = proc.returncode if sites else ExitCode.FAILED
     error = summary.error if summary is not None and sites else None
     return CrawlResult(sites=sites, exit_code=code, log_file=log_file, seconds=seconds, error=error)
