@@ -13,6 +13,7 @@ from pipeline.search.backends import postgres
 from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.candidates import find_candidates
+from pipeline.search import ranking
 from pipeline.search.ranking import KnownScores, rank_candidates
 from tests.conftest import PgCopy
 from tests.test_search import fill_corpus, open_corpus
@@ -77,3 +78,32 @@ def test_vectors_are_kept_in_the_row(pg_session: Session) -> None:
         "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"))
     assert storage == "m"
     assert compression == ("l" if has_lz4 else "")
+
+
+def test_one_read_for_both_forms_gives_the_window_of_two_rankings(pg_session: Session,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``score_window`` (phrase and words scored in one statement) fills the re-ranking window
+    with the ids, in the order, of the two SQL rankings it replaces: side by side first, then the
+    words' order of the others."""
+    backend = PostgresBackend()
+    checked = 0
+    for size in (3, 5, 20):
+        monkeypatch.setattr(ranking, "RERANK_WINDOW", size)
+        for words in ("kim thanh", "hai duong", "nông thôn -mới", "huyện kim", "dong nai OR binh duong"):
+            parsed = parse_query(words)
+            query = SearchQuery(text=words)
+            candidates = find_candidates(pg_session, backend, parsed, query, with_meta=False)
+            if candidates.total <= size:
+                continue
+            window = (0, size)
+            adjacent = rank_candidates(pg_session, backend, parsed, query, candidates, window, phrases=True)
+            plain = rank_candidates(pg_session, backend, parsed, query, candidates, window)
+            expected = adjacent.ids if len(adjacent.ids) == size else \
+                tuple(dict.fromkeys(adjacent.ids + plain.ids))[:size]
+            known: KnownScores = {}
+            got = ranking.window_of(pg_session, backend, parsed, query, candidates, known)
+            assert got.ids == expected, (words, size)
+            checked += 1
+            assert {i: got.scores[i] for i in adjacent.ids if i in got.scores} == pytest.approx(
+                {i: adjacent.scores[i] for i in adjacent.ids if i in got.scores})
+    assert checked >= 4

@@ -123,6 +123,18 @@ def window_of(session: Session, backend: SearchBackend, parsed: ParsedQuery, que
     window = (0, RERANK_WINDOW)
     if not parsed.has_runs or candidates.total <= RERANK_WINDOW:
         return rank_candidates(session, backend, parsed, query, candidates, window, known=known)
+    split = backend.score_window(session, parsed.as_phrases(), parsed, candidates.ids)
+    if split is not None:
+        # One read of the candidates: the side-by-side ones by their phrase score, then the
+        # others by their words' score (the same ids, in the same order, as the two rankings
+        # below; an id in both keeps its phrase score).
+        side_by_side, apart = split
+        known[True] = side_by_side
+        adjacent = rank_known(candidates, side_by_side, window)
+        if len(adjacent.ids) == RERANK_WINDOW:
+            return adjacent
+        rest = rank_known(candidates, apart, (0, RERANK_WINDOW - len(adjacent.ids)))
+        return Page(adjacent.ids + rest.ids, {**rest.scores, **adjacent.scores}, candidates)
     adjacent = rank_candidates(session, backend, parsed, query, candidates, window, known=known, phrases=True)
     if len(adjacent.ids) == RERANK_WINDOW:
         return adjacent

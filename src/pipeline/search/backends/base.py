@@ -73,6 +73,12 @@ class SearchBackend(Protocol):
         statement (``all_match``: every one does), or None when ranking is better left to SQL."""
         ...
 
+    def score_window(self, session: Session, phrases: ParsedQuery, words: ParsedQuery,
+                     ids: Sequence[int]) -> tuple[dict[int, float], dict[int, float]] | None:
+        """In one statement, the scores under ``phrases`` of the candidates holding them side by
+        side, and under ``words`` of the others; None when ranking is better left to SQL."""
+        ...
+
     def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
                    n: int) -> tuple[Sequence[int], int | None]:
         """The ids of the newest ``n`` matches, newest first, and an id bound they lie above.

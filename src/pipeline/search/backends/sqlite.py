@@ -112,6 +112,10 @@ class SqliteBackend:
         # BM25 needs the FTS5 cursor of a MATCH: ranked in SQL, over the candidates' id range.
         return None
 
+    def score_window(self, session: Session, phrases: ParsedQuery, words: ParsedQuery,
+                     ids: Sequence[int]) -> tuple[dict[int, float], dict[int, float]] | None:
+        return None  # as score_candidates: ranked in SQL
+
     def rebuild_index(self, session: Session) -> None:
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
         session.execute(text(
