@@ -25,9 +25,11 @@ What differs between the databases is in :mod:`.backends`, chosen once from the 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from pipeline.archive.models import Article, Source
 from pipeline.search.backends import SearchBackend, TextMatch, backend_for
@@ -60,13 +62,18 @@ def filtered_articles(query: SearchQuery) -> Select[int]:
     return stmt
 
 
+@cache
+def _hits_statement() -> Executable:
+    """The columns a hit shows, by id; one statement object (built and compiled once)."""
+    return (select(*HIT_COLUMNS, Source.name.label("site_name"), province_expr().label("province"),
+                   province_now_expr().label("province_now"))
+            .outerjoin(Source, Source.id == Article.site).where(Article.id.in_(bindparam("ids", expanding=True))))
+
+
 def load_hits(session: Session, ids: tuple[int, ...], scores: dict[int, float],
               parsed: ParsedQuery) -> tuple[SearchHit, ...]:
     """The page's hits with snippets; reads only the columns a hit shows (no ORM objects)."""
-    rows = session.execute(
-        select(*HIT_COLUMNS, Source.name.label("site_name"), province_expr().label("province"),
-               province_now_expr().label("province_now"))
-        .outerjoin(Source, Source.id == Article.site).where(Article.id.in_(ids))).all()
+    rows = session.connection().execute(_hits_statement(), {"ids": list(ids)}).all()
     by_id = {r.id: r for r in rows}
     hits = []
     for i in ids:

@@ -12,9 +12,12 @@ phrases), then from the rest, so an adjacent match deep in the BM25 order is not
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
+from functools import cache
+from operator import neg
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.models import Article
@@ -40,8 +43,10 @@ def rank_known(candidates: Candidates, known: dict[int, float], window: tuple[in
     """The candidates scored in ``known`` (but ``exclude``) by score, ties by id: as the SQL ranks."""
     # ``known`` holds candidates only; (-score, id) pairs sort without a key function, and a
     # window at the top needs only its own length of them (heapq: no sort of all 2,000).
-    skip = set(exclude)
-    pairs = ((-s, i) for i, s in known.items() if i not in skip)
+    pairs: Iterable[tuple[float, int]] = zip(map(neg, known.values()), known.keys(), strict=True)  # in C
+    if exclude:
+        skip = set(exclude)
+        pairs = (p for p in pairs if p[1] not in skip)
     end = window[0] + window[1]
     top = heapq.nsmallest(end, pairs) if end < len(known) // 4 else sorted(pairs)[:end]
     ids = tuple(i for _, i in top[window[0]:end])
@@ -91,6 +96,14 @@ def needs_rerank(parsed: ParsedQuery) -> bool:
     return parsed.has_diacritics or any(len(t.words) > 1 for t in parsed.terms)
 
 
+@cache
+def _rerank_statement() -> Select[Any]:
+    """What the re-ranking reads of the window's articles; one statement object, compiled once."""
+    body = func.substr(Article.text, 1, RERANK_CHARS).label("text")
+    return select(Article.id, Article.title, Article.description, body, Article.author,
+                  func.length(Article.text).label("length")).where(Article.id.in_(bindparam("ids", expanding=True)))
+
+
 def rerank(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]:
     """The page's ids ordered by :func:`score_article`, then the backend's score, then id.
 
@@ -98,10 +111,7 @@ def rerank(session: Session, parsed: ParsedQuery, page: Page) -> tuple[int, ...]
     (those read whole: a body longer than ``RERANK_CHARS`` is given the benefit of the doubt),
     and those whose phrase only spans punctuation are left out.
     """
-    body = func.substr(Article.text, 1, RERANK_CHARS).label("text")
-    rows = session.execute(select(Article.id, Article.title, Article.description, body,
-                                  Article.author, func.length(Article.text).label("length"))
-                           .where(Article.id.in_(page.ids))).all()
+    rows = session.connection().execute(_rerank_statement(), {"ids": list(page.ids)}).all()
     checks = None if page.candidates.checked else phrase_checks(parsed)
     if checks is not None:
         rows = [r for r in rows if (r.length or 0) > RERANK_CHARS

@@ -81,8 +81,16 @@ def _rank(parsed: ParsedQuery) -> ColumnElement[Any]:
 
 
 def _ids(session: Session, stmt: Select[Any]) -> Sequence[int]:
-    """The ids ``stmt`` selects, read as Core rows (no ORM row processing)."""
-    return session.connection().execute(stmt).scalars().all()
+    """The ids ``stmt`` selects, read through the driver's cursor: up to 2,001 one-int tuples,
+    no result rows built (the statement's parameters are strings, numbers and datetimes, which
+    psycopg adapts itself)."""
+    compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return [i for (i,) in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def _top_and_bound(session: Session) -> tuple[int, int | None]:
