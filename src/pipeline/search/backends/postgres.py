@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, any_, bindparam, cast, func, literal_column, text
+from sqlalchemy import Integer, Select, String, any_, bindparam, cast, func, literal_column, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.archive.models import Article
-from pipeline.archive.recent_index import RECENT_INDEX, bound_of
+from pipeline.archive.recent_index import TIERS_SQL, newest_run, tiers_of
 from pipeline.archive.search_index import rebuild_vectors
 from pipeline.search.backends.base import (
     Relevance,
@@ -93,12 +93,24 @@ def _ids(session: Session, stmt: Select[Any]) -> Sequence[int]:
         cursor.close()
 
 
-def _top_and_bound(session: Session) -> tuple[int, int | None]:
-    """The highest article id, and the bound of the recent index (None: there is none)."""
-    top, predicate = session.connection().execute(text(
-        "SELECT (SELECT max(id) FROM articles), (SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
-        "WHERE i.indexrelid = to_regclass(:name) AND i.indisvalid)"), {"name": RECENT_INDEX}).one()
-    return int(top or 0), bound_of(predicate)
+def _top_and_tiers(session: Session) -> tuple[int, tuple[tuple[int, int | None], ...]]:
+    """The highest article id, and the id ranges of the tiers to read, newest first."""
+    top, tiers = session.connection().execute(text(
+        f"SELECT (SELECT max(id) FROM articles), (SELECT array_agg(ARRAY[relname, predicate]) FROM ({TIERS_SQL}) "
+        "AS t(relname, predicate))")).one()
+    return int(top or 0), newest_run(tiers_of(tiers or ()))
+
+
+def _tiered(matches: Select[Any], run: Sequence[tuple[int, int | None]], n: int) -> Select[Any]:
+    """The newest ``n`` of ``matches`` from the tiers: one branch a tier, newest first, under one
+    LIMIT (PostgreSQL runs a branch only while the LIMIT still wants rows). The ranges are
+    literals: the planner proves each tier's predicate from them."""
+    def branch(low: int, high: int | None) -> Select[Any]:
+        stmt = matches.where(Article.id >= literal_column(str(int(low))))
+        return stmt if high is None else stmt.where(Article.id < literal_column(str(int(high))))
+
+    tiers = union_all(*(branch(low, high) for low, high in run)).subquery("tiers")
+    return select(tiers.c.id).limit(n)
 
 
 def _estimated_rows(session: Session, stmt: Select[Any]) -> int:
@@ -169,17 +181,18 @@ class PostgresBackend:
 
     def newest_ids(self, session: Session, parsed: ParsedQuery, query: SearchQuery,
                    n: int) -> tuple[Sequence[int], int | None]:
-        """The newest ``n`` matches: by a key walk, the recent index, a window of ids, or every match.
+        """The newest ``n`` matches: by a key walk, the recent tiers, a window of ids, or every match.
 
         GIN finds matches but not in id order. The planner's estimate of the matches chooses
         the cheapest read (measured at 1 M articles, vectors in the row):
 
-        - common words (``DENSE_SHARE``, ``RECENT_DENSE`` when the recent index exists): walking
+        - common words (``DENSE_SHARE``, ``RECENT_DENSE`` when there are tiers): walking
           the primary key backwards and checking each row's vector finds ``n`` matches within a
           few thousand rows (~1 µs a row);
-        - when the newest articles should hold ``n`` matches: the recent index
-          (:mod:`pipeline.archive.recent_index`) alone — "kim thanh" 5.8 ms where every match
-          of the archive cost 33; when it holds fewer, one of the reads below;
+        - when the tiers of the newest articles (:mod:`pipeline.archive.recent_index`) should
+          hold ``n`` matches: the tiers, newest first, in one statement — "kim thanh" 5.8 ms
+          where every match of the archive cost 33, "hai duong" 6.8 where it cost 27; when they
+          hold fewer, one of the reads below;
         - rare words (``FEW_MATCHES``): every match from the GIN bitmap, sorted (~1.5 µs a
           match: 8,900 matches of "hai duong" in 21 ms, where a window cost 68 ms);
         - in between: PostgreSQL intersects the GIN bitmap with a window of recent ids sized for
@@ -188,18 +201,17 @@ class PostgresBackend:
         """
         if parsed.is_empty:
             return newest_rows(session, self, parsed, query, n), None
-        top, bound = _top_and_bound(session)
+        top, run = _top_and_tiers(session)
         expected = _estimated_rows(session, self.match_rows(session, parsed, query))
-        if expected * (DENSE_SHARE if bound is None else RECENT_DENSE) >= top:  # the key walk stops early
+        if expected * (DENSE_SHARE if not run else RECENT_DENSE) >= top:  # the key walk stops early
             return newest_rows(session, self, parsed, query, n), None
         # "id + 0": no ordered walk of the key (the planner underrates each row's check);
         # the GIN bitmap (and the key range) intersected, the matches sorted.
         matches = self.match_rows(session, parsed, query).order_by((Article.id + 0).desc()).limit(n)
-        if bound is not None and expected * (top - bound + 1) >= n * top:
-            # The bound as a literal: the planner proves the partial index's predicate from it.
-            ids = _ids(session, matches.where(Article.id >= literal_column(str(int(bound)))))
+        if run and expected * (top - run[-1][0] + 1) >= n * top:
+            ids = _ids(session, _tiered(matches, run, n))
             if len(ids) >= n:
-                return ids, bound - 1
+                return ids, ids[-1] - 1
         width = 2 * n * top // max(expected, 1)
         # Reading every match costs ~1.5 µs each, a window ~0.1 µs an id plus its matches: even
         # at about sqrt(FEW_MATCHES * articles) matches.
