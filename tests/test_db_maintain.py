@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 
 from pipeline.archive import db
 from pipeline.archive.models import Article
-from pipeline.archive.recent_index import LOCK_KEY, recent_bound
-from pipeline.archive.upkeep import is_postgresql, upkeep_after_writes
+from pipeline.archive.recent_index import LOCK_KEY, RecentIndex, recent_bound
+from pipeline.archive.upkeep import describe_recent_index, is_postgresql, left_for_later, upkeep_after_writes
 from pipeline.crawling import queue
 from pipeline.crawling.protocol import CrawlRequest
 from tests.conftest import MigratedSqlite, PgCopy, ServedSite, run_cli
@@ -90,6 +90,18 @@ def test_db_maintain_on_a_dead_server_is_the_usual_error(tmp_path: Path) -> None
     assert r.stderr.startswith("error: cannot open the archive database postgresql+psycopg://")
     r = run_cli("db", "maintain", db="postgresql+psycopg://postgres@127.0.0.1/x", env={"BAOTINH_RECENT_SPAN": "0"})
     assert r.returncode == 78 and r.stderr == "error: BAOTINH_RECENT_SPAN must be a positive whole number, not '0'\n"
+
+
+def test_the_line_of_each_outcome() -> None:
+    line = describe_recent_index
+    assert line(RecentIndex(800001, 1_000_000, rebuilt=True, seconds=12.34)) == \
+        "recent search index: rebuilt over ids >= 800001 of 1,000,000, 12.3 s"
+    busy = RecentIndex(1, 5, rebuilt=False, note="another process is building it")
+    late = RecentIndex(None, 5, rebuilt=False, note="not rebuilt, left for the next time: canceling statement "
+                                                      "due to lock timeout")
+    assert line(late) == ("recent search index: no valid index; not rebuilt, left for the next time: canceling "
+                          "statement due to lock timeout")
+    assert [left_for_later(s) for s in (busy, late, RecentIndex(1, 5, rebuilt=False))] == [False, True, False]
 
 
 # -- where writes end ------------------------------------------------------------------------

@@ -401,6 +401,8 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
         click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": True, "span": span,
                                "bound": state.bound, "top": state.top, "rebuilt": state.rebuilt,
                                "seconds": round(state.seconds, 3), "note": state.note}))
+    elif left_for_later(state):  # on stderr: cron sends stdout to /dev/null and mails this
+        click.echo(f"warning: {describe_recent_index(state)}", err=True)
     else:
         click.echo(describe_recent_index(state))
     if left_for_later(state):
