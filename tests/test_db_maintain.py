@@ -74,14 +74,16 @@ def test_db_maintain_leaves_a_build_under_way_elsewhere(pg_migrated_url: str) ->
 
 def test_db_maintain_on_sqlite_has_nothing_to_do(tmp_path: Path) -> None:
     r = run_cli("db", "maintain", archive=tmp_path / "archive")
-    assert (r.returncode, r.stdout, r.stderr) == (0, "nothing to maintain on sqlite: FTS5 reads the newest "
+    assert (r.returncode, r.stdout, r.stderr) == (0, "nothing to maintain on SQLite: FTS5 reads the newest "
                                                      "matches first\n", "")
     r = run_cli("db", "maintain", "--force", "--json", archive=tmp_path / "archive")
     assert r.returncode == 0 and r.json() == {"database": str(tmp_path / "archive" / "baotinh.sqlite"),
                                               "maintained": False,
-                                              "message": "nothing to maintain on sqlite: FTS5 reads the newest "
+                                              "message": "nothing to maintain on SQLite: FTS5 reads the newest "
                                                          "matches first"}
     assert not (tmp_path / "archive").exists()  # nothing opened, nothing created
+    r = run_cli("db", "maintain", db="nonsense")
+    assert (r.returncode, r.stderr) == (78, "error: not a SQLite or PostgreSQL database URL: 'nonsense'\n")
 
 
 def test_db_maintain_on_a_dead_server_is_the_usual_error(tmp_path: Path) -> None:

@@ -382,8 +382,9 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
     settings = settings_of(ctx)
     url = settings.database_url
     if not is_postgresql(url):
-        backend = url.partition(":")[0].partition("+")[0]  # a malformed URL is never opened here
-        line = f"nothing to maintain on {backend}" + (": FTS5 reads the newest matches first" * (backend == "sqlite"))
+        if not url.startswith("sqlite:"):
+            raise ConfigError(f"not a SQLite or PostgreSQL database URL: {url!r}")
+        line = "nothing to maintain on SQLite: FTS5 reads the newest matches first"
         click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": False, "message": line})
                    if as_json else line)
         return
