@@ -71,6 +71,17 @@ class Settings:
             raise ConfigError(f"BAOTINH_WEB_EXPORT_MAX must be a positive whole number, not {raw!r}")
         return int(raw)
 
+    @property
+    def recent_span(self) -> int | None:
+        """Articles PostgreSQL's recent search index is built over (``BAOTINH_RECENT_SPAN``; None:
+        the library's 200,000); :class:`ConfigError` when not a positive number."""
+        raw = self.extra.get("BAOTINH_RECENT_SPAN", "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(f"BAOTINH_RECENT_SPAN must be a positive whole number, not {raw!r}")
+        return int(raw)
+
     def as_env(self) -> dict[str, str]:
         """Environment variables that reproduce these settings in a child process."""
         env = {"BAOTINH_ARCHIVE": str(self.archive_dir), "BAOTINH_USER_AGENT": self.user_agent}

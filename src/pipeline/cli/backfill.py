@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from pipeline.cli.session import settings_of
+from pipeline.cli.session import settings_of, upkeep_after_writes
 from pipeline.errors import ExitCode, InputError
 
 __all__ = ["COMMANDS", "backfill"]
@@ -103,6 +103,7 @@ def backfill(ctx: click.Context, site_ids: tuple[str, ...], source: str, start: 
             click.echo(f"error: {s.site}: {s.message}", err=True)
         for url, reason in s.failures[:3]:
             click.echo(f"error: {s.site}: {url}: {reason}", err=True)
+    upkeep_after_writes(settings)
     ctx.exit(result.exit_code)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import BaotinhGroup
-from pipeline.cli.session import settings_of
+from pipeline.cli.session import settings_of, upkeep_after_writes
 from pipeline.errors import ExitCode
 
 __all__ = ["COMMANDS", "import_group"]
@@ -72,6 +72,7 @@ def import_warc(ctx: click.Context, paths: tuple[Path, ...], sites: tuple[str, .
         click.echo(result.summary())
     for where, why in result.failures[:10]:
         click.echo(f"error: {where}: {why}", err=True)
+    upkeep_after_writes(settings)
     ctx.exit(result.exit_code)
 
 

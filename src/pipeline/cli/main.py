@@ -18,7 +18,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.options import BaotinhGroup, parse_date
-from pipeline.cli.session import settings_of
+from pipeline.cli.session import settings_of, upkeep_after_writes
 from pipeline.config import load_settings
 from pipeline.errors import ConfigError, ExitCode, InputError
 
@@ -157,6 +157,7 @@ def crawl(ctx: click.Context, site_ids: tuple[str, ...], site_options: tuple[str
                 click.echo(f"{s.site}: {note}")
     for line in result.error_lines():  # one per failing site: cron mail shows each
         click.echo(f"error: {line}", err=True)
+    upkeep_after_writes(settings)  # the crawler child has ended: no transaction of ours is open
     ctx.exit(result.exit_code)
 
 
@@ -325,7 +326,8 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
               "a copy interrupted earlier continues).")
 @click.option("--batch", type=click.IntRange(min=1), default=2000, show_default=True, help="Rows a transaction.")
 @click.option("--quiet", is_flag=True, help="Only the per-table summary.")
-def db_copy(source: str, target: str, batch: int, quiet: bool) -> None:
+@click.pass_context
+def db_copy(ctx: click.Context, source: str, target: str, batch: int, quiet: bool) -> None:
     """Copy a whole archive to another database, streamed and resumable, then verify every table.
 
     Prints each table's rows and SHA-256 digest on both sides; exit 1 when they differ.
@@ -342,6 +344,7 @@ def db_copy(source: str, target: str, batch: int, quiet: bool) -> None:
     report = copy_archive(source, target, batch=batch, progress=progress)
     if shown:
         _show_progress("")
+    upkeep_after_writes(settings_of(ctx), target)  # the copied ids decide the recent index's bound
     click.echo(f"{dbmod.shown_url(source)} → {dbmod.shown_url(target)}")
     for t in report.tables:
         rate = f"{t.copied / t.seconds:,.0f} rows/s" if t.copied and t.seconds > 0 else "-"
@@ -351,6 +354,60 @@ def db_copy(source: str, target: str, batch: int, quiet: bool) -> None:
     if not report.equal:
         raise click.exceptions.Exit(1)
     click.echo(f"copied {report.copied:,} rows; every table verified")
+
+
+@db.command("maintain", epilog="""\b
+Examples:
+  baotinh db maintain                  # from cron: rebuild what is due
+  baotinh db maintain --force --json
+""")
+@click.option("--force", is_flag=True, help="Rebuild the recent search index now, due or not.")
+@click.option("--json", "as_json", is_flag=True, help="What was found and done, as one JSON object.")
+@click.pass_context
+def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
+    """Keep PostgreSQL's recent search index (the newest ~200,000 articles) up to date.
+
+    Rebuilt concurrently (writers go on) once it covers twice its span, or now with --force.
+    Exit 0 when done, not due or being built by another process; 75 when the build waited too
+    long for open transactions and was left for the next run; 74 when the database cannot be reached.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.archive import db as dbmod
+    from pipeline.archive.recent_index import RECENT_SPAN, maintain_recent_index
+    from pipeline.archive.upkeep import describe_recent_index, is_postgresql, left_for_later
+    from pipeline.cli.session import open_engine
+    from pipeline.errors import ArchiveError
+
+    settings = settings_of(ctx)
+    url = settings.database_url
+    if not is_postgresql(url):
+        if not url.startswith("sqlite:"):
+            raise ConfigError(f"not a SQLite or PostgreSQL database URL: {url!r}")
+        line = "nothing to maintain on SQLite: FTS5 reads the newest matches first"
+        click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": False, "message": line})
+                   if as_json else line)
+        return
+    span = settings.recent_span or RECENT_SPAN
+    engine = open_engine(url, write=False)  # a dead server or an old schema: one error line, 74
+    try:
+        state = maintain_recent_index(engine, span=span, force=force)
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"cannot maintain the archive database {dbmod.shown_url(url)}: "
+                           f"{getattr(exc, 'orig', None) or exc}") from None
+    finally:
+        engine.dispose()
+    assert state is not None  # PostgreSQL
+    if as_json:
+        click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": True, "span": span,
+                               "bound": state.bound, "top": state.top, "rebuilt": state.rebuilt,
+                               "seconds": round(state.seconds, 3), "note": state.note}))
+    elif left_for_later(state):  # on stderr: cron sends stdout to /dev/null and mails this
+        click.echo(f"warning: {describe_recent_index(state)}", err=True)
+    else:
+        click.echo(describe_recent_index(state))
+    if left_for_later(state):
+        ctx.exit(ExitCode.LOCKED)
 
 
 # Commands of other concerns live in their own modules, each exposing ``COMMANDS``.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.config import Settings
-from pipeline.errors import ArchiveDamagedError, ArchiveNotReadyError
+from pipeline.errors import ArchiveDamagedError, ArchiveNotReadyError, ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # pipeline.archive (and Alembic with it) is imported by the functions that open the archive:
 # `baotinh --help`, `extract` or `sites` never need it.
 
-__all__ = ["ArchiveNotReadyError", "archive_session", "open_engine", "settings_of"]
+__all__ = ["ArchiveNotReadyError", "archive_session", "open_engine", "settings_of", "upkeep_after_writes"]
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -96,3 +96,26 @@ def archive_session(ctx: click.Context, *, write: bool, tune_reads: bool = False
                 yield session
     finally:
         engine.dispose()
+
+
+def upkeep_after_writes(settings: Settings, url: str | None = None) -> None:
+    """After a command's writes on PostgreSQL, rebuild the recent search index when due.
+
+    Silent when all is well (cron mail stays empty); a failure is one ``warning:`` line on
+    stderr and never changes the command's exit code. On SQLite nothing is opened. ``url``:
+    the database written (default: the archive's).
+    """
+    from pipeline.archive.upkeep import is_postgresql
+    from pipeline.archive.upkeep import upkeep_after_writes as upkeep
+
+    target = url or settings.database_url
+    if not is_postgresql(target):
+        return
+    try:
+        span = settings.recent_span
+    except ConfigError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return
+    problem = upkeep(target, span=span)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)

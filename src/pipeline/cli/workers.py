@@ -65,7 +65,8 @@ def worker(ctx: click.Context, lease: float, poll: float, until_idle: bool, max_
     options = WorkerOptions(lease=timedelta(seconds=lease), poll=poll, until_idle=until_idle,
                             max_jobs=max_jobs, label=label)
     say = None if quiet else (lambda line: click.echo(line, err=True))
-    report = run_worker(settings, options, registry=registry, log=say)
+    report = run_worker(settings, options, registry=registry, log=say,
+                        warn=lambda line: click.echo(f"warning: {line}", err=True))
     for job in report.jobs:
         if job.outcome == "failed":
             click.echo(f"error: job {job.job_id}: {job.site_id}: the crawl failed (exit {job.exit_code})", err=True)

@@ -132,8 +132,13 @@ def _stop_on_signal(stop: threading.Event) -> Iterator[None]:
 
 
 def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry | None = None,
-               log: Callable[[str], None] | None = None) -> WorkerReport:
-    """Take and crawl jobs until stopped (or, with ``until_idle``, until none is due)."""
+               log: Callable[[str], None] | None = None,
+               warn: Callable[[str], None] | None = None) -> WorkerReport:
+    """Take and crawl jobs until stopped (or, with ``until_idle``, until none is due).
+
+    After each job that wrote (not one given back), PostgreSQL's recent search index is rebuilt
+    when due; ``warn`` gets one line when that fails (the job's outcome stays what it was).
+    """
     registry = registry or load_registry(*settings.registry_paths)
     say = log or (lambda line: None)
     report = WorkerReport(owner=queue.worker_name(options.label))
@@ -165,9 +170,26 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
                 say(f"job {job.id}: {job.site_id}: {outcome.outcome} (exit {outcome.exit_code})")
                 if outcome.outcome == "stopped":
                     break  # the crawl was stopped by a signal: so is the worker
+                if outcome.outcome != "released":
+                    _upkeep(settings, warn)
     finally:
         engine.dispose()
     return report
+
+
+def _upkeep(settings: Settings, warn: Callable[[str], None] | None) -> None:
+    """Between two jobs, no session of this worker open: the recent index's build may wait for none."""
+    from pipeline.archive.upkeep import is_postgresql, upkeep_after_writes
+
+    url = settings.database_url
+    if not is_postgresql(url):
+        return
+    try:
+        problem = upkeep_after_writes(url, span=settings.recent_span)
+    except BaotinhError as exc:  # a malformed BAOTINH_RECENT_SPAN
+        problem = str(exc)
+    if problem and warn is not None:
+        warn(problem)
 
 
 def _open_jobs(sessions: sessionmaker[Session]) -> int:

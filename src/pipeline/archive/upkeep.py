@@ -1,0 +1,82 @@
+"""Upkeep where writes end: PostgreSQL's index over the newest articles kept up to date (issue 15).
+
+:mod:`pipeline.archive.recent_index` builds the index again once it covers twice its span. The
+commands that write articles (``baotinh crawl``, a worker's job, ``db copy``, ``backfill``,
+``import warc``) call :func:`upkeep_after_writes` when their writes are done, and ``baotinh db
+maintain`` (cron) calls the same library with ``force`` on request. On SQLite there is nothing
+to keep: FTS5 reads its doclists newest first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from pipeline.archive.recent_index import RECENT_SPAN, RecentIndex, maintain_recent_index
+
+__all__ = ["describe_recent_index", "is_postgresql", "left_for_later", "upkeep_after_writes"]
+
+# The note maintain_recent_index leaves when another process holds the build's advisory lock.
+_BUSY_ELSEWHERE = "another process"
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (from the URL alone: nothing is opened)."""
+    try:
+        return make_url(url).get_backend_name() == "postgresql"
+    except ArgumentError:
+        return False
+
+
+def left_for_later(state: RecentIndex) -> bool:
+    """True when a due build gave up (it waited too long for open transactions, or failed);
+    False when it was not due, was built, or another process is building it."""
+    return not state.rebuilt and bool(state.note) and not state.note.startswith(_BUSY_ELSEWHERE)
+
+
+def describe_recent_index(state: RecentIndex) -> str:
+    """One line of what :func:`maintain_recent_index` found and did.
+
+    >>> describe_recent_index(RecentIndex(800001, 1_000_000, rebuilt=False))
+    'recent search index: ids >= 800001 of 1,000,000, not due'
+    """
+    if state.rebuilt:
+        return f"recent search index: rebuilt over ids >= {state.bound} of {state.top:,}, {state.seconds:.1f} s"
+    found = f"ids >= {state.bound} of {state.top:,}" if state.bound is not None else "no valid index"
+    if state.note:
+        return f"recent search index: {found}; {state.note}"
+    return f"recent search index: {found}, not due"
+
+
+def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
+    """Rebuild the recent index of the PostgreSQL archive at ``url`` when due, after a command's writes.
+
+    Returns None when all is well (nothing due, built, or built by another process), else one
+    line saying what went wrong, for a ``warning:`` on stderr. Never raises: the command's own
+    work is done and committed, and its exit code is its own. On any other database it opens
+    nothing and returns None. Call it with no session of the caller's open: the concurrent build
+    waits for every transaction open on ``articles``.
+    """
+    if not is_postgresql(url):
+        return None
+    from pipeline.archive import db
+
+    try:
+        engine = db.make_engine(url)
+    except Exception as exc:  # the URL worked for the command's writes; whatever breaks now is a warning
+        return f"the recent search index was not maintained: {_one_line(exc)}"
+    try:
+        state = maintain_recent_index(engine, span=span or RECENT_SPAN)
+    except Exception as exc:  # the server went away, a statement failed: the next run tries again
+        return f"the recent search index was not maintained: {_one_line(exc)}"
+    finally:
+        engine.dispose()
+    if state is not None and left_for_later(state):
+        return describe_recent_index(state)
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc) or type(exc).__name__
+    return text.strip().splitlines()[0]
