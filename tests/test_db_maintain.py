@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from pipeline.archive import db
 from pipeline.archive.models import Article
-from pipeline.archive.recent_index import LOCK_KEY, RecentIndex, recent_bound
+from pipeline.archive.recent_index import LOCK_KEY, RecentIndex, Tier, newest_run, read_tiers
 from pipeline.archive.upkeep import describe_recent_index, is_postgresql, left_for_later, upkeep_after_writes
 from pipeline.crawling import queue
 from pipeline.crawling.protocol import CrawlRequest
@@ -18,15 +18,21 @@ from tests.conftest import MigratedSqlite, PgCopy, ServedSite, run_cli
 from tests.test_db_copy import fill_archive
 
 
-def index_state(url: str) -> tuple[int | None, int]:
-    """The valid recent index's bound (None: no valid one) and the highest article id."""
+def index_state(url: str) -> tuple[tuple[tuple[int, int | None], ...], int]:
+    """The ranges of the unbroken run of valid tiers, newest first, and the highest article id."""
     engine = db.make_engine(url)
     try:
         with engine.connect() as conn:
             top = int(conn.scalar(select(func.coalesce(func.max(Article.id), 0))) or 0)
-            return recent_bound(conn), top
+            return newest_run(read_tiers(conn)), top
     finally:
         engine.dispose()
+
+
+def tiers_for(top: int, span: int) -> tuple[tuple[int, int | None], ...]:
+    """The run of tiers of span ``span`` expected at ``top`` (four closed ones at most)."""
+    first = top // span
+    return ((first * span, None), *((k * span, (k + 1) * span) for k in range(first - 1, max(-1, first - 5), -1)))
 
 
 def _closed_port() -> int:
@@ -38,25 +44,29 @@ def _closed_port() -> int:
 # -- baotinh db maintain ----------------------------------------------------------------------
 def test_db_maintain_reports_and_rebuilds_when_due_or_forced(pg_copy: PgCopy) -> None:
     url = pg_copy(fill_archive)
-    bound, top = index_state(url)
-    assert bound == 1 and top > 20  # built by the migration over the whole (small) archive
+    run, top = index_state(url)
+    assert run == ((0, None),) and top > 20  # built by the migration: one open tier over the (small) archive
     r = run_cli("db", "maintain", db=url)
-    assert (r.returncode, r.stdout, r.stderr) == (0, f"recent search index: ids >= 1 of {top:,}, not due\n", "")
-    # a span of 10: an index over `top` ids is due, and is built over the newest 10
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"recent search tiers: 1 over ids >= 0 of {top:,}, not due\n", "")
+    # a span of 10: the open tier is closed, and the tiers below it built
     r = run_cli("db", "maintain", "--json", db=url, env={"BAOTINH_RECENT_SPAN": "10"})
     assert r.returncode == 0, r.stderr
     state = r.json()
     assert isinstance(state, dict)
-    assert (state["maintained"], state["rebuilt"], state["bound"], state["top"], state["span"], state["note"]) == \
-        (True, True, top - 9, top, 10, "")
-    assert index_state(url) == (top - 9, top)
+    want = tiers_for(top, 10)
+    assert (state["maintained"], state["rebuilt"], state["top"], state["span"], state["note"]) == \
+        (True, True, top, 10, "")
+    assert [tuple(t) for t in state["tiers"]] == list(want) and state["covered_from"] == want[-1][0]
+    assert index_state(url) == (want, top)
     r = run_cli("db", "maintain", db=url, env={"BAOTINH_RECENT_SPAN": "10"})
-    assert r.returncode == 0 and r.stdout == f"recent search index: ids >= {top - 9} of {top:,}, not due\n"
-    # --force builds it now over the default span: the whole archive again
+    assert r.returncode == 0
+    assert r.stdout == f"recent search tiers: {len(want)} over ids >= {want[-1][0]} of {top:,}, not due\n"
+    # --force builds them now over the default span: one open tier again, the closed ones dropped
     r = run_cli("db", "maintain", "--force", db=url)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"recent search index: rebuilt over ids >= 1 of {top:,}, ") and r.stdout.endswith(" s\n")
-    assert index_state(url) == (1, top)
+    assert r.stdout.startswith(f"recent search tiers: rebuilt, 1 over ids >= 0 of {top:,}, ")
+    assert r.stdout.endswith(" s\n")
+    assert index_state(url) == (((0, None),), top)
 
 
 def test_db_maintain_leaves_a_build_under_way_elsewhere(pg_migrated_url: str) -> None:
@@ -69,7 +79,7 @@ def test_db_maintain_leaves_a_build_under_way_elsewhere(pg_migrated_url: str) ->
     finally:
         engine.dispose()
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "recent search index: ids >= 1 of 0; another process is building it\n"
+    assert r.stdout == "recent search tiers: 1 over ids >= 0 of 0; another process is building it\n"
 
 
 def test_db_maintain_on_sqlite_has_nothing_to_do(tmp_path: Path) -> None:
@@ -96,14 +106,15 @@ def test_db_maintain_on_a_dead_server_is_the_usual_error(tmp_path: Path) -> None
 
 def test_the_line_of_each_outcome() -> None:
     line = describe_recent_index
-    assert line(RecentIndex(800001, 1_000_000, rebuilt=True, seconds=12.34)) == \
-        "recent search index: rebuilt over ids >= 800001 of 1,000,000, 12.3 s"
-    busy = RecentIndex(1, 5, rebuilt=False, note="another process is building it")
-    late = RecentIndex(None, 5, rebuilt=False, note="not rebuilt, left for the next time: canceling statement "
-                                                      "due to lock timeout")
-    assert line(late) == ("recent search index: no valid index; not rebuilt, left for the next time: canceling "
+    tiers = (Tier("ix_articles_search_recent", 1_000_000, None), Tier("ix_articles_search_ids_4", 800_000, 1_000_000))
+    assert line(RecentIndex(tiers, 1_000_000, rebuilt=True, seconds=12.34)) == \
+        "recent search tiers: rebuilt, 2 over ids >= 800000 of 1,000,000, 12.3 s"
+    busy = RecentIndex(tiers, 5, rebuilt=False, note="another process is building it", busy=True)
+    late = RecentIndex((), 5, rebuilt=False, note="not rebuilt, left for the next time: canceling statement "
+                                                  "due to lock timeout")
+    assert line(late) == ("recent search tiers: none valid; not rebuilt, left for the next time: canceling "
                           "statement due to lock timeout")
-    assert [left_for_later(s) for s in (busy, late, RecentIndex(1, 5, rebuilt=False))] == [False, True, False]
+    assert [left_for_later(s) for s in (busy, late, RecentIndex(tiers, 5, rebuilt=False))] == [False, True, False]
 
 
 # -- where writes end ------------------------------------------------------------------------
@@ -121,12 +132,12 @@ def test_db_copy_to_postgresql_leaves_a_recent_index_over_the_copied_ids(
     source = migrated_sqlite(tmp_path / "a" / "baotinh.sqlite", fill=fill_archive)
     r = run_cli("db", "copy", "--from", source, "--to", pg_url, "--quiet")
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    bound, top = index_state(pg_url)
-    assert (bound, top > 20) == (1, True)  # the default span covers every copied id
+    run, top = index_state(pg_url)
+    assert (run, top > 20) == (((0, None),), True)  # the default span: one open tier over every copied id
     target = pg_copy()
     r = run_cli("db", "copy", "--from", source, "--to", target, "--quiet", env={"BAOTINH_RECENT_SPAN": "5"})
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    assert index_state(target) == (top - 4, top)  # built again over the newest 5 of the copied ids
+    assert index_state(target) == (tiers_for(top, 5), top)  # tiers of 5 ids over the newest of the copied
 
 
 def test_a_failed_upkeep_is_one_warning_and_keeps_the_exit_code(
@@ -144,8 +155,8 @@ def test_a_crawl_on_postgresql_moves_the_recent_index_silently(demo_server: Serv
                 "--max-pages", "12", "--quiet", archive=tmp_path / "archive", db=pg_migrated_url,
                 env={"BAOTINH_RECENT_SPAN": "4"})
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")  # cron mail: nothing
-    bound, top = index_state(pg_migrated_url)
-    assert top >= 8 and bound == top - 3  # due (top ids covered, span 4): built over the newest 4
+    run, top = index_state(pg_migrated_url)
+    assert top >= 8 and run == tiers_for(top, 4)  # due (the open tier passed 4 ids): closed, tiers below built
 
 
 def test_a_worker_moves_the_recent_index_between_jobs(demo_server: ServedSite, tmp_path: Path,
@@ -160,5 +171,5 @@ def test_a_worker_moves_the_recent_index_between_jobs(demo_server: ServedSite, t
     r = run_cli("worker", "--until-idle", "--quiet", archive=tmp_path / "archive", db=pg_migrated_url,
                 env={"BAOTINH_RECENT_SPAN": "3"})
     assert (r.returncode, r.stderr) == (0, ""), r.stderr
-    bound, top = index_state(pg_migrated_url)
-    assert top >= 6 and bound == top - 2
+    run, top = index_state(pg_migrated_url)
+    assert top >= 6 and run == tiers_for(top, 3)

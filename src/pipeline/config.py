@@ -73,7 +73,7 @@ class Settings:
 
     @property
     def recent_span(self) -> int | None:
-        """Articles PostgreSQL's recent search index is built over (``BAOTINH_RECENT_SPAN``; None:
+        """Ids in each of PostgreSQL's recent search tiers (``BAOTINH_RECENT_SPAN``; None:
         the library's 200,000); :class:`ConfigError` when not a positive number."""
         raw = self.extra.get("BAOTINH_RECENT_SPAN", "").strip()
         if not raw:

@@ -73,6 +73,7 @@ class RecentIndex:
     rebuilt: bool  # True when anything was built
     seconds: float = 0.0
     note: str = ""
+    busy: bool = False  # another process holds the build's lock
 
     @property
     def covered_from(self) -> int | None:
@@ -147,7 +148,7 @@ def maintain_recent_index(engine: Engine, *, span: int = SPAN, tiers: int = TIER
         if not force and not is_due(have, top, span, tiers):
             return RecentIndex(have, top, rebuilt=False)
         if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
-            return RecentIndex(have, top, rebuilt=False, note="another process is building it")
+            return RecentIndex(have, top, rebuilt=False, note="another process is building it", busy=True)
         try:
             return _rebuild(conn, wanted_tiers(top, span, tiers), top, force=force)
         finally:
@@ -165,7 +166,9 @@ def _rebuild(conn: Connection, wanted: tuple[Tier, ...], top: int, *, force: boo
     # (an idle session) would hold it for ever. Past this, the work is left for the next time.
     conn.execute(text(f"SET lock_timeout = '{WAIT_SECONDS}s'"))
     try:
-        # Builds interrupted earlier (a killed process) leave invalid indexes behind.
+        # Builds interrupted earlier (a killed process, a lock timeout) leave invalid indexes
+        # behind, and an open tier built but not yet renamed.
+        conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {_BUILDING}"))
         for name in conn.execute(text(
                 "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                 "WHERE i.indrelid = 'articles'::regclass AND NOT i.indisvalid "

@@ -12,13 +12,9 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pipeline.archive.recent_index import RECENT_SPAN, RecentIndex, maintain_recent_index
+from pipeline.archive.recent_index import SPAN, RecentIndex, maintain_recent_index, newest_run
 
 __all__ = ["describe_recent_index", "is_postgresql", "left_for_later", "upkeep_after_writes"]
-
-# The note maintain_recent_index leaves when another process holds the build's advisory lock.
-_BUSY_ELSEWHERE = "another process"
-
 
 def is_postgresql(url: str) -> bool:
     """Whether ``url`` names a PostgreSQL database (from the URL alone: nothing is opened)."""
@@ -31,21 +27,22 @@ def is_postgresql(url: str) -> bool:
 def left_for_later(state: RecentIndex) -> bool:
     """True when a due build gave up (it waited too long for open transactions, or failed);
     False when it was not due, was built, or another process is building it."""
-    return not state.rebuilt and bool(state.note) and not state.note.startswith(_BUSY_ELSEWHERE)
+    return not state.rebuilt and bool(state.note) and not state.busy
 
 
 def describe_recent_index(state: RecentIndex) -> str:
     """One line of what :func:`maintain_recent_index` found and did.
 
-    >>> describe_recent_index(RecentIndex(800001, 1_000_000, rebuilt=False))
-    'recent search index: ids >= 800001 of 1,000,000, not due'
+    >>> describe_recent_index(RecentIndex((), 1_000_000, rebuilt=False))
+    'recent search tiers: none valid, not due'
     """
+    run = newest_run(state.tiers)
+    found = f"{len(run)} over ids >= {state.covered_from} of {state.top:,}" if run else "none valid"
     if state.rebuilt:
-        return f"recent search index: rebuilt over ids >= {state.bound} of {state.top:,}, {state.seconds:.1f} s"
-    found = f"ids >= {state.bound} of {state.top:,}" if state.bound is not None else "no valid index"
+        return f"recent search tiers: rebuilt, {found}, {state.seconds:.1f} s"
     if state.note:
-        return f"recent search index: {found}; {state.note}"
-    return f"recent search index: {found}, not due"
+        return f"recent search tiers: {found}; {state.note}"
+    return f"recent search tiers: {found}, not due"
 
 
 def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
@@ -66,7 +63,7 @@ def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
     except Exception as exc:  # the URL worked for the command's writes; whatever breaks now is a warning
         return f"the recent search index was not maintained: {_one_line(exc)}"
     try:
-        state = maintain_recent_index(engine, span=span or RECENT_SPAN)
+        state = maintain_recent_index(engine, span=span or SPAN)
     except Exception as exc:  # the server went away, a statement failed: the next run tries again
         return f"the recent search index was not maintained: {_one_line(exc)}"
     finally:

@@ -361,20 +361,20 @@ Examples:
   baotinh db maintain                  # from cron: rebuild what is due
   baotinh db maintain --force --json
 """)
-@click.option("--force", is_flag=True, help="Rebuild the recent search index now, due or not.")
+@click.option("--force", is_flag=True, help="Build the recent search tiers again now, due or not.")
 @click.option("--json", "as_json", is_flag=True, help="What was found and done, as one JSON object.")
 @click.pass_context
 def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
-    """Keep PostgreSQL's recent search index (the newest ~200,000 articles) up to date.
+    """Keep PostgreSQL's search indexes over the newest articles (tiers of 200,000 ids) up to date.
 
-    Rebuilt concurrently (writers go on) once it covers twice its span, or now with --force.
+    Built concurrently (writers go on) once the newest tier has passed its span, or now with --force.
     Exit 0 when done, not due or being built by another process; 75 when the build waited too
     long for open transactions and was left for the next run; 74 when the database cannot be reached.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
     from pipeline.archive import db as dbmod
-    from pipeline.archive.recent_index import RECENT_SPAN, maintain_recent_index
+    from pipeline.archive.recent_index import SPAN, maintain_recent_index, newest_run
     from pipeline.archive.upkeep import describe_recent_index, is_postgresql, left_for_later
     from pipeline.cli.session import open_engine
     from pipeline.errors import ArchiveError
@@ -388,7 +388,7 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
         click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": False, "message": line})
                    if as_json else line)
         return
-    span = settings.recent_span or RECENT_SPAN
+    span = settings.recent_span or SPAN
     engine = open_engine(url, write=False)  # a dead server or an old schema: one error line, 74
     try:
         state = maintain_recent_index(engine, span=span, force=force)
@@ -400,7 +400,8 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
     assert state is not None  # PostgreSQL
     if as_json:
         click.echo(json.dumps({"database": dbmod.shown_url(url), "maintained": True, "span": span,
-                               "bound": state.bound, "top": state.top, "rebuilt": state.rebuilt,
+                               "tiers": [list(r) for r in newest_run(state.tiers)], "covered_from": state.covered_from,
+                               "top": state.top, "rebuilt": state.rebuilt,
                                "seconds": round(state.seconds, 3), "note": state.note}))
     elif left_for_later(state):  # on stderr: cron sends stdout to /dev/null and mails this
         click.echo(f"warning: {describe_recent_index(state)}", err=True)

@@ -31,6 +31,7 @@ DENSE_SHARE = 25
 # With the recent index, the key walk is kept for the commonest words only: "và của được" (one
 # article in 21) took 24 ms from the recent index, 52 by the walk; "và" 9.6 by the walk, 301 there.
 RECENT_DENSE = 14
+PHRASE_MARGIN = 4
 # Up to about sqrt(FEW_MATCHES * articles) expected matches, every match is read and sorted
 # (20,000 at 1 M articles): cheaper than intersecting them with a window of ids.
 FEW_MATCHES = 400
@@ -208,10 +209,18 @@ class PostgresBackend:
         # "id + 0": no ordered walk of the key (the planner underrates each row's check);
         # the GIN bitmap (and the key range) intersected, the matches sorted.
         matches = self.match_rows(session, parsed, query).order_by((Article.id + 0).desc()).limit(n)
-        if run and expected * (top - run[-1][0] + 1) >= n * top:
+        # A phrase's estimate is its words' (PostgreSQL cannot tell how often they stand side
+        # by side): the tiers only when even a quarter of that would fill them.
+        margin = PHRASE_MARGIN if "<->" in parsed.to_tsquery() else 1
+        if run and expected * (top - run[-1][0] + 1) >= margin * n * top:
             ids = _ids(session, _tiered(matches, run, n))
             if len(ids) >= n:
                 return ids, ids[-1] - 1
+            # Every match from the tiers' first id on is read: the rest lies below it (a phrase
+            # the estimate took for its words, a filter). Those are read, not the tiers again.
+            # "id + 0": a filter on the rows GIN finds, not a bitmap of every older id to AND in.
+            older = matches.where(Article.id + 0 < literal_column(str(int(run[-1][0])))).limit(n - len(ids))
+            return [*ids, *_ids(session, older)], None
         width = 2 * n * top // max(expected, 1)
         # Reading every match costs ~1.5 µs each, a window ~0.1 µs an id plus its matches: even
         # at about sqrt(FEW_MATCHES * articles) matches.
