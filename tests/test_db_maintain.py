@@ -123,7 +123,7 @@ def test_upkeep_is_silent_on_sqlite_and_a_warning_on_a_dead_server(tmp_path: Pat
     assert not is_postgresql(sqlite) and not is_postgresql("no url")
     assert upkeep_after_writes(sqlite) is None and not (tmp_path / "a.sqlite").exists()
     warning = upkeep_after_writes(f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/baotinh")
-    assert warning is not None and warning.startswith("the recent search index was not maintained: ")
+    assert warning is not None and warning.startswith("the recent search tiers were not maintained: ")
     assert "\n" not in warning
 
 

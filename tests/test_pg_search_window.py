@@ -8,12 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pipeline.archive.recent_index import RECENT_INDEX
-from pipeline.search import SearchQuery, parse_query
+from pipeline.search import SearchQuery, parse_query, ranking
 from pipeline.search.backends import postgres
 from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.candidates import find_candidates
-from pipeline.search import ranking
 from pipeline.search.ranking import KnownScores, rank_candidates
 from tests.conftest import PgCopy
 from tests.test_search import fill_corpus, open_corpus

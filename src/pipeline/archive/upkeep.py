@@ -46,7 +46,7 @@ def describe_recent_index(state: RecentIndex) -> str:
 
 
 def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
-    """Rebuild the recent index of the PostgreSQL archive at ``url`` when due, after a command's writes.
+    """Build the recent search tiers of the PostgreSQL archive at ``url`` when due, after a command's writes.
 
     Returns None when all is well (nothing due, built, or built by another process), else one
     line saying what went wrong, for a ``warning:`` on stderr. Never raises: the command's own
@@ -61,11 +61,11 @@ def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
     try:
         engine = db.make_engine(url)
     except Exception as exc:  # the URL worked for the command's writes; whatever breaks now is a warning
-        return f"the recent search index was not maintained: {_one_line(exc)}"
+        return f"the recent search tiers were not maintained: {_one_line(exc)}"
     try:
         state = maintain_recent_index(engine, span=span or SPAN)
     except Exception as exc:  # the server went away, a statement failed: the next run tries again
-        return f"the recent search index was not maintained: {_one_line(exc)}"
+        return f"the recent search tiers were not maintained: {_one_line(exc)}"
     finally:
         engine.dispose()
     if state is not None and left_for_later(state):

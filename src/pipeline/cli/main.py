@@ -344,7 +344,7 @@ def db_copy(ctx: click.Context, source: str, target: str, batch: int, quiet: boo
     report = copy_archive(source, target, batch=batch, progress=progress)
     if shown:
         _show_progress("")
-    upkeep_after_writes(settings_of(ctx), target)  # the copied ids decide the recent index's bound
+    upkeep_after_writes(settings_of(ctx), target)  # the copied ids decide the recent search tiers
     click.echo(f"{dbmod.shown_url(source)} → {dbmod.shown_url(target)}")
     for t in report.tables:
         rate = f"{t.copied / t.seconds:,.0f} rows/s" if t.copied and t.seconds > 0 else "-"

@@ -99,7 +99,7 @@ def archive_session(ctx: click.Context, *, write: bool, tune_reads: bool = False
 
 
 def upkeep_after_writes(settings: Settings, url: str | None = None) -> None:
-    """After a command's writes on PostgreSQL, rebuild the recent search index when due.
+    """After a command's writes on PostgreSQL, build the recent search tiers when due.
 
     Silent when all is well (cron mail stays empty); a failure is one ``warning:`` line on
     stderr and never changes the command's exit code. On SQLite nothing is opened. ``url``:

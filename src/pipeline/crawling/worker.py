@@ -136,7 +136,7 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
                warn: Callable[[str], None] | None = None) -> WorkerReport:
     """Take and crawl jobs until stopped (or, with ``until_idle``, until none is due).
 
-    After each job that wrote (not one given back), PostgreSQL's recent search index is rebuilt
+    After each job that wrote (not one given back), PostgreSQL's recent search tiers are built
     when due; ``warn`` gets one line when that fails (the job's outcome stays what it was).
     """
     registry = registry or load_registry(*settings.registry_paths)
@@ -178,7 +178,7 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
 
 
 def _upkeep(settings: Settings, warn: Callable[[str], None] | None) -> None:
-    """Between two jobs, no session of this worker open: the recent index's build may wait for none."""
+    """Between two jobs, no session of this worker open: the tiers' build may wait for none."""
     from pipeline.archive.upkeep import is_postgresql, upkeep_after_writes
 
     url = settings.database_url

@@ -28,8 +28,8 @@ __all__ = ["PostgresBackend"]
 # Matches of at least one article in DENSE_SHARE are found by walking the key backwards: at
 # 1 M articles a walk beat a window from about 1 in 25 ("và của được", 4.8 %: 41 vs 93 ms).
 DENSE_SHARE = 25
-# With the recent index, the key walk is kept for the commonest words only: "và của được" (one
-# article in 21) took 24 ms from the recent index, 52 by the walk; "và" 9.6 by the walk, 301 there.
+# With the tiers, the key walk is kept for the commonest words only: "và của được" (one
+# article in 21) took 24 ms from a tier, 52 by the walk; "và" 9.6 by the walk, 301 from a tier.
 RECENT_DENSE = 14
 PHRASE_MARGIN = 4
 # Up to about sqrt(FEW_MATCHES * articles) expected matches, every match is read and sorted
