@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from pipeline.demo import RunningServer
 
@@ -266,6 +267,17 @@ def pg_copy(db_templates: TemplateDatabases) -> Iterator[PgCopy]:
             return stack.enter_context(_pg_created(template=db_templates.postgresql(fill)))
 
         yield copy
+
+
+@pytest.fixture
+def pg_session(pg_copy: PgCopy) -> Iterator[Session]:
+    """A session on a PostgreSQL copy of the search corpus (``tests/test_search.py``)."""
+    from tests.test_search import fill_corpus, open_corpus  # that module imports this one
+
+    session = open_corpus(pg_copy(fill_corpus))
+    yield session
+    session.close()
+    session.get_bind().dispose()  # type: ignore[union-attr]
 
 
 @pytest.fixture

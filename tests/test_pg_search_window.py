@@ -14,16 +14,6 @@ from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
 from pipeline.search.candidates import find_candidates
 from pipeline.search.ranking import KnownScores, rank_candidates
-from tests.conftest import PgCopy
-from tests.test_search import fill_corpus, open_corpus
-
-
-@pytest.fixture
-def pg_session(pg_copy: PgCopy) -> Session:
-    session = open_corpus(pg_copy(fill_corpus))
-    yield session  # type: ignore[misc]
-    session.close()
-    session.get_bind().dispose()  # type: ignore[union-attr]
 
 
 def test_windows_give_the_newest_matches(pg_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:

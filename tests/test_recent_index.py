@@ -4,8 +4,6 @@ archive's newest matches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
@@ -28,8 +26,6 @@ from pipeline.search import SearchQuery, parse_query, search
 from pipeline.search.backends import postgres
 from pipeline.search.backends.base import newest_rows
 from pipeline.search.backends.postgres import PostgresBackend
-from tests.conftest import PgCopy
-from tests.test_search import fill_corpus, open_corpus
 
 WORDS = ("kim thanh", "huyen", "thanh", "hai duong", "và", "dong nai OR binh duong", "nông thôn -mới")
 
@@ -52,14 +48,6 @@ def test_tiers_wanted_read_and_run() -> None:
                                                    (200_000, 400_000))
     assert newest_run((wanted[0], wanted[1], wanted[3])) == ((1_000_000, None), (800_000, 1_000_000))  # a gap
     assert newest_run(wanted[1:]) == ()  # no open tier: nothing to read
-
-
-@pytest.fixture
-def pg_session(pg_copy: PgCopy) -> Iterator[Session]:
-    session = open_corpus(pg_copy(fill_corpus))
-    yield session
-    session.close()
-    session.get_bind().dispose()  # type: ignore[union-attr]
 
 
 def engine_of(session: Session) -> Engine:

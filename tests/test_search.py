@@ -16,7 +16,7 @@ from pipeline.archive.models import Article
 from pipeline.archive.sqlite import install_sqlite_functions
 from pipeline.search import QueryError, SearchQuery, filtered_articles, make_snippet, parse_query, rebuild_index, search
 from pipeline.text.fold import fold
-from tests.conftest import MigratedSqlite, PgCopy
+from tests.conftest import MigratedSqlite
 from tests.search_corpus.corpus import corpus_records, load_corpus
 
 
@@ -38,14 +38,6 @@ def sqlite_session(tmp_path: Path, migrated_sqlite: MigratedSqlite) -> Iterator[
     session = open_corpus(migrated_sqlite(tmp_path / "search.sqlite", fill_corpus))
     yield session
     session.close()
-
-
-@pytest.fixture
-def pg_session(pg_copy: PgCopy) -> Iterator[Session]:
-    session = open_corpus(pg_copy(fill_corpus))
-    yield session
-    session.close()
-    session.get_bind().dispose()  # type: ignore[union-attr]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

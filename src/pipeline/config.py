@@ -64,22 +64,21 @@ class Settings:
     def web_export_max(self) -> int:
         """Most articles one download of search results from the web UI/API holds
         (``BAOTINH_WEB_EXPORT_MAX``, default 10,000); :class:`ConfigError` when not a positive number."""
-        raw = self.extra.get("BAOTINH_WEB_EXPORT_MAX", "").strip()
-        if not raw:
-            return DEFAULT_WEB_EXPORT_MAX
-        if not raw.isdigit() or int(raw) < 1:
-            raise ConfigError(f"BAOTINH_WEB_EXPORT_MAX must be a positive whole number, not {raw!r}")
-        return int(raw)
+        return self._positive("BAOTINH_WEB_EXPORT_MAX") or DEFAULT_WEB_EXPORT_MAX
 
     @property
     def recent_span(self) -> int | None:
         """Ids in each of PostgreSQL's recent search tiers (``BAOTINH_RECENT_SPAN``; None:
         the library's 200,000); :class:`ConfigError` when not a positive number."""
-        raw = self.extra.get("BAOTINH_RECENT_SPAN", "").strip()
+        return self._positive("BAOTINH_RECENT_SPAN")
+
+    def _positive(self, name: str) -> int | None:
+        """The setting ``name`` as a positive whole number, None when unset."""
+        raw = self.extra.get(name, "").strip()
         if not raw:
             return None
         if not raw.isdigit() or int(raw) < 1:
-            raise ConfigError(f"BAOTINH_RECENT_SPAN must be a positive whole number, not {raw!r}")
+            raise ConfigError(f"{name} must be a positive whole number, not {raw!r}")
         return int(raw)
 
     def as_env(self) -> dict[str, str]:
