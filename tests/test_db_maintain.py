@@ -69,6 +69,23 @@ def test_db_maintain_reports_and_rebuilds_when_due_or_forced(pg_copy: PgCopy) ->
     assert index_state(url) == (((0, None),), top)
 
 
+def test_tiers_off_drops_them_and_search_goes_on(pg_copy: PgCopy) -> None:
+    """``BAOTINH_SEARCH_TIERS=off``: an archive that puts its writers first keeps no tiers; its
+    searches read the archive's index alone and find the same articles."""
+    url = pg_copy(fill_archive)
+    before = run_cli("search", "--json", "Hải Dương", db=url)
+    r = run_cli("db", "maintain", db=url, env={"BAOTINH_SEARCH_TIERS": "off"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("recent search tiers: dropped (BAOTINH_SEARCH_TIERS=off), ")
+    assert index_state(url)[0] == ()
+    after = run_cli("search", "--json", "Hải Dương", db=url)
+    assert after.returncode == before.returncode == 0 and after.json() == before.json()
+    r = run_cli("db", "maintain", db=url, env={"BAOTINH_SEARCH_TIERS": "maybe"})
+    assert r.returncode == 78 and r.stderr == "error: BAOTINH_SEARCH_TIERS must be on or off, not 'maybe'\n"
+    r = run_cli("db", "maintain", db=url)  # on again: the open tier comes back
+    assert r.returncode == 0 and index_state(url)[0] == ((0, None),)
+
+
 def test_db_maintain_leaves_a_build_under_way_elsewhere(pg_migrated_url: str) -> None:
     engine = db.make_engine(pg_migrated_url)
     try:

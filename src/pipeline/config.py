@@ -72,6 +72,17 @@ class Settings:
         the library's 200,000); :class:`ConfigError` when not a positive number."""
         return self._positive("BAOTINH_RECENT_SPAN")
 
+    @property
+    def search_tiers(self) -> bool:
+        """False when ``BAOTINH_SEARCH_TIERS`` is ``off``: PostgreSQL keeps no recent search tiers
+        (searches are slower, writers faster: docs/POSTGRES.md); :class:`ConfigError` on another value."""
+        raw = self.extra.get("BAOTINH_SEARCH_TIERS", "").strip().lower()
+        if raw in ("", "on"):
+            return True
+        if raw == "off":
+            return False
+        raise ConfigError(f"BAOTINH_SEARCH_TIERS must be on or off, not {raw!r}")
+
     def _positive(self, name: str) -> int | None:
         """The setting ``name`` as a positive whole number, None when unset."""
         raw = self.extra.get(name, "").strip()

@@ -116,24 +116,28 @@ def newest_run(tiers: Sequence[Tier]) -> tuple[tuple[int, int | None], ...]:
     return tuple(run)
 
 
-def wanted_tiers(top: int, span: int = SPAN, tiers: int = TIERS) -> tuple[Tier, ...]:
-    """The tiers an archive whose highest id is ``top`` should have, newest first."""
+def wanted_tiers(top: int, span: int = SPAN, tiers: int | None = TIERS) -> tuple[Tier, ...]:
+    """The tiers an archive whose highest id is ``top`` should have, newest first: the open
+    one and ``tiers`` closed ones (None: none at all, the archive's index alone)."""
+    if tiers is None:
+        return ()
     first = top // span
     below = range(first - 1, max(-1, first - 1 - tiers), -1)
     closed = (Tier(f"{TIER_PREFIX}{k}", k * span, (k + 1) * span) for k in below)
     return (Tier(RECENT_INDEX, first * span, None), *closed)
 
 
-def is_due(have: Sequence[Tier], top: int, span: int = SPAN, tiers: int = TIERS) -> bool:
+def is_due(have: Sequence[Tier], top: int, span: int = SPAN, tiers: int | None = TIERS) -> bool:
     """True when the tiers are not those :func:`wanted_tiers` gives (the open tier has passed
     ``span`` ids, a tier is missing, or one is left over)."""
     return {(t.low, t.high) for t in have} != {(t.low, t.high) for t in wanted_tiers(top, span, tiers)}
 
 
-def maintain_recent_index(engine: Engine, *, span: int = SPAN, tiers: int = TIERS,
+def maintain_recent_index(engine: Engine, *, span: int = SPAN, tiers: int | None = TIERS,
                           force: bool = False) -> RecentIndex | None:
-    """Bring the tiers to what :func:`wanted_tiers` gives (``force``: build every one again);
-    None on a database other than PostgreSQL.
+    """Bring the tiers to what :func:`wanted_tiers` gives (``force``: build every one again;
+    ``tiers`` None: drop them all, for an archive that puts its writers' speed first); None on
+    a database other than PostgreSQL.
 
     Writers go on meanwhile: each index is built concurrently; the open tier is built under
     another name, then takes the old one's place. A build another process has under way is left
@@ -184,7 +188,7 @@ def _rebuild(conn: Connection, wanted: tuple[Tier, ...], top: int, *, force: boo
                 conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {tier.name}"))
             _create(conn, tier.name, tier)
         old_open = have.get(RECENT_INDEX)
-        if force or old_open is None or old_open.low != wanted[0].low:
+        if wanted and (force or old_open is None or old_open.low != wanted[0].low):
             _create(conn, _BUILDING, wanted[0])
             # Between these two a search finds no open tier and asks the archive's index.
             conn.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}"))

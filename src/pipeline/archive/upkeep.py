@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pipeline.archive.recent_index import SPAN, RecentIndex, maintain_recent_index, newest_run
+from pipeline.archive.recent_index import SPAN, TIERS, RecentIndex, maintain_recent_index, newest_run
 
 __all__ = ["describe_recent_index", "is_postgresql", "left_for_later", "upkeep_after_writes"]
 
@@ -39,20 +39,22 @@ def describe_recent_index(state: RecentIndex) -> str:
     run = newest_run(state.tiers)
     found = f"{len(run)} over ids >= {state.covered_from} of {state.top:,}" if run else "none valid"
     if state.rebuilt:
-        return f"recent search tiers: rebuilt, {found}, {state.seconds:.1f} s"
+        done = f"rebuilt, {found}" if run else "dropped (BAOTINH_SEARCH_TIERS=off)"
+        return f"recent search tiers: {done}, {state.seconds:.1f} s"
     if state.note:
         return f"recent search tiers: {found}; {state.note}"
     return f"recent search tiers: {found}, not due"
 
 
-def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
+def upkeep_after_writes(url: str, *, span: int | None = None, tiers: bool = True) -> str | None:
     """Build the recent search tiers of the PostgreSQL archive at ``url`` when due, after a command's writes.
 
     Returns None when all is well (nothing due, built, or built by another process), else one
     line saying what went wrong, for a ``warning:`` on stderr. Never raises: the command's own
     work is done and committed, and its exit code is its own. On any other database it opens
     nothing and returns None. Call it with no session of the caller's open: the concurrent build
-    waits for every transaction open on ``articles``.
+    waits for every transaction open on ``articles``. ``tiers`` False: the tiers are dropped
+    (``BAOTINH_SEARCH_TIERS=off``).
     """
     if not is_postgresql(url):
         return None
@@ -63,7 +65,7 @@ def upkeep_after_writes(url: str, *, span: int | None = None) -> str | None:
     except Exception as exc:  # the URL worked for the command's writes; whatever breaks now is a warning
         return f"the recent search tiers were not maintained: {_one_line(exc)}"
     try:
-        state = maintain_recent_index(engine, span=span or SPAN)
+        state = maintain_recent_index(engine, span=span or SPAN, tiers=TIERS if tiers else None)
     except Exception as exc:  # the server went away, a statement failed: the next run tries again
         return f"the recent search tiers were not maintained: {_one_line(exc)}"
     finally:

@@ -374,7 +374,7 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from pipeline.archive import db as dbmod
-    from pipeline.archive.recent_index import SPAN, maintain_recent_index, newest_run
+    from pipeline.archive.recent_index import SPAN, TIERS, maintain_recent_index, newest_run
     from pipeline.archive.upkeep import describe_recent_index, is_postgresql, left_for_later
     from pipeline.cli.session import open_engine
     from pipeline.errors import ArchiveError
@@ -391,7 +391,7 @@ def db_maintain(ctx: click.Context, force: bool, as_json: bool) -> None:
     span = settings.recent_span or SPAN
     engine = open_engine(url, write=False)  # a dead server or an old schema: one error line, 74
     try:
-        state = maintain_recent_index(engine, span=span, force=force)
+        state = maintain_recent_index(engine, span=span, force=force, tiers=TIERS if settings.search_tiers else None)
     except SQLAlchemyError as exc:
         raise ArchiveError(f"cannot maintain the archive database {dbmod.shown_url(url)}: "
                            f"{getattr(exc, 'orig', None) or exc}") from None

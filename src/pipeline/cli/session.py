@@ -112,10 +112,10 @@ def upkeep_after_writes(settings: Settings, url: str | None = None) -> None:
     if not is_postgresql(target):
         return
     try:
-        span = settings.recent_span
+        span, tiers = settings.recent_span, settings.search_tiers
     except ConfigError as exc:
         click.echo(f"warning: {exc}", err=True)
         return
-    problem = upkeep(target, span=span)
+    problem = upkeep(target, span=span, tiers=tiers)
     if problem:
         click.echo(f"warning: {problem}", err=True)

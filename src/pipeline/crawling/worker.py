@@ -185,8 +185,8 @@ def _upkeep(settings: Settings, warn: Callable[[str], None] | None) -> None:
     if not is_postgresql(url):
         return
     try:
-        problem = upkeep_after_writes(url, span=settings.recent_span)
-    except BaotinhError as exc:  # a malformed BAOTINH_RECENT_SPAN
+        problem = upkeep_after_writes(url, span=settings.recent_span, tiers=settings.search_tiers)
+    except BaotinhError as exc:  # a malformed BAOTINH_RECENT_SPAN or BAOTINH_SEARCH_TIERS
         problem = str(exc)
     if problem and warn is not None:
         warn(problem)
