@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-__all__ = ["RECENT_INDEX", "SPAN", "TIERS", "RecentIndex", "Tier", "is_due", "maintain_recent_index",
+__all__ = ["RECENT_INDEX", "SPAN", "TIERS", "RecentIndex", "Tier", "drop_tiers", "is_due", "maintain_recent_index",
            "newest_run", "parse_tier", "read_tiers", "wanted_tiers"]
 
 RECENT_INDEX = "ix_articles_search_recent"  # the open tier (revision 0016)
@@ -157,6 +157,18 @@ def maintain_recent_index(engine: Engine, *, span: int = SPAN, tiers: int | None
             return _rebuild(conn, wanted_tiers(top, span, tiers), top, force=force)
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+
+
+def drop_tiers(engine: Engine) -> int:
+    """Drop every tier (before a bulk load: each would take every row a second time); how many.
+    Nothing on a database other than PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        return 0
+    with engine.begin() as conn:
+        names = [t.name for t in read_tiers(conn)]
+        for name in names:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    return len(names)
 
 
 def _create(conn: Connection, name: str, tier: Tier) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import Column, Connection, Engine, Table, bindparam, func, inser
 
 from pipeline.archive import db
 from pipeline.archive.models import Base
+from pipeline.archive.recent_index import drop_tiers
 from pipeline.archive.search_index import FTS_TABLE, folded_fields
 from pipeline.archive.tsvector import tsvector_literal
 from pipeline.errors import ArchiveError
@@ -217,7 +218,9 @@ def copy_archive(source_url: str, target_url: str, *, batch: int = DEFAULT_BATCH
                  progress: Callable[[str], None] = lambda _line: None) -> CopyReport:
     """Copy the archive at ``source_url`` into ``target_url`` (created or migrated to head), then verify.
 
-    Re-running after an interruption continues where the destination stops. Raises
+    Re-running after an interruption continues where the destination stops. PostgreSQL's
+    recent search tiers are dropped from the destination for the copy
+    (:func:`pipeline.archive.recent_index.maintain_recent_index` builds them). Raises
     :class:`ArchiveError` (or a subclass) for a source that is not a current archive or a
     destination that cannot be continued.
     """
@@ -227,6 +230,9 @@ def copy_archive(source_url: str, target_url: str, *, batch: int = DEFAULT_BATCH
         db.check_schema(src_engine)
         db.upgrade(dst_engine)
         db.check_schema(dst_engine)
+        # The recent search tiers would take every copied article a second time; they are built
+        # again afterwards (``baotinh db copy`` runs the upkeep; searches meanwhile do without).
+        drop_tiers(dst_engine)
         timings: dict[str, tuple[int, float]] = {}
         with src_engine.connect() as src:
             for table in _tables():
