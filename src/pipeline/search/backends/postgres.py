@@ -191,9 +191,9 @@ class PostgresBackend:
           the primary key backwards and checking each row's vector finds ``n`` matches within a
           few thousand rows (~1 µs a row);
         - when the tiers of the newest articles (:mod:`pipeline.archive.recent_index`) should
-          hold ``n`` matches: the tiers, newest first, in one statement — "kim thanh" 5.8 ms
-          where every match of the archive cost 33, "hai duong" 6.8 where it cost 27; when they
-          hold fewer, one of the reads below;
+          hold ``n`` matches: the tiers, newest first, in one statement — "kim thanh" 6–11 ms
+          where every match of the archive cost 33–36, "hai duong" 7–14 where it cost 25–28;
+          when they hold fewer, the matches below them (a phrase: only with ``PHRASE_MARGIN``);
         - rare words (``FEW_MATCHES``): every match from the GIN bitmap, sorted (~1.5 µs a
           match: 8,900 matches of "hai duong" in 21 ms, where a window cost 68 ms);
         - in between: PostgreSQL intersects the GIN bitmap with a window of recent ids sized for
