@@ -202,6 +202,8 @@ def test_two_writers_storing_the_same_new_url(pg_engine: Engine, changed: bool) 
                 # Commit only once the second writer's INSERT waits for this transaction.
                 with pg_engine.connect() as watch:
                     for _ in range(1000):
+                        # A transaction keeps its first view of pg_stat_activity: a fresh one each look.
+                        watch.execute(text("SELECT pg_stat_clear_snapshot()"))
                         if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
                                               "current_database() AND wait_event_type = 'Lock'")).scalar():
                             break
