@@ -1,10 +1,10 @@
-"""Upkeep where writes end: PostgreSQL's index over the newest articles kept up to date (issue 15).
+"""Upkeep where writes end: PostgreSQL's recent search tiers kept up to date (issue 15).
 
-:mod:`pipeline.archive.recent_index` builds the index again once it covers twice its span. The
-commands that write articles (``baotinh crawl``, a worker's job, ``db copy``, ``backfill``,
-``import warc``) call :func:`upkeep_after_writes` when their writes are done, and ``baotinh db
-maintain`` (cron) calls the same library with ``force`` on request. On SQLite there is nothing
-to keep: FTS5 reads its doclists newest first.
+:mod:`pipeline.archive.recent_index` closes the open tier once it has passed its span of ids and
+builds the tiers below it. The commands that write articles (``baotinh crawl``, a worker's job,
+``db copy``, ``backfill``, ``import warc``) call :func:`upkeep_for` when their writes are done,
+and ``baotinh db maintain`` (cron) calls the same library, with ``force`` on request. On SQLite
+there is nothing to keep: FTS5 reads its doclists newest first.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from pipeline.archive.recent_index import SPAN, TIERS, RecentIndex, maintain_recent_index, newest_run
+from pipeline.config import Settings
+from pipeline.errors import ConfigError
 
-__all__ = ["describe_recent_index", "is_postgresql", "left_for_later", "upkeep_after_writes"]
+__all__ = ["describe_recent_index", "is_postgresql", "left_for_later", "upkeep_after_writes", "upkeep_for"]
+
 
 def is_postgresql(url: str) -> bool:
     """Whether ``url`` names a PostgreSQL database (from the URL alone: nothing is opened)."""
@@ -73,6 +76,19 @@ def upkeep_after_writes(url: str, *, span: int | None = None, tiers: bool = True
     if state is not None and left_for_later(state):
         return describe_recent_index(state)
     return None
+
+
+def upkeep_for(settings: Settings, url: str | None = None) -> str | None:
+    """:func:`upkeep_after_writes` of the database ``url`` (default: the archive's) with the
+    settings' span and tiers; a malformed setting is the line returned, as any other failure."""
+    target = url or settings.database_url
+    if not is_postgresql(target):
+        return None
+    try:
+        span, tiers = settings.recent_span, settings.search_tiers
+    except ConfigError as exc:
+        return str(exc)
+    return upkeep_after_writes(target, span=span, tiers=tiers)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.config import Settings
-from pipeline.errors import ArchiveDamagedError, ArchiveNotReadyError, ConfigError
+from pipeline.errors import ArchiveDamagedError, ArchiveNotReadyError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -105,17 +105,8 @@ def upkeep_after_writes(settings: Settings, url: str | None = None) -> None:
     stderr and never changes the command's exit code. On SQLite nothing is opened. ``url``:
     the database written (default: the archive's).
     """
-    from pipeline.archive.upkeep import is_postgresql
-    from pipeline.archive.upkeep import upkeep_after_writes as upkeep
+    from pipeline.archive.upkeep import upkeep_for
 
-    target = url or settings.database_url
-    if not is_postgresql(target):
-        return
-    try:
-        span, tiers = settings.recent_span, settings.search_tiers
-    except ConfigError as exc:
-        click.echo(f"warning: {exc}", err=True)
-        return
-    problem = upkeep(target, span=span, tiers=tiers)
+    problem = upkeep_for(settings, url)
     if problem:
         click.echo(f"warning: {problem}", err=True)

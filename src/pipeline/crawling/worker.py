@@ -179,15 +179,9 @@ def run_worker(settings: Settings, options: WorkerOptions, *, registry: Registry
 
 def _upkeep(settings: Settings, warn: Callable[[str], None] | None) -> None:
     """Between two jobs, no session of this worker open: the tiers' build may wait for none."""
-    from pipeline.archive.upkeep import is_postgresql, upkeep_after_writes
+    from pipeline.archive.upkeep import upkeep_for
 
-    url = settings.database_url
-    if not is_postgresql(url):
-        return
-    try:
-        problem = upkeep_after_writes(url, span=settings.recent_span, tiers=settings.search_tiers)
-    except BaotinhError as exc:  # a malformed BAOTINH_RECENT_SPAN or BAOTINH_SEARCH_TIERS
-        problem = str(exc)
+    problem = upkeep_for(settings)
     if problem and warn is not None:
         warn(problem)
 
